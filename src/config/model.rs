@@ -1,0 +1,253 @@
+//! The configuration model: what a `sentinel.conf` (or, later, a YAML file)
+//! says, independent of the text format it came from.
+//!
+//! The model holds both what the operator wrote (masters, timeouts, server
+//! settings) and the state the sentinel persists itself (`myid`, epochs,
+//! known replicas and sentinels). Rewriting turns it back into text.
+
+use std::collections::BTreeMap;
+
+use crate::core::{Addr, Epoch, RunId};
+
+/// Default `down-after-milliseconds`.
+pub const DEFAULT_DOWN_AFTER_MS: u64 = 30_000;
+/// Default `failover-timeout`.
+pub const DEFAULT_FAILOVER_TIMEOUT_MS: u64 = 180_000;
+/// Default `parallel-syncs`.
+pub const DEFAULT_PARALLEL_SYNCS: u32 = 1;
+/// Default sentinel port (redis-sentinel's, not redis-server's 6379).
+pub const DEFAULT_PORT: u16 = 26379;
+/// Default `maxclients`.
+pub const DEFAULT_MAXCLIENTS: usize = 10_000;
+
+/// A whole sentinel configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Config {
+    /// The plain server directives a sentinel uses (port, bind, logging...).
+    pub server: ServerConfig,
+    /// Global `sentinel ...` directives and state.
+    pub sentinel: SentinelConfig,
+    /// Monitored masters, in the order of their `sentinel monitor` lines.
+    pub masters: Vec<MasterConfig>,
+}
+
+impl Config {
+    /// The master with this name, if monitored.
+    pub fn master(&self, name: &str) -> Option<&MasterConfig> {
+        self.masters.iter().find(|m| m.name == name)
+    }
+
+    /// The master with this name, mutably.
+    pub fn master_mut(&mut self, name: &str) -> Option<&mut MasterConfig> {
+        self.masters.iter_mut().find(|m| m.name == name)
+    }
+}
+
+/// Log verbosity, as redis's `loglevel`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub enum LogLevel {
+    /// `debug`
+    Debug,
+    /// `verbose`
+    Verbose,
+    /// `notice` (the default)
+    #[default]
+    Notice,
+    /// `warning`
+    Warning,
+    /// `nothing`
+    Nothing,
+}
+
+impl LogLevel {
+    /// The name used in config files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogLevel::Debug => "debug",
+            LogLevel::Verbose => "verbose",
+            LogLevel::Notice => "notice",
+            LogLevel::Warning => "warning",
+            LogLevel::Nothing => "nothing",
+        }
+    }
+
+    /// Parses a config name, case-insensitively.
+    pub fn parse(s: &str) -> Option<LogLevel> {
+        Some(match s.to_ascii_lowercase().as_str() {
+            "debug" => LogLevel::Debug,
+            "verbose" => LogLevel::Verbose,
+            "notice" => LogLevel::Notice,
+            "warning" => LogLevel::Warning,
+            "nothing" => LogLevel::Nothing,
+            _ => return None,
+        })
+    }
+}
+
+/// The server directives that matter to a sentinel.
+///
+/// Directives a sentinel accepts but does not use (`save`,
+/// `enable-debug-command`, ...) are validated by the parser and kept as lines
+/// of the original file; they do not appear here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerConfig {
+    /// `port`: the client port (default 26379; 0 = no TCP listener).
+    pub port: u16,
+    /// `bind`: listen addresses; empty = all interfaces.
+    pub bind: Vec<String>,
+    /// `dir`: working directory, changed into at start.
+    pub dir: Option<String>,
+    /// `logfile`: empty = standard output.
+    pub logfile: String,
+    /// `loglevel`.
+    pub loglevel: LogLevel,
+    /// `daemonize` (accepted; rsentinel always runs in the foreground).
+    pub daemonize: bool,
+    /// `pidfile`.
+    pub pidfile: Option<String>,
+    /// `protected-mode` (default no in sentinel mode).
+    pub protected_mode: bool,
+    /// `requirepass`: password of the default user.
+    pub requirepass: Option<String>,
+    /// `maxclients`.
+    pub maxclients: usize,
+    /// `timeout`: idle client timeout in seconds, 0 = never.
+    pub timeout_secs: u64,
+    /// `user` lines, kept verbatim (ACL rules), one entry per line.
+    pub users: Vec<Vec<String>>,
+    /// `rename-command` lines for the sentinel's own commands (lowercased name → new name; empty = disabled).
+    pub rename_commands: BTreeMap<String, String>,
+    /// `tls-*` directives, kept as name → arguments (TLS itself comes later).
+    pub tls: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            port: DEFAULT_PORT,
+            bind: Vec::new(),
+            dir: None,
+            logfile: String::new(),
+            loglevel: LogLevel::Notice,
+            daemonize: false,
+            pidfile: None,
+            protected_mode: false,
+            requirepass: None,
+            maxclients: DEFAULT_MAXCLIENTS,
+            timeout_secs: 0,
+            users: Vec::new(),
+            rename_commands: BTreeMap::new(),
+            tls: BTreeMap::new(),
+        }
+    }
+}
+
+/// Global `sentinel ...` directives and the state the sentinel persists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentinelConfig {
+    /// `sentinel myid`: 40 characters; generated at first start when absent.
+    pub myid: Option<RunId>,
+    /// `sentinel current-epoch`.
+    pub current_epoch: Epoch,
+    /// `sentinel announce-ip` (None when unset or empty).
+    pub announce_ip: Option<String>,
+    /// `sentinel announce-port` (0 = announce the listening port).
+    pub announce_port: u16,
+    /// `sentinel announce-hostnames`.
+    pub announce_hostnames: bool,
+    /// `sentinel resolve-hostnames`.
+    pub resolve_hostnames: bool,
+    /// `sentinel deny-scripts-reconfig` (default yes).
+    pub deny_scripts_reconfig: bool,
+    /// `sentinel sentinel-user`: user for AUTH towards peer sentinels.
+    pub sentinel_user: Option<String>,
+    /// `sentinel sentinel-pass`: password towards peer sentinels.
+    pub sentinel_pass: Option<String>,
+}
+
+impl Default for SentinelConfig {
+    fn default() -> Self {
+        SentinelConfig {
+            myid: None,
+            current_epoch: 0,
+            announce_ip: None,
+            announce_port: 0,
+            announce_hostnames: false,
+            resolve_hostnames: false,
+            deny_scripts_reconfig: true,
+            sentinel_user: None,
+            sentinel_pass: None,
+        }
+    }
+}
+
+/// One monitored master: `sentinel monitor` plus its per-master directives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MasterConfig {
+    /// The master's name (`mymaster`).
+    pub name: String,
+    /// The master's current address.
+    pub addr: Addr,
+    /// Sentinels that must agree the master is down (≥ 1).
+    pub quorum: u32,
+    /// `down-after-milliseconds`.
+    pub down_after_ms: u64,
+    /// `failover-timeout`.
+    pub failover_timeout_ms: u64,
+    /// `parallel-syncs`.
+    pub parallel_syncs: u32,
+    /// `notification-script`.
+    pub notification_script: Option<String>,
+    /// `client-reconfig-script`.
+    pub client_reconfig_script: Option<String>,
+    /// `auth-pass`.
+    pub auth_pass: Option<String>,
+    /// `auth-user`.
+    pub auth_user: Option<String>,
+    /// `master-reboot-down-after-period` (0 = off).
+    pub master_reboot_down_after_period_ms: u64,
+    /// `config-epoch`: epoch of this master's current configuration.
+    pub config_epoch: Epoch,
+    /// `leader-epoch`: epoch of this sentinel's last vote for this master.
+    pub leader_epoch: Epoch,
+    /// `known-replica` lines, in order.
+    pub known_replicas: Vec<Addr>,
+    /// `known-sentinel` lines, in order.
+    pub known_sentinels: Vec<KnownSentinel>,
+    /// `rename-command` for commands sent to this master's instances
+    /// (lowercased original name → new name), in insertion order.
+    pub rename_commands: Vec<(String, String)>,
+}
+
+impl MasterConfig {
+    /// A master with every option at its default.
+    pub fn new(name: impl Into<String>, addr: Addr, quorum: u32) -> MasterConfig {
+        MasterConfig {
+            name: name.into(),
+            addr,
+            quorum,
+            down_after_ms: DEFAULT_DOWN_AFTER_MS,
+            failover_timeout_ms: DEFAULT_FAILOVER_TIMEOUT_MS,
+            parallel_syncs: DEFAULT_PARALLEL_SYNCS,
+            notification_script: None,
+            client_reconfig_script: None,
+            auth_pass: None,
+            auth_user: None,
+            master_reboot_down_after_period_ms: 0,
+            config_epoch: 0,
+            leader_epoch: 0,
+            known_replicas: Vec::new(),
+            known_sentinels: Vec::new(),
+            rename_commands: Vec::new(),
+        }
+    }
+}
+
+/// A peer sentinel remembered in the config file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownSentinel {
+    /// The peer's announced address.
+    pub addr: Addr,
+    /// The peer's myid.
+    pub runid: RunId,
+}

@@ -1,0 +1,11 @@
+//! The pure, deterministic core of the sentinel.
+//!
+//! Nothing in this module reads a clock, touches a socket or a file, or draws
+//! randomness it was not given: time arrives as a [`Millis`] value with every
+//! input. That is what lets the simulation tests replay any interleaving.
+
+mod ids;
+mod timer;
+
+pub use ids::{Addr, Epoch, RunId};
+pub use timer::Millis;

@@ -1,0 +1,5 @@
+//! rsentinel: a Redis Sentinel daemon.
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod core;
