@@ -1,0 +1,125 @@
+//! Encoding frames for a client of a given protocol version.
+
+use super::{Frame, Protocol};
+
+impl Frame {
+    /// Appends this frame, in the client's protocol, to `out`.
+    pub fn encode(&self, proto: Protocol, out: &mut Vec<u8>) {
+        let resp3 = proto == Protocol::Resp3;
+        match self {
+            Frame::Simple(s) => line(out, b'+', s.as_bytes()),
+            Frame::Error(s) => line(out, b'-', s.as_bytes()),
+            Frame::Integer(n) => line(out, b':', n.to_string().as_bytes()),
+            Frame::Bulk(b) => bulk(out, b),
+            Frame::Null if resp3 => out.extend_from_slice(b"_\r\n"),
+            Frame::Null => out.extend_from_slice(b"$-1\r\n"),
+            Frame::NullArray if resp3 => out.extend_from_slice(b"_\r\n"),
+            Frame::NullArray => out.extend_from_slice(b"*-1\r\n"),
+            Frame::Array(items) => {
+                line(out, b'*', items.len().to_string().as_bytes());
+                items.iter().for_each(|f| f.encode(proto, out));
+            }
+            Frame::Push(items) => {
+                line(out, if resp3 { b'>' } else { b'*' }, items.len().to_string().as_bytes());
+                items.iter().for_each(|f| f.encode(proto, out));
+            }
+            Frame::Map(pairs) => {
+                if resp3 {
+                    line(out, b'%', pairs.len().to_string().as_bytes());
+                } else {
+                    line(out, b'*', (pairs.len() * 2).to_string().as_bytes());
+                }
+                for (k, v) in pairs {
+                    k.encode(proto, out);
+                    v.encode(proto, out);
+                }
+            }
+            Frame::Double(d) if resp3 => line(out, b',', format_double(*d).as_bytes()),
+            Frame::Double(d) => bulk(out, format_double(*d).as_bytes()),
+            Frame::Boolean(b) if resp3 => line(out, b'#', if *b { b"t" } else { b"f" }),
+            Frame::Boolean(b) => line(out, b':', if *b { b"1" } else { b"0" }),
+            Frame::Verbatim(s) if resp3 => {
+                line(out, b'=', (s.len() + 4).to_string().as_bytes());
+                out.extend_from_slice(b"txt:");
+                out.extend_from_slice(s.as_bytes());
+                out.extend_from_slice(b"\r\n");
+            }
+            Frame::Verbatim(s) => bulk(out, s.as_bytes()),
+        }
+    }
+
+    /// This frame encoded as RESP2 bytes (used for commands sent to servers).
+    pub fn to_bytes(&self, proto: Protocol) -> Vec<u8> {
+        let mut out = Vec::new();
+        self.encode(proto, &mut out);
+        out
+    }
+}
+
+/// Encodes a command (an array of bulk strings), as sent to a server.
+pub fn encode_command<S: AsRef<[u8]>>(args: &[S], out: &mut Vec<u8>) {
+    line(out, b'*', args.len().to_string().as_bytes());
+    for a in args {
+        bulk(out, a.as_ref());
+    }
+}
+
+fn line(out: &mut Vec<u8>, kind: u8, body: &[u8]) {
+    out.push(kind);
+    // Error and status lines must not contain CR or LF: replace them, as
+    // redis does, so that a reply can never inject a second reply.
+    out.extend(body.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
+    out.extend_from_slice(b"\r\n");
+}
+
+fn bulk(out: &mut Vec<u8>, body: &[u8]) {
+    out.push(b'$');
+    out.extend_from_slice(body.len().to_string().as_bytes());
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body);
+    out.extend_from_slice(b"\r\n");
+}
+
+fn format_double(d: f64) -> String {
+    if d.is_infinite() {
+        if d > 0.0 { "inf".into() } else { "-inf".into() }
+    } else {
+        format!("{d}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(f: &Frame, p: Protocol) -> String {
+        String::from_utf8(f.to_bytes(p)).unwrap()
+    }
+
+    #[test]
+    fn resp2_downgrades_resp3_types() {
+        let m = Frame::map([("a", Frame::Integer(1))]);
+        assert_eq!(enc(&m, Protocol::Resp2), "*2\r\n$1\r\na\r\n:1\r\n");
+        assert_eq!(enc(&m, Protocol::Resp3), "%1\r\n$1\r\na\r\n:1\r\n");
+        assert_eq!(enc(&Frame::Null, Protocol::Resp2), "$-1\r\n");
+        assert_eq!(enc(&Frame::NullArray, Protocol::Resp2), "*-1\r\n");
+        assert_eq!(enc(&Frame::NullArray, Protocol::Resp3), "_\r\n");
+        assert_eq!(enc(&Frame::Verbatim("x".into()), Protocol::Resp3), "=5\r\ntxt:x\r\n");
+        assert_eq!(enc(&Frame::Verbatim("x".into()), Protocol::Resp2), "$1\r\nx\r\n");
+        let push = Frame::Push(vec![Frame::bulk("message")]);
+        assert_eq!(enc(&push, Protocol::Resp3), ">1\r\n$7\r\nmessage\r\n");
+        assert_eq!(enc(&push, Protocol::Resp2), "*1\r\n$7\r\nmessage\r\n");
+    }
+
+    #[test]
+    fn status_lines_cannot_inject() {
+        assert_eq!(enc(&Frame::error("ERR a\r\n+OK"), Protocol::Resp2), "-ERR a  +OK\r\n");
+    }
+
+    #[test]
+    fn commands_are_bulk_arrays() {
+        let mut out = Vec::new();
+        encode_command(&["PING"], &mut out);
+        assert_eq!(out, b"*1\r\n$4\r\nPING\r\n");
+    }
+}
