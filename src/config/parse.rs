@@ -79,7 +79,11 @@ fn read_directive(
 }
 
 /// Applies a plain (non-`sentinel`) directive; `name` is lowercase.
-fn server_directive(config: &mut Config, name: &str, args: &[String]) -> Result<(), String> {
+pub(crate) fn server_directive(
+    config: &mut Config,
+    name: &str,
+    args: &[String],
+) -> Result<(), String> {
     let server = &mut config.server;
     match (name, args) {
         ("port", [port]) => server.port = parse_port(port)?,
