@@ -299,4 +299,23 @@ mod tests {
             assert_eq!(ok(&line), vec!["cmd".to_string(), s.to_string(), s.to_string()], "{line}");
         }
     }
+
+    #[test]
+    fn random_lines_never_panic_and_requote_exactly() {
+        // Lines drawn from the characters that matter to the lexer.
+        let alphabet: Vec<char> = "ab \t\"'\\xn0f#é\u{1}".chars().collect();
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        for _ in 0..20_000 {
+            let mut line = String::new();
+            for _ in 0..(state % 12) {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                line.push(alphabet[(state >> 33) as usize % alphabet.len()]);
+            }
+            if let Ok(args) = split_line(&line) {
+                if !args.is_empty() {
+                    assert_eq!(ok(&join_line(&args)), args, "{line:?}");
+                }
+            }
+        }
+    }
 }
