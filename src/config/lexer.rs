@@ -311,10 +311,10 @@ mod tests {
                 state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
                 line.push(alphabet[(state >> 33) as usize % alphabet.len()]);
             }
-            if let Ok(args) = split_line(&line) {
-                if !args.is_empty() {
-                    assert_eq!(ok(&join_line(&args)), args, "{line:?}");
-                }
+            if let Ok(args) = split_line(&line)
+                && !args.is_empty()
+            {
+                assert_eq!(ok(&join_line(&args)), args, "{line:?}");
             }
         }
     }
