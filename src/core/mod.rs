@@ -5,7 +5,9 @@
 //! input. That is what lets the simulation tests replay any interleaving.
 
 mod ids;
+mod info;
 mod timer;
 
 pub use ids::{Addr, Epoch, RunId};
+pub use info::{InfoReport, Role, parse_info};
 pub use timer::Millis;
