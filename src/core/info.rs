@@ -132,10 +132,10 @@ fn apply_line(report: &mut InfoReport, key: &str, value: &str) {
         "loading" => report.loading = value == "1",
         "redis_version" => report.redis_version = Some(value.to_owned()),
         _ if is_replica_key(key) => {
-            if let Some(addr) = parse_replica_entry(value) {
-                if !report.replicas.contains(&addr) {
-                    report.replicas.push(addr);
-                }
+            if let Some(addr) = parse_replica_entry(value)
+                && !report.replicas.contains(&addr)
+            {
+                report.replicas.push(addr);
             }
         }
         _ => {}
