@@ -7,7 +7,7 @@ pub type Epoch = u64;
 
 /// An instance address as the sentinel announces it: a host (an IP literal,
 /// or a hostname with `resolve-hostnames yes`) and a TCP port.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Addr {
     /// IP literal or hostname, as written in the config or reported by INFO.
     pub host: String,
@@ -39,7 +39,7 @@ impl fmt::Display for Addr {
 }
 
 /// A 40-character run id: a sentinel's `myid`, or a Redis server's `run_id`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RunId(pub String);
 
 impl RunId {

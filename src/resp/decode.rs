@@ -130,10 +130,11 @@ fn split_inline(line: &[u8]) -> Option<Vec<Bytes>> {
                 loop {
                     let c = *line.get(i)?;
                     match c {
-                        b'\\' if i + 3 < line.len()
-                            && line[i + 1] == b'x'
-                            && line[i + 2].is_ascii_hexdigit()
-                            && line[i + 3].is_ascii_hexdigit() =>
+                        b'\\'
+                            if i + 3 < line.len()
+                                && line[i + 1] == b'x'
+                                && line[i + 2].is_ascii_hexdigit()
+                                && line[i + 3].is_ascii_hexdigit() =>
                         {
                             let hex = std::str::from_utf8(&line[i + 2..i + 4]).ok()?;
                             arg.push(u8::from_str_radix(hex, 16).ok()?);
@@ -261,7 +262,12 @@ pub fn decode_reply(buf: &[u8], limits: &Limits) -> Result<Decoded<Frame>, Proto
     decode_frame(buf, 0, limits, 0)
 }
 
-fn decode_frame(buf: &[u8], at: usize, limits: &Limits, depth: usize) -> Result<Decoded<Frame>, ProtocolError> {
+fn decode_frame(
+    buf: &[u8],
+    at: usize,
+    limits: &Limits,
+    depth: usize,
+) -> Result<Decoded<Frame>, ProtocolError> {
     let Some(&kind) = buf.get(at) else { return Ok(None) };
     let Some((line, next)) =
         header_line(buf, at, limits.max_inline_len).map_err(|()| ProtocolError::InvalidReply)?
@@ -293,7 +299,9 @@ fn decode_frame(buf: &[u8], at: usize, limits: &Limits, depth: usize) -> Result<
                 b'$' => Frame::Bulk(Bytes::copy_from_slice(body)),
                 b'!' => Frame::Error(String::from_utf8_lossy(body).into_owned()),
                 // Verbatim strings carry a 4-byte format prefix (`txt:`).
-                _ => Frame::Verbatim(String::from_utf8_lossy(body.get(4..).unwrap_or(b"")).into_owned()),
+                _ => Frame::Verbatim(
+                    String::from_utf8_lossy(body.get(4..).unwrap_or(b"")).into_owned(),
+                ),
             };
             return Ok(Some((frame, next + len + 2)));
         }

@@ -1,0 +1,69 @@
+//! Everything that can happen to the core.
+
+use bytes::Bytes;
+
+use super::ids::Addr;
+use crate::resp::Frame;
+
+/// Identifies one outgoing connection, chosen by the core.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LinkId(pub u64);
+
+/// Identifies one command sent on a link, chosen by the core, so that a
+/// reply is matched with what was asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Tag(pub u64);
+
+/// Identifies a client request waiting for the core's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RequestId(pub u64);
+
+/// An input to [`Sentinel::handle`](super::Sentinel::handle).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Input {
+    /// Time passed; the core checks its deadlines.
+    Timeout,
+    /// A link asked for with `Output::Connect` is connected.
+    LinkUp {
+        /// The link.
+        link: LinkId,
+        /// The local address of the socket (announced in hellos when no
+        /// `announce-ip` is set).
+        local_addr: Option<Addr>,
+    },
+    /// A link failed to connect or was closed. Commands in flight on it
+    /// will get no reply.
+    LinkDown {
+        /// The link.
+        link: LinkId,
+        /// Why, for the log.
+        reason: String,
+    },
+    /// A reply to a command sent with `Output::Send`.
+    Reply {
+        /// The link it arrived on.
+        link: LinkId,
+        /// The tag of the command it answers.
+        tag: Tag,
+        /// The reply.
+        frame: Frame,
+    },
+    /// A pub/sub message received on a pub/sub link.
+    Message {
+        /// The link it arrived on.
+        link: LinkId,
+        /// The channel (`__sentinel__:hello`).
+        channel: Bytes,
+        /// The payload.
+        payload: Bytes,
+    },
+    /// A client command that needs the core (it changes state, or answers
+    /// with state the published view does not hold).
+    Admin {
+        /// Where the answer goes.
+        request: RequestId,
+        /// The command's arguments, command name first (`SENTINEL`, `SET`...).
+        args: Vec<Bytes>,
+    },
+}

@@ -1,0 +1,133 @@
+//! The read model: a snapshot of the core's state, published by the shell
+//! after every change so that queries never wait for the core.
+//!
+//! Times are absolute [`Millis`] on the core's clock; the server turns them
+//! into "milliseconds ago" with the same clock when it answers.
+
+use std::sync::Arc;
+
+use super::ids::{Addr, Epoch, RunId};
+use super::timer::Millis;
+
+/// The whole snapshot.
+#[derive(Debug, Clone, Default)]
+pub struct View {
+    /// This sentinel's id.
+    pub myid: RunId,
+    /// The current epoch.
+    pub current_epoch: Epoch,
+    /// Since when the sentinel is in TILT, if it is.
+    pub tilt_since: Option<Millis>,
+    /// Bits of `SENTINEL SIMULATE-FAILURE` (1 = crash-after-election,
+    /// 2 = crash-after-promotion).
+    pub simulate_failure_flags: u32,
+    /// Scripts running now.
+    pub running_scripts: usize,
+    /// Scripts waiting to run.
+    pub scripts_queue_length: usize,
+    /// Monitored masters, sorted by name.
+    pub masters: Vec<MasterView>,
+}
+
+impl View {
+    /// The master with this name.
+    pub fn master(&self, name: &str) -> Option<&MasterView> {
+        self.masters.iter().find(|m| m.instance.name == name)
+    }
+}
+
+/// What every kind of instance shows (the common fields of the
+/// `SENTINEL MASTER`/`REPLICAS`/`SENTINELS` maps).
+#[derive(Debug, Clone, Default)]
+pub struct InstanceView {
+    /// Master name, replica `ip:port`, or peer run id.
+    pub name: String,
+    /// Announced address.
+    pub addr: Addr,
+    /// Run id from INFO (or the peer's myid); `None` until known.
+    pub runid: Option<RunId>,
+    /// The flags, in redis-sentinel's order (`s_down`, `o_down`, `master`...).
+    pub flags: Vec<&'static str>,
+    /// Commands sent on the command link and not answered yet.
+    pub link_pending_commands: usize,
+    /// How many masters share this link (peer sentinels).
+    pub link_refcount: usize,
+    /// Send time of the oldest unanswered PING.
+    pub ping_pending_since: Option<Millis>,
+    /// Last valid PING reply.
+    pub last_ok_ping_reply: Millis,
+    /// Last reply of any kind.
+    pub last_ping_reply: Millis,
+    /// Since when the instance is SDOWN.
+    pub sdown_since: Option<Millis>,
+    /// `down-after-milliseconds`.
+    pub down_after_ms: u64,
+    /// When the last INFO reply arrived (masters and replicas).
+    pub info_refresh: Option<Millis>,
+    /// The role the instance reports (`master`/`slave`).
+    pub role_reported: &'static str,
+    /// When that role was last seen to change.
+    pub role_reported_time: Millis,
+    /// The last INFO reply, for `SENTINEL INFO-CACHE`.
+    pub info: Option<Arc<str>>,
+}
+
+/// A monitored master.
+#[derive(Debug, Clone, Default)]
+pub struct MasterView {
+    /// The common fields (name = master name).
+    pub instance: InstanceView,
+    /// Since when ODOWN, if it is.
+    pub odown_since: Option<Millis>,
+    /// The failover state name while a failover runs.
+    pub failover_state: Option<&'static str>,
+    /// The address clients should use: the promoted replica's once the
+    /// failover has reached the reconfiguration of replicas.
+    pub client_addr: Addr,
+    /// `config-epoch`.
+    pub config_epoch: Epoch,
+    /// `quorum`.
+    pub quorum: u32,
+    /// `failover-timeout`.
+    pub failover_timeout_ms: u64,
+    /// `parallel-syncs`.
+    pub parallel_syncs: u32,
+    /// `notification-script`.
+    pub notification_script: Option<String>,
+    /// `client-reconfig-script`.
+    pub client_reconfig_script: Option<String>,
+    /// Known replicas, sorted by address.
+    pub replicas: Vec<ReplicaView>,
+    /// Known peer sentinels, sorted by run id.
+    pub sentinels: Vec<SentinelView>,
+}
+
+/// A replica of a monitored master.
+#[derive(Debug, Clone, Default)]
+pub struct ReplicaView {
+    /// The common fields (name = `ip:port`).
+    pub instance: InstanceView,
+    /// `master_link_down_since_seconds` × 1000.
+    pub master_link_down_ms: u64,
+    /// `master_link_status:up`.
+    pub master_link_up: bool,
+    /// The master the replica reports, if any.
+    pub master_addr: Option<Addr>,
+    /// `slave_priority`.
+    pub priority: u32,
+    /// `slave_repl_offset`.
+    pub repl_offset: u64,
+    /// `replica_announced`.
+    pub announced: bool,
+}
+
+/// A peer sentinel.
+#[derive(Debug, Clone, Default)]
+pub struct SentinelView {
+    /// The common fields (name = run id).
+    pub instance: InstanceView,
+    /// When its last hello arrived.
+    pub last_hello: Option<Millis>,
+    /// The leader it voted for, and in which epoch.
+    pub voted_leader: Option<(RunId, Epoch)>,
+}
