@@ -1,6 +1,33 @@
-//! rsentinel: a Redis Sentinel daemon.
+//! rsentinel: a Redis Sentinel daemon, wire- and file-compatible with
+//! redis-sentinel 7.0, built as a pure deterministic core inside a tokio shell.
+//!
+//! # Layout
+//!
+//! The tree reads as the data flow:
+//!
+//! ```text
+//!  sentinel.conf ──config──▶ Config ──▶ core::Sentinel ◀── Input ──┐
+//!                   ▲                        │                      │
+//!               rewrite+persist            Output ──▶ shell (tokio) ┘
+//!                                                    links, actor, server
+//! ```
+//!
+//! - [`config`]: `sentinel.conf` lexer, parser, model, rewrite (pure) and
+//!   atomic persist (the only file I/O).
+//! - [`core`]: the deterministic sentinel: `handle(now, Input)`,
+//!   `poll_output()`, `next_deadline()`, `view()`. No clock, no sockets.
+//! - [`resp`]: the RESP codec (RESP2, RESP3, inline) with limits.
+//! - [`shell`]: tokio: the actor that owns the core, links to Redis and peer
+//!   sentinels, the clock, start-up and shutdown.
+//! - [`server`]: the RESP server for clients, one module per command family.
+//! - [`logging`]: redis-sentinel's log line format.
+//! - [`glob`]: redis-style glob patterns.
 #![warn(missing_docs)]
 
 pub mod config;
 pub mod core;
+pub mod glob;
+pub mod logging;
 pub mod resp;
+pub mod server;
+pub mod shell;

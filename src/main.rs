@@ -1,1 +1,158 @@
-fn main() {}
+//! The `rsentinel` binary: command line, config loading, logging, then the
+//! shell. The only place that uses `anyhow`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+use rsentinel::config::{self, Config};
+use rsentinel::shell::{self, Startup};
+
+/// A Redis Sentinel, compatible with redis-sentinel 7.0.
+#[derive(Parser, Debug)]
+#[command(version, about, long_about = None)]
+#[command(
+    after_help = "Examples:\n  rsentinel sentinel.conf\n  rsentinel sentinel.conf --port 5000\n  \
+                        rsentinel sentinel.conf --sentinel monitor mymaster 127.0.0.1 6379 2\n  \
+                        rsentinel --check-config sentinel.conf"
+)]
+struct Cli {
+    /// Validate the configuration file and exit (0 = valid, 1 = invalid).
+    #[arg(long)]
+    check_config: bool,
+    /// The sentinel.conf to load and keep up to date.
+    config: Option<PathBuf>,
+    /// Extra configuration lines, redis-server style: `--port 5000`,
+    /// `--sentinel monitor mymaster 127.0.0.1 6379 2`.
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "--DIRECTIVE ARGS")]
+    overrides: Vec<String>,
+}
+
+/// Turns `--name a b --other c` into config lines `[name a b] [other c]`.
+/// `--sentinel` alone only says "sentinel mode", as for redis-server.
+fn override_lines(args: &[String]) -> Result<Vec<Vec<String>>, String> {
+    let mut lines: Vec<Vec<String>> = Vec::new();
+    for a in args {
+        if let Some(name) = a.strip_prefix("--") {
+            if name.is_empty() {
+                return Err("empty option name '--'".into());
+            }
+            lines.push(vec![name.to_string()]);
+        } else {
+            match lines.last_mut() {
+                Some(line) => line.push(a.clone()),
+                None => {
+                    return Err(format!("unexpected argument '{a}': options must start with --"));
+                }
+            }
+        }
+    }
+    lines.retain(|l| !(l.len() == 1 && l[0] == "sentinel"));
+    Ok(lines)
+}
+
+fn load(path: &Path, overrides: &[Vec<String>]) -> Result<(Config, String), String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("Can't read the configuration file {}: {e}", path.display()))?;
+    let config = config::parse_with_overrides(&text, overrides)
+        .map_err(|e| e.render(&path.display().to_string()))?;
+    Ok((config, text))
+}
+
+fn seed() -> u64 {
+    use std::io::Read;
+    let mut b = [0u8; 8];
+    if std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut b)).is_ok() {
+        return u64::from_le_bytes(b);
+    }
+    let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    t.as_nanos() as u64 ^ u64::from(std::process::id()) << 32
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let Some(path) = cli.config.clone() else {
+        eprintln!("Sentinel needs config file on disk to save state. Exiting...");
+        return ExitCode::from(1);
+    };
+    let overrides = match override_lines(&cli.overrides) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("Invalid command line: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let path = std::path::absolute(&path).unwrap_or(path);
+    let (config, text) = match load(&path, &overrides) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    if cli.check_config {
+        println!("{}: configuration OK ({} masters)", path.display(), config.masters.len());
+        return ExitCode::SUCCESS;
+    }
+    if let Err(e) = config::check_writable(&path) {
+        eprintln!("{e}. Exiting...");
+        return ExitCode::from(1);
+    }
+    if let Err(e) = rsentinel::logging::init(&config.server.logfile, config.server.loglevel) {
+        eprintln!("Can't open the log file {}: {e}", config.server.logfile);
+        return ExitCode::from(1);
+    }
+    if let Some(dir) = &config.server.dir
+        && let Err(e) = std::env::set_current_dir(dir)
+    {
+        tracing::warn!("Can't chdir to '{dir}': {e}");
+        return ExitCode::from(1);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!("cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let startup = Startup { config, config_path: path, config_text: text, seed: seed() };
+    match runtime.block_on(shell::run(startup)) {
+        Ok(code) => {
+            tracing::warn!("Sentinel is now ready to exit, bye bye...");
+            ExitCode::from(code as u8)
+        }
+        Err(e) => {
+            tracing::warn!("Sentinel failed: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::override_lines;
+
+    #[test]
+    fn overrides_become_lines() {
+        let args: Vec<String> =
+            ["--port", "5000", "--sentinel", "--sentinel", "monitor", "m", "h", "1", "2"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        assert_eq!(
+            override_lines(&args).unwrap(),
+            vec![
+                vec!["port".to_string(), "5000".into()],
+                vec![
+                    "sentinel".into(),
+                    "monitor".into(),
+                    "m".into(),
+                    "h".into(),
+                    "1".into(),
+                    "2".into()
+                ]
+            ]
+        );
+        assert!(override_lines(&["x".to_string()]).is_err());
+    }
+}

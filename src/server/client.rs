@@ -1,0 +1,151 @@
+//! The registry of connected clients, for CLIENT LIST, INFO and KILL.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use tokio::sync::watch;
+
+/// What CLIENT LIST shows about one connection.
+#[derive(Debug, Clone)]
+pub struct ClientInfo {
+    /// Unique, increasing id.
+    pub id: u64,
+    /// The peer's address.
+    pub addr: SocketAddr,
+    /// Our local address.
+    pub laddr: SocketAddr,
+    /// CLIENT SETNAME.
+    pub name: String,
+    /// CLIENT SETINFO LIB-NAME.
+    pub lib_name: String,
+    /// CLIENT SETINFO LIB-VER.
+    pub lib_ver: String,
+    /// When it connected.
+    pub created: Instant,
+    /// When it last sent a command.
+    pub last_active: Instant,
+    /// Channels subscribed.
+    pub sub: usize,
+    /// Patterns subscribed.
+    pub psub: usize,
+    /// The last command's full name (`client|list`).
+    pub last_cmd: String,
+    /// The authenticated user.
+    pub user: String,
+    /// 2 or 3.
+    pub resp: u8,
+}
+
+impl ClientInfo {
+    /// True for a client in pub/sub mode (CLIENT KILL TYPE pubsub).
+    pub fn is_pubsub(&self) -> bool {
+        self.sub + self.psub > 0
+    }
+
+    /// One line of CLIENT LIST, in redis 7's field order.
+    pub fn line(&self, now: Instant) -> String {
+        format!(
+            "id={} addr={} laddr={} fd=-1 name={} age={} idle={} flags={} db=0 sub={} psub={} ssub=0 \
+             multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 \
+             tot-mem=0 events=r cmd={} user={} redir=-1 resp={} lib-name={} lib-ver={}",
+            self.id,
+            self.addr,
+            self.laddr,
+            self.name,
+            now.duration_since(self.created).as_secs(),
+            now.duration_since(self.last_active).as_secs(),
+            if self.is_pubsub() { "P" } else { "N" },
+            self.sub,
+            self.psub,
+            if self.last_cmd.is_empty() { "NULL" } else { &self.last_cmd },
+            self.user,
+            self.resp,
+            self.lib_name,
+            self.lib_ver,
+        )
+    }
+}
+
+/// Connected clients, by id; each with a switch that closes it.
+#[derive(Debug, Default)]
+pub struct Clients {
+    inner: Mutex<BTreeMap<u64, (ClientInfo, watch::Sender<bool>)>>,
+    next_id: Mutex<u64>,
+}
+
+impl Clients {
+    /// Registers a connection; returns its id and its kill switch receiver.
+    pub fn register(&self, addr: SocketAddr, laddr: SocketAddr) -> (u64, watch::Receiver<bool>) {
+        let id = {
+            let mut next = self.next_id.lock().expect("client id lock");
+            *next += 1;
+            *next
+        };
+        let now = Instant::now();
+        let info = ClientInfo {
+            id,
+            addr,
+            laddr,
+            name: String::new(),
+            lib_name: String::new(),
+            lib_ver: String::new(),
+            created: now,
+            last_active: now,
+            sub: 0,
+            psub: 0,
+            last_cmd: String::new(),
+            user: "default".into(),
+            resp: 2,
+        };
+        let (tx, rx) = watch::channel(false);
+        self.inner.lock().expect("clients lock").insert(id, (info, tx));
+        (id, rx)
+    }
+
+    /// Forgets a closed connection.
+    pub fn remove(&self, id: u64) {
+        self.inner.lock().expect("clients lock").remove(&id);
+    }
+
+    /// Updates one client's record.
+    pub fn update(&self, id: u64, f: impl FnOnce(&mut ClientInfo)) {
+        if let Some((info, _)) = self.inner.lock().expect("clients lock").get_mut(&id) {
+            f(info);
+        }
+    }
+
+    /// A copy of one client's record.
+    pub fn get(&self, id: u64) -> Option<ClientInfo> {
+        self.inner.lock().expect("clients lock").get(&id).map(|(i, _)| i.clone())
+    }
+
+    /// Copies of every record, by id.
+    pub fn list(&self) -> Vec<ClientInfo> {
+        self.inner.lock().expect("clients lock").values().map(|(i, _)| i.clone()).collect()
+    }
+
+    /// Number of connected clients.
+    pub fn len(&self) -> usize {
+        self.inner.lock().expect("clients lock").len()
+    }
+
+    /// True when no client is connected.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Closes every client for which `filter` is true; returns how many.
+    pub fn kill(&self, filter: impl Fn(&ClientInfo) -> bool) -> usize {
+        let map = self.inner.lock().expect("clients lock");
+        let mut n = 0;
+        for (info, switch) in map.values() {
+            if filter(info) {
+                let _ = switch.send(true);
+                n += 1;
+            }
+        }
+        n
+    }
+}

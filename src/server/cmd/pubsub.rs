@@ -1,0 +1,88 @@
+//! SUBSCRIBE, PSUBSCRIBE, UNSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, and the
+//! messages subscribed clients receive.
+
+use bytes::Bytes;
+
+use super::{Outcome, Session};
+use crate::glob;
+use crate::resp::Frame;
+use crate::server::{PubMessage, Shared, errors};
+
+/// A pub/sub frame: a push in RESP3, an array in RESP2 (the encoder decides).
+fn push(items: Vec<Frame>) -> Frame {
+    Frame::Push(items)
+}
+
+fn count(session: &Session) -> Frame {
+    Frame::Integer((session.channels.len() + session.patterns.len()) as i64)
+}
+
+/// Any of the four subscription commands.
+pub fn subscription(session: &mut Session, shared: &Shared, name: &str, args: &[Bytes]) -> Outcome {
+    let mut replies = Vec::new();
+    let names: Vec<Bytes> = match name {
+        "unsubscribe" if args.len() == 1 => session.channels.iter().cloned().collect(),
+        "punsubscribe" if args.len() == 1 => session.patterns.iter().cloned().collect(),
+        _ => args[1..].to_vec(),
+    };
+    for n in &names {
+        match name {
+            "subscribe" => {
+                session.channels.insert(n.clone());
+            }
+            "psubscribe" => {
+                session.patterns.insert(n.clone());
+            }
+            "unsubscribe" => {
+                session.channels.remove(n);
+            }
+            _ => {
+                session.patterns.remove(n);
+            }
+        }
+        replies.push(push(vec![Frame::bulk(name), Frame::Bulk(n.clone()), count(session)]));
+    }
+    if names.is_empty() {
+        // UNSUBSCRIBE with nothing subscribed: one reply with a null channel.
+        replies.push(push(vec![Frame::bulk(name), Frame::Null, count(session)]));
+    }
+    let (sub, psub) = (session.channels.len(), session.patterns.len());
+    shared.clients.update(session.id, |c| {
+        c.sub = sub;
+        c.psub = psub;
+    });
+    Outcome::Many(replies)
+}
+
+/// The frames a message produces for this session (one per matching
+/// channel or pattern subscription).
+pub fn deliver(session: &Session, msg: &PubMessage) -> Vec<Frame> {
+    let mut out = Vec::new();
+    if session.channels.contains(msg.channel.as_bytes()) {
+        out.push(push(vec![
+            Frame::bulk("message"),
+            Frame::bulk(&msg.channel),
+            Frame::bulk(&msg.payload),
+        ]));
+    }
+    for p in &session.patterns {
+        if glob::matches(p, msg.channel.as_bytes(), false) {
+            out.push(push(vec![
+                Frame::bulk("pmessage"),
+                Frame::Bulk(p.clone()),
+                Frame::bulk(&msg.channel),
+                Frame::bulk(&msg.payload),
+            ]));
+        }
+    }
+    out
+}
+
+/// `PUBLISH channel message`: a sentinel only accepts hellos from peers,
+/// which go to the core. The reply is always 1, as redis-sentinel's.
+pub async fn publish(shared: &Shared, args: Vec<Bytes>) -> Frame {
+    if args[1].as_ref() != crate::core::HELLO_CHANNEL.as_bytes() {
+        return Frame::error(errors::ONLY_HELLO);
+    }
+    shared.ask_core(args).await
+}

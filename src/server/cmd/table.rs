@@ -1,0 +1,250 @@
+//! redis-sentinel 7.0's command table: the 15 commands that exist in
+//! sentinel mode, their arities, flags and subcommands. `COMMAND` describes
+//! exactly this table (tools check `COMMAND COUNT`), and arity errors come
+//! from it before any command runs.
+
+/// One command or subcommand.
+#[derive(Debug)]
+pub struct Spec {
+    /// Lowercase name.
+    pub name: &'static str,
+    /// Redis arity: N = exactly N arguments (name included), -N = at least N.
+    pub arity: i32,
+    /// Command flags as COMMAND INFO shows them.
+    pub flags: &'static [&'static str],
+    /// ACL categories.
+    pub acl: &'static [&'static str],
+    /// Subcommands (empty for plain commands).
+    pub subcommands: &'static [Spec],
+    /// One-line summary for COMMAND DOCS.
+    pub summary: &'static str,
+}
+
+impl Spec {
+    /// True when `argc` arguments (name included) fit the arity.
+    pub fn arity_ok(&self, argc: usize) -> bool {
+        let argc = argc as i32;
+        if self.arity >= 0 { argc == self.arity } else { argc >= -self.arity }
+    }
+
+    /// The subcommand called `name` (case-insensitive).
+    pub fn subcommand(&self, name: &[u8]) -> Option<&'static Spec> {
+        self.subcommands.iter().find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+    }
+}
+
+const fn sub(name: &'static str, arity: i32, flags: &'static [&'static str]) -> Spec {
+    Spec { name, arity, flags, acl: &["@slow"], subcommands: &[], summary: "" }
+}
+
+const ADMIN: &[&str] = &["admin", "sentinel", "only_sentinel"];
+const ADMIN_SLOW: &[&str] = &["admin", "noscript", "loading", "stale"];
+const STALE: &[&str] = &["noscript", "loading", "stale"];
+
+/// The table, sorted by name.
+pub static COMMANDS: &[Spec] = &[
+    Spec {
+        name: "acl",
+        arity: -2,
+        flags: &[],
+        acl: &["@slow"],
+        subcommands: &[
+            sub("cat", -2, STALE),
+            sub("deluser", -3, ADMIN_SLOW),
+            sub("dryrun", -4, ADMIN_SLOW),
+            sub("genpass", -2, STALE),
+            sub("getuser", 3, ADMIN_SLOW),
+            sub("help", 2, &["loading", "stale"]),
+            sub("list", 2, ADMIN_SLOW),
+            sub("load", 2, ADMIN_SLOW),
+            sub("log", -2, ADMIN_SLOW),
+            sub("save", 2, ADMIN_SLOW),
+            sub("setuser", -3, ADMIN_SLOW),
+            sub("users", 2, ADMIN_SLOW),
+            sub("whoami", 2, STALE),
+        ],
+        summary: "A container for Access List Control commands",
+    },
+    Spec {
+        name: "auth",
+        arity: -2,
+        flags: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
+        acl: &["@fast", "@connection"],
+        subcommands: &[],
+        summary: "Authenticate to the server",
+    },
+    Spec {
+        name: "client",
+        arity: -2,
+        flags: &[],
+        acl: &["@slow"],
+        subcommands: &[
+            sub("caching", 3, STALE),
+            sub("getname", 2, STALE),
+            sub("getredir", 2, STALE),
+            sub("help", 2, &["loading", "stale"]),
+            sub("id", 2, STALE),
+            sub("info", 2, STALE),
+            sub("kill", -3, ADMIN_SLOW),
+            sub("list", -2, ADMIN_SLOW),
+            sub("no-evict", 3, ADMIN_SLOW),
+            sub("pause", -3, ADMIN_SLOW),
+            sub("reply", 3, STALE),
+            sub("setinfo", 4, STALE),
+            sub("setname", 3, STALE),
+            sub("tracking", -3, STALE),
+            sub("trackinginfo", 2, STALE),
+            sub("unblock", -3, ADMIN_SLOW),
+            sub("unpause", 2, ADMIN_SLOW),
+        ],
+        summary: "A container for client connection commands",
+    },
+    Spec {
+        name: "command",
+        arity: -1,
+        flags: &["loading", "stale"],
+        acl: &["@slow", "@connection"],
+        subcommands: &[
+            sub("count", 2, &["loading", "stale"]),
+            sub("docs", -2, &["loading", "stale"]),
+            sub("getkeys", -3, &["loading", "stale"]),
+            sub("getkeysandflags", -3, &["loading", "stale"]),
+            sub("help", 2, &["loading", "stale"]),
+            sub("info", -2, &["loading", "stale"]),
+            sub("list", -2, &["loading", "stale"]),
+        ],
+        summary: "Get array of Redis command details",
+    },
+    Spec {
+        name: "hello",
+        arity: -1,
+        flags: &["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"],
+        acl: &["@fast", "@connection"],
+        subcommands: &[],
+        summary: "Handshake with Redis",
+    },
+    Spec {
+        name: "info",
+        arity: -1,
+        flags: &["loading", "stale"],
+        acl: &["@slow", "@dangerous"],
+        subcommands: &[],
+        summary: "Get information and statistics about the server",
+    },
+    Spec {
+        name: "ping",
+        arity: -1,
+        flags: &["fast"],
+        acl: &["@fast", "@connection"],
+        subcommands: &[],
+        summary: "Ping the server",
+    },
+    Spec {
+        name: "psubscribe",
+        arity: -2,
+        flags: &["pubsub", "noscript", "loading", "stale"],
+        acl: &["@pubsub", "@slow"],
+        subcommands: &[],
+        summary: "Listen for messages published to channels matching the given patterns",
+    },
+    Spec {
+        name: "publish",
+        arity: 3,
+        flags: &["pubsub", "loading", "stale", "fast", "may_replicate"],
+        acl: &["@pubsub", "@fast"],
+        subcommands: &[],
+        summary: "Post a message to a channel",
+    },
+    Spec {
+        name: "punsubscribe",
+        arity: -1,
+        flags: &["pubsub", "noscript", "loading", "stale"],
+        acl: &["@pubsub", "@slow"],
+        subcommands: &[],
+        summary: "Stop listening for messages posted to channels matching the given patterns",
+    },
+    Spec {
+        name: "role",
+        arity: 1,
+        flags: &["noscript", "loading", "stale", "fast"],
+        acl: &["@admin", "@fast", "@dangerous"],
+        subcommands: &[],
+        summary: "Return the role of the instance in the context of replication",
+    },
+    Spec {
+        name: "sentinel",
+        arity: -2,
+        flags: &[],
+        acl: &["@slow"],
+        subcommands: &[
+            sub("ckquorum", 3, ADMIN),
+            sub("config", -3, ADMIN),
+            sub("debug", -2, ADMIN),
+            sub("failover", 3, ADMIN),
+            sub("flushconfig", 2, ADMIN),
+            sub("get-master-addr-by-name", 3, ADMIN),
+            sub("help", 2, &["loading", "stale", "sentinel", "only_sentinel"]),
+            sub("info-cache", -3, ADMIN),
+            sub("is-master-down-by-addr", 6, ADMIN),
+            sub("master", 3, ADMIN),
+            sub("masters", 2, ADMIN),
+            sub("monitor", 6, ADMIN),
+            sub("myid", 2, ADMIN),
+            sub("pending-scripts", 2, ADMIN),
+            sub("remove", 3, ADMIN),
+            sub("replicas", 3, ADMIN),
+            sub("reset", 3, ADMIN),
+            sub("sentinels", 3, ADMIN),
+            sub("set", -5, ADMIN),
+            sub("simulate-failure", -3, ADMIN),
+            sub("slaves", 3, ADMIN),
+        ],
+        summary: "A container for Sentinel commands",
+    },
+    Spec {
+        name: "shutdown",
+        arity: -1,
+        flags: &["admin", "noscript", "loading", "stale", "no_multi", "sentinel", "allow_busy"],
+        acl: &["@admin", "@slow", "@dangerous"],
+        subcommands: &[],
+        summary: "Synchronously save the dataset to disk and then shut down the server",
+    },
+    Spec {
+        name: "subscribe",
+        arity: -2,
+        flags: &["pubsub", "noscript", "loading", "stale"],
+        acl: &["@pubsub", "@slow"],
+        subcommands: &[],
+        summary: "Listen for messages published to the given channels",
+    },
+    Spec {
+        name: "unsubscribe",
+        arity: -1,
+        flags: &["pubsub", "noscript", "loading", "stale"],
+        acl: &["@pubsub", "@slow"],
+        subcommands: &[],
+        summary: "Stop listening for messages posted to the given channels",
+    },
+];
+
+/// The command called `name` (case-insensitive).
+pub fn lookup(name: &[u8]) -> Option<&'static Spec> {
+    COMMANDS.iter().find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fifteen_commands_sorted() {
+        assert_eq!(COMMANDS.len(), 15);
+        assert!(COMMANDS.windows(2).all(|w| w[0].name < w[1].name));
+        assert!(lookup(b"SeNtInEl").is_some());
+        assert!(lookup(b"quit").is_none());
+        let sentinel = lookup(b"sentinel").unwrap();
+        assert!(sentinel.subcommand(b"MASTERS").unwrap().arity_ok(2));
+        assert!(!sentinel.subcommand(b"masters").unwrap().arity_ok(3));
+        assert!(sentinel.subcommand(b"set").unwrap().arity_ok(7));
+    }
+}

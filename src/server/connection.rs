@@ -1,0 +1,123 @@
+//! One client connection: read requests, run them, write replies, deliver
+//! pub/sub messages.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use bytes::{Buf, BytesMut};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::broadcast;
+use tracing::{debug, warn};
+
+use super::cmd::{self, Outcome, Session};
+use super::{PubMessage, Shared};
+use crate::resp::{Frame, Limits, decode_request};
+
+/// The most bytes buffered for one connection's unfinished requests. No
+/// sentinel command comes near it; a client that gets there is closed, as
+/// redis closes clients over `client-query-buffer-limit`.
+const MAX_QUERY_BUFFER: usize = 4 * 1024 * 1024;
+
+/// Answers a client over `maxclients` and closes it.
+pub async fn refuse(mut socket: TcpStream) {
+    let _ = socket.write_all(b"-ERR max number of clients reached\r\n").await;
+}
+
+/// Serves one client until it leaves, is killed, or the server stops.
+pub async fn serve(mut socket: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
+    let laddr = socket.local_addr().unwrap_or(peer);
+    let (id, mut kill) = shared.clients.register(peer, laddr);
+    let mut session = Session::new(id, shared.facts.requirepass.is_some());
+    let mut shutdown = shared.shutdown.subscribe();
+    let mut events: Option<broadcast::Receiver<Arc<PubMessage>>> = None;
+    let mut buf = BytesMut::with_capacity(1024);
+    let mut out: Vec<u8> = Vec::new();
+    'conn: loop {
+        // Run every complete request already buffered (pipelining).
+        let mut close = false;
+        loop {
+            match decode_request(&buf, &Limits::REQUEST) {
+                Ok(Some((args, used))) => {
+                    buf.advance(used);
+                    if args.is_empty() {
+                        continue;
+                    }
+                    let name = args[0].to_ascii_lowercase();
+                    if name == b"post" || name == b"host:" {
+                        warn!(%peer, "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.");
+                        break 'conn;
+                    }
+                    match cmd::execute(&mut session, &shared, args).await {
+                        Outcome::Reply(f) => f.encode(session.proto, &mut out),
+                        Outcome::Many(fs) => {
+                            fs.iter().for_each(|f| f.encode(session.proto, &mut out))
+                        }
+                        Outcome::Close(f) => {
+                            if let Some(f) = f {
+                                f.encode(session.proto, &mut out);
+                            }
+                            close = true;
+                            break;
+                        }
+                    }
+                }
+                Ok(None) => break,
+                Err(err) => {
+                    debug!(%peer, cause = %err, "protocol error");
+                    Frame::error(format!("ERR {err}")).encode(session.proto, &mut out);
+                    close = true;
+                    break;
+                }
+            }
+        }
+        match (session.is_subscribed(), events.is_some()) {
+            (true, false) => events = Some(shared.events.subscribe()),
+            (false, true) => events = None,
+            _ => {}
+        }
+        if !out.is_empty() {
+            shared.stats.net_output_bytes.fetch_add(out.len() as u64, Ordering::Relaxed);
+            if socket.write_all(&out).await.is_err() {
+                break;
+            }
+            out.clear();
+        }
+        if close || buf.len() > MAX_QUERY_BUFFER {
+            break;
+        }
+        tokio::select! {
+            read = socket.read_buf(&mut buf) => match read {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    shared.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                }
+            },
+            msg = next_event(&mut events) => match msg {
+                Ok(msg) => cmd::pubsub::deliver(&session, &msg)
+                    .iter()
+                    .for_each(|f| f.encode(session.proto, &mut out)),
+                // A subscriber too slow to keep up is closed, like redis's
+                // pub/sub output buffer limit.
+                Err(broadcast::error::RecvError::Lagged(_)) => break,
+                Err(broadcast::error::RecvError::Closed) => break,
+            },
+            _ = kill.changed() => break,
+            _ = shutdown.wait_for(|stop| *stop) => break,
+        }
+    }
+    if !out.is_empty() {
+        let _ = socket.write_all(&out).await;
+    }
+    shared.clients.remove(id);
+}
+
+async fn next_event(
+    events: &mut Option<broadcast::Receiver<Arc<PubMessage>>>,
+) -> Result<Arc<PubMessage>, broadcast::error::RecvError> {
+    match events {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}

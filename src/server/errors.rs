@@ -1,0 +1,87 @@
+//! Every error text the server sends, in one place: clients match on these
+//! (ioredis on the AUTH texts, Lettuce on `NOPROTO`/`unknown`), so they are
+//! redis-sentinel 7.0's, byte for byte.
+
+use bytes::Bytes;
+
+use crate::resp::Frame;
+
+/// `-NOAUTH`.
+pub const NOAUTH: &str = "NOAUTH Authentication required.";
+/// A wrong password or unknown user.
+pub const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
+/// AUTH when no password is configured.
+pub const AUTH_NO_PASSWORD: &str = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?";
+/// HELLO with a protocol other than 2 or 3.
+pub const NOPROTO: &str = "NOPROTO unsupported protocol version";
+/// HELLO with a protocol that is not a number.
+pub const PROTO_NOT_INTEGER: &str = "ERR Protocol version is not an integer or out of range";
+/// CLIENT SETNAME with a bad name.
+pub const BAD_CLIENT_NAME: &str =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+/// Syntax error.
+pub const SYNTAX: &str = "ERR syntax error";
+/// PUBLISH to anything but the hello channel.
+pub const ONLY_HELLO: &str = "ERR Only HELLO messages are accepted by Sentinel instances.";
+/// `SENTINEL` commands that need a master name that is unknown.
+pub const NO_SUCH_MASTER: &str = "ERR No such master with that name";
+/// CLIENT KILL that matched nobody (old form).
+pub const NO_SUCH_CLIENT: &str = "ERR No such client";
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// `ERR unknown command 'x', with args beginning with: 'a' 'b' `.
+pub fn unknown_command(args: &[Bytes]) -> Frame {
+    let mut listed = String::new();
+    for a in args.iter().skip(1) {
+        if listed.len() >= 128 {
+            break;
+        }
+        let room = 128 - listed.len();
+        let text = lossy(a);
+        let cut: String = text.chars().take(room).collect();
+        listed.push_str(&format!("'{cut}' "));
+    }
+    let name: String = lossy(&args[0]).chars().take(128).collect();
+    Frame::error(format!("ERR unknown command '{name}', with args beginning with: {listed}"))
+}
+
+/// `ERR wrong number of arguments for 'name' command` (`name` may be
+/// `container|sub`).
+pub fn wrong_arity(full_name: &str) -> Frame {
+    Frame::error(format!("ERR wrong number of arguments for '{full_name}' command"))
+}
+
+/// `ERR unknown subcommand 'x'. Try CONTAINER HELP.`
+pub fn unknown_subcommand(sub: &[u8], container: &str) -> Frame {
+    let sub: String = lossy(sub).chars().take(128).collect();
+    Frame::error(format!("ERR unknown subcommand '{sub}'. Try {} HELP.", container.to_uppercase()))
+}
+
+/// The error for a non-pub/sub command in RESP2 subscribed mode.
+pub fn subscribed_context(name: &str) -> Frame {
+    Frame::error(format!(
+        "ERR Can't execute '{name}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_command_text_matches_redis() {
+        let args: Vec<Bytes> = ["foo", "bar", "baz"].iter().map(|s| Bytes::from(*s)).collect();
+        assert_eq!(
+            unknown_command(&args),
+            Frame::error("ERR unknown command 'foo', with args beginning with: 'bar' 'baz' ")
+        );
+        let quit = vec![Bytes::from("quit")];
+        assert_eq!(
+            unknown_command(&quit),
+            Frame::error("ERR unknown command 'quit', with args beginning with: ")
+        );
+    }
+}

@@ -1,0 +1,139 @@
+//! The actor: the one task that owns the core.
+//!
+//! Loop: wait for an input (a link event, a client's admin command) or the
+//! core's next deadline → `handle` exactly one input → drain `poll_output`,
+//! carrying out each output in order (a persist is durable before the next
+//! output runs) → publish the view → re-arm the single sleep.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, error, info, trace, warn};
+
+use super::link::{self, LinkCommand, LinkHandle};
+use crate::config::{Config, persist, rewrite};
+use crate::core::{Event, EventLevel, Input, LinkId, Output, RequestId, Sentinel};
+use crate::resp::Frame;
+use crate::server::{AdminRequest, PubMessage, Shared};
+
+/// Where and how the configuration is saved.
+#[derive(Debug)]
+pub struct ConfigFile {
+    /// The config file's absolute path.
+    pub path: PathBuf,
+    /// The file's text as last written (comments and user lines to keep).
+    pub text: String,
+}
+
+impl ConfigFile {
+    /// Rewrites and persists the file; logs like redis-sentinel.
+    async fn save(&mut self, config: &Config) -> bool {
+        let text = rewrite(&self.text, config);
+        let path = self.path.clone();
+        let to_write = text.clone();
+        let result = tokio::task::spawn_blocking(move || persist(&path, &to_write)).await;
+        match result {
+            Ok(Ok(())) => {
+                self.text = text;
+                debug!("Sentinel new configuration saved on disk");
+                true
+            }
+            Ok(Err(e)) => {
+                warn!(
+                    "WARNING: Sentinel was not able to save the new configuration on disk!!!: {e}"
+                );
+                false
+            }
+            Err(e) => {
+                error!("config save task failed: {e}");
+                false
+            }
+        }
+    }
+}
+
+/// Logs an event at its level and publishes it to subscribers.
+pub fn emit(shared: &Shared, event: &Event) {
+    let (channel, message) = (event.channel(), event.message());
+    match event.level() {
+        EventLevel::Warning => warn!("{channel} {message}"),
+        EventLevel::Notice => info!("{channel} {message}"),
+        EventLevel::Verbose => debug!("{channel} {message}"),
+        EventLevel::Debug => trace!("{channel} {message}"),
+    }
+    if event.is_published() {
+        let _ = shared
+            .events
+            .send(Arc::new(PubMessage { channel: channel.to_string(), payload: message }));
+    }
+}
+
+/// Runs the actor until shutdown; returns the exit code the core asked for,
+/// if any.
+pub async fn run(
+    mut core: Sentinel,
+    mut file: ConfigFile,
+    shared: Arc<Shared>,
+    mut admin: mpsc::Receiver<AdminRequest>,
+) -> Option<i32> {
+    let (inputs_tx, mut inputs) = mpsc::unbounded_channel::<Input>();
+    let mut links: BTreeMap<LinkId, LinkHandle> = BTreeMap::new();
+    let mut waiting: BTreeMap<RequestId, oneshot::Sender<Frame>> = BTreeMap::new();
+    let mut next_request = 0u64;
+    let mut shutdown = shared.shutdown.subscribe();
+    let mut last_persist_ok = true;
+    loop {
+        while let Some(output) = core.poll_output() {
+            match output {
+                Output::Connect { link, addr, kind } => {
+                    links.insert(link, link::spawn(link, addr, kind, inputs_tx.clone()));
+                }
+                Output::Disconnect { link } => {
+                    links.remove(&link);
+                }
+                Output::Send { link, tag, args } => {
+                    let sent = links.get(&link).is_some_and(|l| l.send(LinkCommand { tag, args }));
+                    if !sent {
+                        trace!(?link, "command dropped: link gone or full");
+                    }
+                }
+                Output::Event(event) => emit(&shared, &event),
+                Output::Persist(config) => last_persist_ok = file.save(&config).await,
+                Output::Reply { request, frame, needs_persist } => {
+                    let frame = if needs_persist && !last_persist_ok {
+                        Frame::error("ERR Failed to save config file. Check server logs.")
+                    } else {
+                        frame
+                    };
+                    if let Some(tx) = waiting.remove(&request) {
+                        let _ = tx.send(frame);
+                    }
+                }
+                Output::Exit(code) => return Some(code),
+            }
+        }
+        shared.view.store(Arc::new(core.view().clone()));
+        let deadline = core.next_deadline().map(|t| shared.clock.instant(t));
+        let input = tokio::select! {
+            Some(input) = inputs.recv() => input,
+            Some(req) = admin.recv() => {
+                next_request += 1;
+                let request = RequestId(next_request);
+                waiting.insert(request, req.reply);
+                Input::Admin { request, args: req.args }
+            }
+            _ = sleep_until(deadline) => Input::Timeout,
+            _ = shutdown.wait_for(|stop| *stop) => return None,
+        };
+        core.handle(shared.clock.now(), input);
+    }
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(t) => tokio::time::sleep_until(t).await,
+        None => std::future::pending().await,
+    }
+}

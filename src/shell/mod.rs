@@ -1,0 +1,118 @@
+//! The tokio shell: sockets, the clock, the actor that owns the core, and
+//! the RESP server, wired together by [`run`].
+
+mod actor;
+mod clock;
+mod link;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, mpsc, watch};
+use tracing::{info, warn};
+
+pub use actor::ConfigFile;
+pub use clock::Clock;
+
+use crate::config::Config;
+use crate::core::Sentinel;
+use crate::server::{self, Clients, ServerFacts, Shared, Stats};
+
+/// The Redis version rsentinel reports (clients branch on it).
+pub const REDIS_VERSION: &str = "7.0.15";
+
+/// Everything [`run`] needs.
+#[derive(Debug)]
+pub struct Startup {
+    /// The loaded configuration.
+    pub config: Config,
+    /// The config file's absolute path.
+    pub config_path: PathBuf,
+    /// The config file's text.
+    pub config_text: String,
+    /// Seed for the core's randomness.
+    pub seed: u64,
+}
+
+/// Binds the listeners, starts the core, serves until SIGTERM/SIGINT or
+/// SHUTDOWN. Returns the process exit code.
+pub async fn run(startup: Startup) -> std::io::Result<i32> {
+    let Startup { config, config_path, config_text, seed } = startup;
+    let clock = Clock::start();
+    let mut listeners = Vec::new();
+    if config.server.port != 0 {
+        let binds: Vec<String> = if config.server.bind.is_empty() {
+            vec!["0.0.0.0".into()]
+        } else {
+            config.server.bind.iter().map(|b| b.trim_start_matches('-').to_string()).collect()
+        };
+        for b in binds {
+            let host = if b == "*" { "0.0.0.0".to_string() } else { b };
+            match TcpListener::bind((host.as_str(), config.server.port)).await {
+                Ok(l) => listeners.push(l),
+                Err(e) => {
+                    warn!(
+                        "Warning: Could not create server TCP listening socket {host}:{}: {e}",
+                        config.server.port
+                    );
+                    return Err(e);
+                }
+            }
+        }
+    }
+    let core = Sentinel::new(config.clone(), seed, clock.now());
+    let (events, _) = broadcast::channel(4096);
+    let (admin_tx, admin_rx) = mpsc::channel(1024);
+    let (shutdown, _) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        view: ArcSwap::from_pointee(core.view().clone()),
+        clock,
+        events,
+        admin: admin_tx,
+        clients: Clients::default(),
+        facts: ServerFacts {
+            redis_version: REDIS_VERSION,
+            run_id: crate::core::Rng::new(seed ^ 0x5eed).hex40(),
+            port: config.server.port,
+            requirepass: config.server.requirepass.clone(),
+            maxclients: config.server.maxclients,
+            config_file: config_path.display().to_string(),
+            executable: std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            started_unix: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+        },
+        stats: Stats::default(),
+        shutdown,
+    });
+    info!("Sentinel ID is {}", core.view().myid);
+    for l in listeners {
+        tokio::spawn(server::run(l, shared.clone()));
+    }
+    info!("Ready to accept connections tcp");
+    let signals = tokio::spawn(stop_on_signal(shared.clone()));
+    let file = ConfigFile { path: config_path, text: config_text };
+    let code = actor::run(core, file, shared.clone(), admin_rx).await;
+    let _ = shared.shutdown.send(true);
+    signals.abort();
+    Ok(code.unwrap_or(0))
+}
+
+async fn stop_on_signal(shared: Arc<Shared>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut term), Ok(mut int)) =
+        (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
+    else {
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => warn!("Received SIGTERM scheduling shutdown..."),
+        _ = int.recv() => warn!("Received SIGINT scheduling shutdown..."),
+    }
+    let _ = shared.shutdown.send(true);
+}
