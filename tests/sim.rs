@@ -9,7 +9,8 @@
 //! - `SIM_SEEDS=<count>` runs seeds `0..count` (default: a small number per
 //!   scenario, fast enough for CI);
 //! - `SIM_HEAVY=1` means `SIM_SEEDS=100000`: run it with
-//!   `SIM_HEAVY=1 cargo test --release --test sim -- --include-ignored`.
+//!   `SIM_HEAVY=1 cargo test --release --test sim -- --include-ignored`;
+//! - `SIM_THREADS=<n>` runs seeds on n threads (default: all cores).
 //!
 //! A failure prints the seed, the command that replays it and the last 50
 //! lines of the trace.
@@ -23,16 +24,21 @@
 mod check;
 #[path = "sim/net.rs"]
 mod net;
+#[path = "sim/probe.rs"]
+mod probe;
 #[path = "sim/redis.rs"]
 mod redis;
 #[path = "sim/world.rs"]
 mod world;
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rsentinel::core::{Millis, Rng, Sentinel};
 
 use net::NodeId;
+use probe::Probe;
 use world::{Core, Fault, MASTER, Params, World, redis_addr};
 
 // ----- seeds and failure reports -------------------------------------------
@@ -51,45 +57,78 @@ fn seeds(default: u64) -> Vec<u64> {
     (0..count).collect()
 }
 
-/// Runs `scenario` on a fresh world for every seed; on the first failure
-/// (an `Err`, a violation or a panic, in the harness or in the core) panics
-/// with the seed, how to replay it and the end of the trace.
+/// Runs `scenario` on a fresh world for every seed, on `SIM_THREADS`
+/// threads (default: all cores); on the first failure (an `Err`, a
+/// violation or a panic, in the harness or in the core) panics with the
+/// seed, how to replay it and the end of the trace.
 fn run_seeds<C: Core>(
     name: &str,
     default_count: u64,
-    params: impl Fn(u64) -> Params,
-    scenario: impl Fn(&mut World<C>) -> Result<(), String>,
+    params: impl Fn(u64) -> Params + Sync,
+    scenario: impl Fn(&mut World<C>) -> Result<(), String> + Sync,
 ) {
-    for seed in seeds(default_count) {
-        let mut world: Option<World<C>> = None;
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let w = world.insert(World::new(params(seed)));
-            scenario(w)?;
-            match w.checker.first_violation() {
-                Some(v) => Err(v.to_owned()),
-                None => Ok(()),
-            }
-        }));
-        let error = match outcome {
-            Ok(Ok(())) => continue,
-            Ok(Err(e)) => e,
-            Err(panic) => {
-                let msg = panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_default();
-                format!("panic: {msg}")
-            }
-        };
-        let tail = world.as_ref().map(|w| w.trace_tail(50)).unwrap_or_default();
-        let now = world.as_ref().map(|w| w.now.as_u64()).unwrap_or(0);
-        panic!(
-            "\n{name}: seed {seed} failed at t={now} ms: {error}\n\
-             replay: SIM_SEED={seed} cargo test --test sim {name} -- --include-ignored --nocapture\n\
-             --- last 50 trace lines ---\n{tail}\n"
-        );
+    let seeds = seeds(default_count);
+    let threads = std::env::var("SIM_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, seeds.len().max(1));
+    let next = AtomicUsize::new(0);
+    let failure: Mutex<Option<(u64, String)>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                while failure.lock().expect("lock").is_none() {
+                    let Some(&seed) = seeds.get(next.fetch_add(1, Ordering::Relaxed)) else {
+                        break;
+                    };
+                    if let Err(report) = run_one(name, seed, &params, &scenario) {
+                        failure.lock().expect("lock").get_or_insert((seed, report));
+                    }
+                }
+            });
+        }
+    });
+    if let Some((_, report)) = failure.into_inner().expect("lock") {
+        panic!("{report}");
     }
+}
+
+/// One seed; the failure report on error.
+fn run_one<C: Core>(
+    name: &str,
+    seed: u64,
+    params: &impl Fn(u64) -> Params,
+    scenario: &impl Fn(&mut World<C>) -> Result<(), String>,
+) -> Result<(), String> {
+    let mut world: Option<World<C>> = None;
+    let outcome = catch_unwind(AssertUnwindSafe(|| {
+        let w = world.insert(World::new(params(seed)));
+        scenario(w)?;
+        match w.checker.first_violation() {
+            Some(v) => Err(v.to_owned()),
+            None => Ok(()),
+        }
+    }));
+    let error = match outcome {
+        Ok(Ok(())) => return Ok(()),
+        Ok(Err(e)) => e,
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            format!("panic: {msg}")
+        }
+    };
+    let tail = world.as_ref().map(|w| w.trace_tail(50)).unwrap_or_default();
+    let now = world.as_ref().map(|w| w.now.as_u64()).unwrap_or(0);
+    Err(format!(
+        "\n{name}: seed {seed} failed at t={now} ms: {error}\n\
+         replay: SIM_SEED={seed} cargo test --test sim {name} -- --include-ignored --nocapture\n\
+         --- last 50 trace lines ---\n{tail}\n"
+    ))
 }
 
 // ----- scenario building blocks ---------------------------------------------
@@ -367,6 +406,35 @@ fn converges_after_faults() {
         schedule_random_faults(w);
         let quiet = 3 * w.params.failover_timeout_ms.max(30_000);
         w.run_until(Millis(FAULTS_END + quiet))?;
+        check_converged(w)?;
+        check_discovery(w)
+    });
+}
+
+// ----- the same scenarios with the probe: the harness tests itself -----------
+
+/// (c) with the stand-in core: proves the plumbing (links, hello over
+/// pub/sub and PUBLISH to peers, INFO) and the discovery check.
+#[test]
+fn probe_discovery() {
+    run_seeds::<Probe>("probe_discovery", 30, random_params, scenario_discovery);
+}
+
+/// (d) with the stand-in core: proves pause/resume, held deliveries and
+/// `is-master-down-by-addr` through `Input::Admin`.
+#[test]
+fn probe_pause_master() {
+    run_seeds::<Probe>("probe_pause_master", 30, pause_params, scenario_pause_master);
+}
+
+/// Random faults with the stand-in core: the invariants must not fire on a
+/// core that follows the spec's SDOWN/ODOWN rules (no false alarms), and
+/// the fleet must rediscover itself once faults stop.
+#[test]
+fn probe_random_faults() {
+    run_seeds::<Probe>("probe_random_faults", 40, random_params, |w| {
+        schedule_random_faults(w);
+        w.run_until(Millis(FAULTS_END + 30_000))?;
         check_converged(w)?;
         check_discovery(w)
     });

@@ -838,19 +838,31 @@ impl<C: Core> World<C> {
                 }
                 self.start(n);
             }
-            Fault::Partition(sides) => self.net.partition(&sides),
-
+            Fault::Partition(sides) => {
+                self.net.partition(&sides);
+                self.reset_reconnected();
+            }
             Fault::Heal => {
                 self.net.heal();
-                let severed: Vec<ConnId> = (0..self.conns.len() as u64)
-                    .map(ConnId)
-                    .filter(|&id| self.conn(id).state == ConnState::Severed)
-                    .collect();
-                for id in severed {
-                    self.reset(id, "connection reset by peer");
-                }
+                self.reset_reconnected();
             }
             Fault::Loss(ppm) => self.net.config.loss_ppm = ppm,
+        }
+    }
+
+    /// Severed connections whose ends can talk again get reset: their
+    /// stream lost messages, so it cannot resume.
+    fn reset_reconnected(&mut self) {
+        let severed: Vec<ConnId> = (0..self.conns.len() as u64)
+            .map(ConnId)
+            .filter(|&id| {
+                let c = self.conn(id);
+                c.state == ConnState::Severed
+                    && self.net.can_talk(NodeId::Sentinel(c.owner), c.target)
+            })
+            .collect();
+        for id in severed {
+            self.reset(id, "connection reset by peer");
         }
     }
 
