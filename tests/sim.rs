@@ -126,7 +126,7 @@ fn run_one<C: Core>(
     let now = world.as_ref().map(|w| w.now.as_u64()).unwrap_or(0);
     Err(format!(
         "\n{name}: seed {seed} failed at t={now} ms: {error}\n\
-         replay: SIM_SEED={seed} cargo test --test sim {name} -- --include-ignored --nocapture\n\
+         replay: SIM_SEED={seed} cargo test --test sim {name} -- --exact --include-ignored --nocapture\n\
          --- last 50 trace lines ---\n{tail}\n"
     ))
 }

@@ -9,7 +9,7 @@
 //!   same address) within the last 5 × ask period, plus [`SLACK_MS`].
 //! - **(b) no false SDOWN**: a master that runs, reports `role:master` and is
 //!   reachable from the sentinel is not `s_down` once nothing has disturbed
-//!   the world for down-after + [`SETTLE_MS`].
+//!   the world for down-after + [`SETTLE_MS`], and the network loses nothing.
 //! - **DESIGN 1**: at most one sentinel is elected leader for a master in
 //!   an epoch.
 //! - **DESIGN 2**: a sentinel never votes for two leaders in one epoch
@@ -60,6 +60,7 @@ pub struct SentinelState<'a> {
 #[derive(Debug)]
 pub struct Checker {
     down_after_ms: u64,
+    lossy: bool,
     violations: Vec<String>,
     last_disturbance: Millis,
     last_sdown: BTreeMap<(usize, Addr), Millis>,
@@ -80,6 +81,7 @@ impl Checker {
     pub fn new(p: &Params) -> Checker {
         Checker {
             down_after_ms: p.down_after_ms,
+            lossy: p.net.loss_ppm > 0,
             violations: Vec::new(),
             last_disturbance: Millis::ZERO,
             last_sdown: BTreeMap::new(),
@@ -112,8 +114,14 @@ impl Checker {
         self.last_disturbance = now;
     }
 
+    /// Whether the network loses messages (then a healthy master may
+    /// legitimately look down: enough resets in a row starve the PINGs).
+    pub fn set_lossy(&mut self, lossy: bool) {
+        self.lossy = lossy;
+    }
+
     fn quiet_for_long(&self, now: Millis) -> bool {
-        (now - self.last_disturbance).as_u64() > self.down_after_ms + SETTLE_MS
+        !self.lossy && (now - self.last_disturbance).as_u64() > self.down_after_ms + SETTLE_MS
     }
 
     /// An event from sentinel `i`; `healthy` says, for `+try-failover`,

@@ -5,8 +5,8 @@
 //! monitoring is being written — command and pub/sub links, PING, INFO,
 //! hello over `PUBLISH` and pub/sub, `SENTINEL is-master-down-by-addr`
 //! through a peer's `Input::Admin`, reconnects after `LinkDown` — and it
-//! keeps `s_down`/`o_down` by spec §7.1–7.2 rules (no failover, no TILT,
-//! no votes). If a liveness scenario passes with the probe and fails with
+//! keeps `s_down`/`o_down` by spec §7.1–7.2 rules, with TILT (§7.7), but
+//! no failover and no votes. If a liveness scenario passes with the probe and fails with
 //! the real core, look at the core first; if it fails with both, look here.
 
 use std::collections::BTreeMap;
@@ -26,6 +26,8 @@ const PING_MS: u64 = 1000;
 const INFO_MS: u64 = 10_000;
 const HELLO_MS: u64 = 2000;
 const ASK_MS: u64 = 1000;
+const TILT_TRIGGER_MS: u64 = 2000;
+const TILT_PERIOD_MS: u64 = 30_000;
 
 /// What a link leads to.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -100,6 +102,8 @@ pub struct Probe {
     pending: BTreeMap<(LinkId, Tag), Asked>,
     next_id: u64,
     next_tick: Millis,
+    last_tick: Option<Millis>,
+    tilt_since: Option<Millis>,
     outputs: Vec<Output>,
     view: View,
 }
@@ -192,7 +196,19 @@ impl Probe {
                 self.instances.get_mut(&t).expect("known").last_hello = now;
             }
         }
-        self.check_down(now);
+        // TILT (§7.7): a late tick means the process stalled; flags
+        // freeze for 30 s, as in redis-sentinel.
+        if self.last_tick.is_some_and(|t| (now - t).as_u64() > TILT_TRIGGER_MS) {
+            self.tilt_since = Some(now);
+            self.outputs.push(Output::Event(Event::TiltOn));
+        } else if self.tilt_since.is_some_and(|t| (now - t).as_u64() > TILT_PERIOD_MS) {
+            self.tilt_since = None;
+            self.outputs.push(Output::Event(Event::TiltOff));
+        }
+        self.last_tick = Some(now);
+        if self.tilt_since.is_none() {
+            self.check_down(now);
+        }
     }
 
     fn check_down(&mut self, now: Millis) {
@@ -334,7 +350,9 @@ impl Probe {
                 let port: Option<u16> = word(3).and_then(|p| p.parse().ok());
                 let is_ours = word(2).as_deref() == Some(self.master.host.as_str())
                     && port == Some(self.master.port);
-                let down = is_ours && self.instances[&Target::Data(self.master.clone())].sdown;
+                let down = is_ours
+                    && self.tilt_since.is_none()
+                    && self.instances[&Target::Data(self.master.clone())].sdown;
                 Frame::Array(vec![
                     Frame::Integer(i64::from(down)),
                     Frame::bulk("*"),
@@ -384,6 +402,7 @@ impl Probe {
         self.view = View {
             myid: RunId(self.myid.clone()),
             current_epoch: self.config.sentinel.current_epoch,
+            tilt_since: self.tilt_since,
             masters: vec![master],
             ..View::default()
         };
@@ -413,6 +432,8 @@ impl Core for Probe {
             pending: BTreeMap::new(),
             next_id: 0,
             next_tick: now,
+            last_tick: None,
+            tilt_since: None,
             outputs,
             view: View::default(),
         };

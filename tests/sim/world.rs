@@ -846,7 +846,10 @@ impl<C: Core> World<C> {
                 self.net.heal();
                 self.reset_reconnected();
             }
-            Fault::Loss(ppm) => self.net.config.loss_ppm = ppm,
+            Fault::Loss(ppm) => {
+                self.net.config.loss_ppm = ppm;
+                self.checker.set_lossy(ppm > 0);
+            }
         }
     }
 
