@@ -1,0 +1,998 @@
+//! The simulated world: N sentinel cores, Redis servers, the network between
+//! them, one virtual clock, an event trace, fault injection and the
+//! invariant checker.
+//!
+//! # The contract with the core
+//!
+//! - `Output::Connect` → a `Syn` travels to the target; the target answers
+//!   (the kernel does, even for a paused process) and `Input::LinkUp` comes
+//!   back; a dead target refuses (`Input::LinkDown`), an unreachable one
+//!   times out after [`CONNECT_TIMEOUT_MS`].
+//! - `Output::Send` → the command travels to the target, which answers in
+//!   order (`Input::Reply`). Commands may be sent before `LinkUp` (hiredis
+//!   does): they queue behind the `Syn`.
+//! - A peer sentinel answers `PING`, `AUTH`, `CLIENT ...` itself (that is
+//!   the shell's job); everything else (`SENTINEL ...`, `PUBLISH`) goes to
+//!   its core as `Input::Admin`, and the core's `Output::Reply` goes back.
+//! - A killed process: links to it get `LinkDown` (if the reset can reach
+//!   the owner), new connects are refused. A paused process (SIGSTOP):
+//!   connects succeed, nothing is answered, everything is handled in order
+//!   at resume. A partition: messages across it are lost and the connection
+//!   goes silent ("severed"); at heal, severed connections get `LinkDown`.
+//!
+//! # Time
+//!
+//! [`World::step`] handles exactly one thing: the earliest of a scheduled
+//! fault, a network delivery, or a sentinel's deadline (ties in that
+//! order), then checks the invariants. The clock jumps to it (quinn's
+//! `Pair::step`). A cap on steps at one instant catches livelock.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use bytes::Bytes;
+use rsentinel::config::{Config, MasterConfig};
+use rsentinel::core::{
+    Addr, Event, Input, LinkId, LinkKind, Millis, Output, RequestId, Rng, Sentinel, Tag, View,
+};
+use rsentinel::resp::Frame;
+
+use crate::check::{Checker, SentinelState};
+use crate::net::{ConnId, Dir, Net, NetConfig, NodeId};
+use crate::redis::{Redis, RedisRole};
+
+/// A connect to an unreachable address fails after this long.
+pub const CONNECT_TIMEOUT_MS: u64 = 1000;
+/// Steps allowed at one instant before we call it a livelock.
+pub const MAX_STEPS_PER_INSTANT: u64 = 50_000;
+/// The monitored master's name.
+pub const MASTER: &str = "mymaster";
+
+/// What the world needs from a sentinel core. Implemented by the real
+/// [`Sentinel`]; tests may plug in a double.
+pub trait Core: Sized {
+    /// Boots from a config (the "disk").
+    fn boot(config: Config, seed: u64, now: Millis) -> Self;
+    /// See [`Sentinel::handle`].
+    fn handle(&mut self, now: Millis, input: Input);
+    /// See [`Sentinel::poll_output`].
+    fn poll_output(&mut self) -> Option<Output>;
+    /// See [`Sentinel::next_deadline`].
+    fn next_deadline(&self) -> Option<Millis>;
+    /// See [`Sentinel::view`].
+    fn view(&self) -> &View;
+}
+
+impl Core for Sentinel {
+    fn boot(config: Config, seed: u64, now: Millis) -> Self {
+        Sentinel::new(config, seed, now)
+    }
+    fn handle(&mut self, now: Millis, input: Input) {
+        Sentinel::handle(self, now, input)
+    }
+    fn poll_output(&mut self) -> Option<Output> {
+        Sentinel::poll_output(self)
+    }
+    fn next_deadline(&self) -> Option<Millis> {
+        Sentinel::next_deadline(self)
+    }
+    fn view(&self) -> &View {
+        Sentinel::view(self)
+    }
+}
+
+/// The world's parameters.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// Seed of everything (network, sentinel seeds, run ids).
+    pub seed: u64,
+    /// Number of sentinels.
+    pub sentinels: usize,
+    /// Number of replicas (Redis 1..=K; Redis 0 is the initial master).
+    pub replicas: usize,
+    /// `quorum`.
+    pub quorum: u32,
+    /// `down-after-milliseconds`.
+    pub down_after_ms: u64,
+    /// `failover-timeout`.
+    pub failover_timeout_ms: u64,
+    /// `rename-command` pairs (original, new), for the Redis servers and
+    /// the sentinels' config alike.
+    pub renames: Vec<(String, String)>,
+    /// The network.
+    pub net: NetConfig,
+}
+
+impl Params {
+    /// Three sentinels (quorum 2), two replicas, down-after 5 s.
+    pub fn new(seed: u64) -> Params {
+        Params {
+            seed,
+            sentinels: 3,
+            replicas: 2,
+            quorum: 2,
+            down_after_ms: 5000,
+            failover_timeout_ms: 30_000,
+            renames: Vec::new(),
+            net: NetConfig::default(),
+        }
+    }
+}
+
+/// A scheduled fault.
+#[derive(Debug, Clone)]
+pub enum Fault {
+    /// SIGKILL: the process is gone.
+    Kill(NodeId),
+    /// SIGSTOP: connections accepted, nothing answered.
+    Pause(NodeId),
+    /// SIGCONT: everything received meanwhile is handled, in order.
+    Resume(NodeId),
+    /// Starts a dead process again (kills it first if it runs). A sentinel
+    /// restarts from its disk.
+    Restart(NodeId),
+    /// Brings a node back whatever its state: starts it if dead, resumes
+    /// it if paused.
+    Revive(NodeId),
+    /// Splits the network into islands (see [`Net::partition`]).
+    Partition(Vec<Vec<NodeId>>),
+    /// Makes the network whole.
+    Heal,
+    /// Sets the loss rate (parts per million of messages that reset their
+    /// connection).
+    Loss(u64),
+}
+
+/// A message in flight.
+#[derive(Debug, Clone)]
+pub enum Delivery {
+    /// A connection attempt reaching its target.
+    Syn(ConnId),
+    /// The connection is established (at the owner): `LinkUp`.
+    Connected(ConnId),
+    /// The connection failed or broke (at the owner): `LinkDown`.
+    Down(ConnId, String),
+    /// A command reaching its target.
+    Request(ConnId, Tag, Vec<Bytes>),
+    /// A reply reaching the owner.
+    Reply(ConnId, Tag, Frame),
+    /// A pub/sub message reaching the owner.
+    Message(ConnId, Bytes, Bytes),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ConnState {
+    Connecting,
+    Up,
+    /// Silent: a partition ate a message. Nothing more passes.
+    Severed,
+    Closed,
+}
+
+#[derive(Debug, Clone)]
+struct Conn {
+    owner: usize,
+    owner_inc: u64,
+    link: LinkId,
+    target: NodeId,
+    target_inc: u64,
+    state: ConnState,
+}
+
+/// Process state shared by sentinels and Redis servers.
+#[derive(Debug, Default)]
+pub struct Proc {
+    /// Running (possibly paused).
+    pub alive: bool,
+    /// SIGSTOPped.
+    pub paused: bool,
+    /// Incremented at every death: messages for an earlier life are lost.
+    inc: u64,
+    /// Deliveries received while paused.
+    held: VecDeque<Delivery>,
+}
+
+/// One sentinel process.
+#[derive(Debug)]
+pub struct SentinelNode<C> {
+    /// Its address (what `LinkUp` reports as the local address).
+    pub addr: Addr,
+    /// Process state.
+    pub proc: Proc,
+    /// The core, while the process lives.
+    pub core: Option<C>,
+    /// The last persisted config: what a restart boots from.
+    pub disk: Config,
+    /// How many times it booted.
+    pub boots: u64,
+    links: BTreeMap<LinkId, ConnId>,
+    requests: BTreeMap<RequestId, (ConnId, Tag)>,
+    next_request: u64,
+}
+
+/// One Redis process.
+#[derive(Debug)]
+pub struct RedisNode {
+    /// Process state.
+    pub proc: Proc,
+    /// The server.
+    pub redis: Redis,
+}
+
+/// The whole simulation.
+pub struct World<C: Core = Sentinel> {
+    /// The virtual clock.
+    pub now: Millis,
+    /// The parameters it was built with.
+    pub params: Params,
+    /// The network.
+    pub net: Net<Delivery>,
+    /// Sentinel processes.
+    pub sentinels: Vec<SentinelNode<C>>,
+    /// Redis processes.
+    pub redis: Vec<RedisNode>,
+    /// Every event every sentinel emitted: (time, sentinel, event).
+    pub events: Vec<(Millis, usize, Event)>,
+    /// Human-readable log of everything notable.
+    pub trace: Vec<String>,
+    /// Invariant checking state and the violations found.
+    pub checker: Checker,
+    /// Steps taken.
+    pub steps: u64,
+    conns: Vec<Conn>,
+    addrs: BTreeMap<Addr, NodeId>,
+    faults: BTreeMap<(Millis, u64), Fault>,
+    fault_seq: u64,
+    steps_at_now: u64,
+    last_repl: Millis,
+    rng: Rng,
+}
+
+/// The address of sentinel `i`.
+pub fn sentinel_addr(i: usize) -> Addr {
+    Addr::new(format!("10.0.1.{}", i + 1), 26379)
+}
+
+/// The address of Redis `i` (0 = the initial master).
+pub fn redis_addr(i: usize) -> Addr {
+    Addr::new(format!("10.0.0.{}", i + 1), 6379)
+}
+
+impl<C: Core> World<C> {
+    /// Builds and boots the world at time 0.
+    pub fn new(params: Params) -> World<C> {
+        let mut rng = Rng::new(params.seed ^ 0x5157_u64.rotate_left(40));
+        let master = redis_addr(0);
+        let mut addrs = BTreeMap::new();
+        let redis: Vec<RedisNode> = (0..=params.replicas)
+            .map(|i| {
+                let role =
+                    if i == 0 { RedisRole::Master } else { RedisRole::Replica(master.clone()) };
+                let mut r = Redis::new(redis_addr(i), rng.hex40(), role, Millis::ZERO);
+                r.renames =
+                    params.renames.iter().map(|(a, b)| (a.to_lowercase(), b.clone())).collect();
+                addrs.insert(redis_addr(i), NodeId::Redis(i));
+                RedisNode { proc: Proc { alive: true, ..Proc::default() }, redis: r }
+            })
+            .collect();
+        let sentinels = (0..params.sentinels)
+            .map(|i| {
+                addrs.insert(sentinel_addr(i), NodeId::Sentinel(i));
+                SentinelNode {
+                    addr: sentinel_addr(i),
+                    proc: Proc::default(),
+                    core: None,
+                    disk: sentinel_config(&params),
+                    boots: 0,
+                    links: BTreeMap::new(),
+                    requests: BTreeMap::new(),
+                    next_request: 0,
+                }
+            })
+            .collect();
+        let mut w = World {
+            now: Millis::ZERO,
+            net: Net::new(params.seed, params.net.clone()),
+            checker: Checker::new(&params),
+            params,
+            sentinels,
+            redis,
+            events: Vec::new(),
+            trace: Vec::new(),
+            steps: 0,
+            conns: Vec::new(),
+            addrs,
+            faults: BTreeMap::new(),
+            fault_seq: 0,
+            steps_at_now: 0,
+            last_repl: Millis::ZERO,
+            rng,
+        };
+        for i in 0..w.sentinels.len() {
+            w.start_sentinel(i);
+        }
+        w
+    }
+
+    // ----- driving -------------------------------------------------------
+
+    /// Schedules a fault.
+    pub fn schedule(&mut self, at: Millis, fault: Fault) {
+        self.fault_seq += 1;
+        self.faults.insert((at, self.fault_seq), fault);
+    }
+
+    /// When the next thing happens; `None` = nothing will ever happen.
+    pub fn next_time(&self) -> Option<Millis> {
+        let f = self.faults.keys().next().map(|k| k.0);
+        let d = self.net.next_time();
+        let t = self.sentinels.iter().filter_map(|s| s.deadline()).min();
+        [f, d, t].into_iter().flatten().min()
+    }
+
+    /// Handles the earliest thing; false when nothing is left to do.
+    pub fn step(&mut self) -> bool {
+        let Some(next) = self.next_time() else { return false };
+        self.advance_to(next);
+        self.steps += 1;
+        self.steps_at_now += 1;
+        if self.steps_at_now == MAX_STEPS_PER_INSTANT {
+            let stuck: Vec<String> = (0..self.sentinels.len())
+                .filter(|&i| self.sentinels[i].deadline().is_some_and(|d| d <= self.now))
+                .map(|i| format!("S{i}"))
+                .collect();
+            self.checker.violation(
+                self.now,
+                format!(
+                    "livelock: {} steps at one instant (overdue: {stuck:?}, in flight: {})",
+                    MAX_STEPS_PER_INSTANT,
+                    self.net.in_flight()
+                ),
+            );
+        }
+        let fault_due = self.faults.keys().next().is_some_and(|k| k.0 <= self.now);
+        if fault_due {
+            let (_, f) = self.faults.pop_first().expect("checked");
+            self.apply(f);
+        } else if let Some(d) = self.net.pop_due(self.now) {
+            self.deliver(d);
+        } else if let Some(i) = (0..self.sentinels.len())
+            .find(|&i| self.sentinels[i].deadline().is_some_and(|d| d <= self.now))
+        {
+            self.input(i, Input::Timeout);
+        }
+        self.check();
+        true
+    }
+
+    /// Runs until the clock reaches `t` (or a violation).
+    pub fn run_until(&mut self, t: Millis) -> Result<(), String> {
+        while self.next_time().is_some_and(|n| n <= t) {
+            self.step();
+            if let Some(v) = self.checker.first_violation() {
+                return Err(v.to_owned());
+            }
+        }
+        self.advance_to(t);
+        Ok(())
+    }
+
+    /// Runs for `ms` more milliseconds.
+    pub fn run_for(&mut self, ms: u64) -> Result<(), String> {
+        self.run_until(self.now + Millis(ms))
+    }
+
+    /// Takes at most `max` steps (quinn's `drive_bounded`); true if the
+    /// world went idle within them. For ad-hoc scenarios and debugging.
+    #[allow(dead_code)]
+    pub fn drive_bounded(&mut self, max: u64) -> bool {
+        for _ in 0..max {
+            if !self.step() {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn advance_to(&mut self, t: Millis) {
+        if t > self.now {
+            self.now = t;
+            self.steps_at_now = 0;
+            self.replicate();
+        }
+    }
+
+    // ----- observation ---------------------------------------------------
+
+    /// The view of sentinel `i`, if it runs.
+    pub fn view(&self, i: usize) -> Option<&View> {
+        self.sentinels[i].core.as_ref().map(|c| c.view())
+    }
+
+    /// Whether the node runs and is not paused.
+    pub fn is_running(&self, n: NodeId) -> bool {
+        let p = self.proc(n);
+        p.alive && !p.paused
+    }
+
+    /// The node at an address.
+    pub fn node_at(&self, addr: &Addr) -> Option<NodeId> {
+        self.addrs.get(addr).copied()
+    }
+
+    /// The last `n` trace lines.
+    pub fn trace_tail(&self, n: usize) -> String {
+        let start = self.trace.len().saturating_sub(n);
+        self.trace[start..].join("\n")
+    }
+
+    /// Events of type `channel` (e.g. `+sdown`) emitted by sentinel `i`
+    /// since `since`, as text.
+    pub fn events_of(&self, i: usize, channel: &str, since: Millis) -> Vec<String> {
+        self.events
+            .iter()
+            .filter(|(t, s, e)| *s == i && *t >= since && e.channel() == channel)
+            .map(|(_, _, e)| e.to_string())
+            .collect()
+    }
+
+    fn log(&mut self, who: impl std::fmt::Display, what: impl std::fmt::Display) {
+        self.trace.push(format!("{:>8} {who} {what}", self.now.as_u64()));
+    }
+
+    fn proc(&self, n: NodeId) -> &Proc {
+        match n {
+            NodeId::Sentinel(i) => &self.sentinels[i].proc,
+            NodeId::Redis(i) => &self.redis[i].proc,
+        }
+    }
+
+    fn proc_mut(&mut self, n: NodeId) -> &mut Proc {
+        match n {
+            NodeId::Sentinel(i) => &mut self.sentinels[i].proc,
+            NodeId::Redis(i) => &mut self.redis[i].proc,
+        }
+    }
+
+    // ----- sentinels -----------------------------------------------------
+
+    fn start_sentinel(&mut self, i: usize) {
+        let seed = self
+            .params
+            .seed
+            .wrapping_mul(0x9e37_79b9)
+            .wrapping_add(1000 * i as u64)
+            .wrapping_add(self.sentinels[i].boots);
+        let s = &mut self.sentinels[i];
+        s.boots += 1;
+        s.proc.alive = true;
+        s.proc.paused = false;
+        s.core = Some(C::boot(s.disk.clone(), seed, self.now));
+        let boots = s.boots;
+        self.log(NodeId::Sentinel(i), format_args!("boot #{boots}"));
+        self.drain(i);
+    }
+
+    /// Feeds one input to sentinel `i` and carries out its outputs.
+    fn input(&mut self, i: usize, input: Input) {
+        let now = self.now;
+        let Some(core) = self.sentinels[i].core.as_mut() else { return };
+        core.handle(now, input);
+        self.drain(i);
+    }
+
+    fn drain(&mut self, i: usize) {
+        loop {
+            let Some(out) = self.sentinels[i].core.as_mut().and_then(|c| c.poll_output()) else {
+                break;
+            };
+            self.execute(i, out);
+        }
+    }
+
+    fn execute(&mut self, i: usize, out: Output) {
+        let me = NodeId::Sentinel(i);
+        match out {
+            Output::Connect { link, addr, kind } => {
+                let target = self.node_at(&addr);
+                let id = ConnId(self.conns.len() as u64);
+                let target_inc = target.map(|t| self.proc(t).inc).unwrap_or(0);
+                self.conns.push(Conn {
+                    owner: i,
+                    owner_inc: self.sentinels[i].proc.inc,
+                    link,
+                    target: target.unwrap_or(me),
+                    target_inc,
+                    state: ConnState::Connecting,
+                });
+                if let Some(old) = self.sentinels[i].links.insert(link, id) {
+                    self.checker
+                        .contract(self.now, format!("S{i} reused open link {link:?} ({old:?})"));
+                }
+                let kind = if kind == LinkKind::PubSub { "pubsub" } else { "cmd" };
+                self.log(me, format_args!("connect {} {kind} to {addr}", link.0));
+                match target {
+                    Some(t) if self.net.can_talk(me, t) => {
+                        self.net.send(self.now, id, Dir::ToTarget, Delivery::Syn(id))
+                    }
+                    _ => {
+                        self.conns[id.0 as usize].state = ConnState::Closed;
+                        let at = self.now + Millis(CONNECT_TIMEOUT_MS);
+                        self.net.push(at, Delivery::Down(id, "connection timed out".into()));
+                    }
+                }
+            }
+            Output::Disconnect { link } => {
+                if let Some(id) = self.sentinels[i].links.remove(&link) {
+                    self.close(id);
+                }
+            }
+            Output::Send { link, tag, args } => {
+                let Some(&id) = self.sentinels[i].links.get(&link) else {
+                    self.checker
+                        .contract(self.now, format!("S{i} sent on unknown link {}", link.0));
+                    return;
+                };
+                if matches!(self.conns[id.0 as usize].state, ConnState::Connecting | ConnState::Up)
+                {
+                    if self.net.roll_loss() && self.conns[id.0 as usize].state == ConnState::Up {
+                        self.reset(id, "connection reset by peer (loss)");
+                    } else {
+                        self.net.send(
+                            self.now,
+                            id,
+                            Dir::ToTarget,
+                            Delivery::Request(id, tag, args),
+                        );
+                    }
+                }
+            }
+            Output::Event(e) => {
+                self.log(me, &e);
+                let view =
+                    self.sentinels[i].core.as_ref().map(|c| c.view().clone()).unwrap_or_default();
+                let healthy = self.master_healthy_for(i, &e);
+                self.checker.on_event(self.now, i, &e, &view, healthy);
+                self.events.push((self.now, i, e));
+            }
+            Output::Persist(cfg) => {
+                self.checker.on_persist(self.now, i, &self.sentinels[i].disk, &cfg);
+                self.sentinels[i].disk = *cfg;
+            }
+            Output::Reply { request, frame, .. } => {
+                let Some((id, tag)) = self.sentinels[i].requests.remove(&request) else {
+                    self.checker
+                        .contract(self.now, format!("S{i} answered unknown request {}", request.0));
+                    return;
+                };
+                self.reply(id, tag, frame);
+            }
+            Output::Exit(code) => {
+                self.log(me, format_args!("exit({code})"));
+                self.kill(me);
+            }
+            other => self.log(me, format_args!("unhandled output {other:?}")),
+        }
+    }
+
+    // ----- network -------------------------------------------------------
+
+    fn conn(&self, id: ConnId) -> &Conn {
+        &self.conns[id.0 as usize]
+    }
+
+    /// Whether the endpoint a delivery is for still is the process the
+    /// connection was made with.
+    fn same_life(&self, id: ConnId, at_owner: bool) -> bool {
+        let c = self.conn(id);
+        let (node, inc) = if at_owner {
+            (NodeId::Sentinel(c.owner), c.owner_inc)
+        } else {
+            (c.target, c.target_inc)
+        };
+        let p = self.proc(node);
+        p.alive && p.inc == inc
+    }
+
+    fn deliver(&mut self, d: Delivery) {
+        let (id, at_owner) = match &d {
+            Delivery::Syn(id) | Delivery::Request(id, ..) => (*id, false),
+            Delivery::Connected(id)
+            | Delivery::Down(id, _)
+            | Delivery::Reply(id, ..)
+            | Delivery::Message(id, ..) => (*id, true),
+        };
+        let c = self.conn(id).clone();
+        let owner = NodeId::Sentinel(c.owner);
+        let dest = if at_owner { owner } else { c.target };
+        if let Delivery::Syn(_) = d {
+            // The kernel answers a SYN, even for a stopped process.
+            if c.state != ConnState::Connecting {
+                return;
+            }
+            if !self.net.can_talk(owner, c.target) {
+                self.conns[id.0 as usize].state = ConnState::Closed;
+                let at = self.now + Millis(CONNECT_TIMEOUT_MS);
+                self.net.push(at, Delivery::Down(id, "connection timed out".into()));
+            } else if !self.same_life(id, false) {
+                self.conns[id.0 as usize].state = ConnState::Closed;
+                self.net.send(
+                    self.now,
+                    id,
+                    Dir::ToOwner,
+                    Delivery::Down(id, "connection refused".into()),
+                );
+            } else {
+                self.conns[id.0 as usize].state = ConnState::Up;
+                if let NodeId::Redis(r) = c.target {
+                    self.redis[r].redis.accept(id);
+                }
+                self.net.send(self.now, id, Dir::ToOwner, Delivery::Connected(id));
+            }
+            return;
+        }
+        if !self.same_life(id, at_owner) {
+            return;
+        }
+        let traverses = !matches!(d, Delivery::Down(..));
+        if traverses {
+            if c.state != ConnState::Up {
+                return;
+            }
+            if !self.net.can_talk(owner, c.target) {
+                self.conns[id.0 as usize].state = ConnState::Severed;
+                return;
+            }
+        }
+        if self.proc(dest).paused {
+            self.proc_mut(dest).held.push_back(d);
+            return;
+        }
+        let i = c.owner;
+        match d {
+            Delivery::Connected(_) => {
+                let local_addr = Some(self.sentinels[i].addr.clone());
+                self.input(i, Input::LinkUp { link: c.link, local_addr });
+            }
+            Delivery::Down(_, reason) => {
+                if self.sentinels[i].links.get(&c.link) == Some(&id) {
+                    self.sentinels[i].links.remove(&c.link);
+                    self.input(i, Input::LinkDown { link: c.link, reason });
+                }
+            }
+            Delivery::Reply(_, tag, frame) => {
+                self.input(i, Input::Reply { link: c.link, tag, frame })
+            }
+            Delivery::Message(_, channel, payload) => {
+                self.input(i, Input::Message { link: c.link, channel, payload })
+            }
+            Delivery::Request(_, tag, args) => match c.target {
+                NodeId::Redis(r) => self.redis_command(r, id, tag, args),
+                NodeId::Sentinel(j) => self.sentinel_command(j, id, tag, args),
+            },
+            Delivery::Syn(_) => unreachable!("handled above"),
+        }
+    }
+
+    /// Sends a reply back on a connection, if it still carries traffic.
+    fn reply(&mut self, id: ConnId, tag: Tag, frame: Frame) {
+        if self.conn(id).state != ConnState::Up {
+            return;
+        }
+        if self.net.roll_loss() {
+            self.reset(id, "connection reset by peer (loss)");
+            return;
+        }
+        self.net.send(self.now, id, Dir::ToOwner, Delivery::Reply(id, tag, frame));
+    }
+
+    /// Closes a connection silently (owner's `Disconnect`, owner's death).
+    fn close(&mut self, id: ConnId) {
+        let c = &mut self.conns[id.0 as usize];
+        c.state = ConnState::Closed;
+        if let NodeId::Redis(r) = c.target {
+            self.redis[r].redis.drop_client(id);
+        }
+        self.net.forget(id);
+    }
+
+    /// Breaks a connection from the server side: the owner gets `LinkDown`
+    /// if the reset can reach it, else the connection just goes silent.
+    fn reset(&mut self, id: ConnId, reason: &str) {
+        let c = self.conn(id).clone();
+        if matches!(c.state, ConnState::Closed) {
+            return;
+        }
+        if c.state != ConnState::Severed && !self.net.can_talk(NodeId::Sentinel(c.owner), c.target)
+        {
+            self.conns[id.0 as usize].state = ConnState::Severed;
+            return;
+        }
+        self.close(id);
+        self.net.send(self.now, id, Dir::ToOwner, Delivery::Down(id, reason.to_owned()));
+    }
+
+    // ----- servers -------------------------------------------------------
+
+    /// Replicas attached to Redis `r` now: (address, offset).
+    fn attached(&self, r: usize) -> Vec<(Addr, u64)> {
+        let me = redis_addr(r);
+        self.redis
+            .iter()
+            .filter(|n| {
+                n.proc.alive && n.redis.link_up && n.redis.role == RedisRole::Replica(me.clone())
+            })
+            .map(|n| (n.redis.addr.clone(), n.redis.offset))
+            .collect()
+    }
+
+    fn redis_command(&mut self, r: usize, id: ConnId, tag: Tag, args: Vec<Bytes>) {
+        let replicas = self.attached(r);
+        let role_before = self.redis[r].redis.role.clone();
+        let frame = self.redis[r].redis.handle(self.now, id, &args, &replicas);
+        self.reply(id, tag, frame);
+        let owner = self.conn(id).owner;
+        for line in std::mem::take(&mut self.redis[r].redis.log) {
+            self.log(NodeId::Redis(r), format_args!("{line} (from S{owner})"));
+        }
+        if self.redis[r].redis.role != role_before {
+            self.checker.disturbed(self.now);
+        }
+        for victim in self.redis[r].redis.take_killed() {
+            self.reset(victim, "connection killed (CLIENT KILL)");
+        }
+        for (channel, payload) in self.redis[r].redis.take_published() {
+            for sub in self.redis[r].redis.subscribers(&channel) {
+                if self.conn(sub).state == ConnState::Up {
+                    let m = Delivery::Message(sub, channel.clone(), payload.clone());
+                    self.net.send(self.now, sub, Dir::ToOwner, m);
+                }
+            }
+        }
+    }
+
+    fn sentinel_command(&mut self, j: usize, id: ConnId, tag: Tag, args: Vec<Bytes>) {
+        let name = args
+            .first()
+            .map(|a| String::from_utf8_lossy(a).to_ascii_uppercase())
+            .unwrap_or_default();
+        // What the shell answers without asking the core.
+        let direct = match name.as_str() {
+            "PING" => Some(Frame::Simple("PONG".into())),
+            "AUTH" | "CLIENT" => Some(Frame::ok()),
+            _ => None,
+        };
+        if let Some(frame) = direct {
+            self.reply(id, tag, frame);
+            return;
+        }
+        let s = &mut self.sentinels[j];
+        s.next_request += 1;
+        let request = RequestId(s.next_request);
+        s.requests.insert(request, (id, tag));
+        self.input(j, Input::Admin { request, args });
+    }
+
+    /// Replication: masters' offsets grow with time, linked replicas catch up.
+    fn replicate(&mut self) {
+        let dt = (self.now - self.last_repl).as_u64();
+        self.last_repl = self.now;
+        for n in &mut self.redis {
+            if n.proc.alive && !n.proc.paused && n.redis.role == RedisRole::Master {
+                n.redis.offset += dt;
+            }
+        }
+        for r in 0..self.redis.len() {
+            let RedisRole::Replica(m) = self.redis[r].redis.role.clone() else { continue };
+            if !self.is_running(NodeId::Redis(r)) {
+                continue;
+            }
+            let upstream = match self.node_at(&m) {
+                Some(NodeId::Redis(u)) if u != r => Some(u),
+                _ => None,
+            };
+            let linked = upstream.filter(|&u| {
+                self.redis[u].proc.alive
+                    && self.net.can_talk(NodeId::Redis(r), NodeId::Redis(u))
+                    && self.now >= self.redis[r].redis.sync_until
+            });
+            let off = linked.map(|u| self.redis[u].redis.offset);
+            let rr = &mut self.redis[r].redis;
+            match off {
+                Some(off) => {
+                    rr.link_up = true;
+                    rr.link_down_since = None;
+                    rr.offset = off;
+                }
+                None => {
+                    rr.link_up = false;
+                    rr.link_down_since.get_or_insert(self.now);
+                }
+            }
+        }
+    }
+
+    // ----- faults --------------------------------------------------------
+
+    /// Applies a fault now.
+    pub fn apply(&mut self, f: Fault) {
+        self.log("world", format_args!("fault {f:?}"));
+        self.checker.disturbed(self.now);
+        match f {
+            Fault::Kill(n) => self.kill(n),
+            Fault::Pause(n) => {
+                if self.proc(n).alive {
+                    self.proc_mut(n).paused = true;
+                }
+            }
+            Fault::Resume(n) => self.resume(n),
+            Fault::Revive(n) => {
+                if self.proc(n).paused {
+                    self.resume(n);
+                } else if !self.proc(n).alive {
+                    self.start(n);
+                }
+            }
+            Fault::Restart(n) => {
+                if self.proc(n).alive {
+                    self.kill(n);
+                }
+                self.start(n);
+            }
+            Fault::Partition(sides) => {
+                self.net.partition(&sides);
+                self.reset_reconnected();
+            }
+            Fault::Heal => {
+                self.net.heal();
+                self.reset_reconnected();
+            }
+            Fault::Loss(ppm) => {
+                self.net.config.loss_ppm = ppm;
+                self.checker.set_lossy(ppm > 0);
+            }
+        }
+    }
+
+    /// Severed connections whose ends can talk again get reset: their
+    /// stream lost messages, so it cannot resume.
+    fn reset_reconnected(&mut self) {
+        let severed: Vec<ConnId> = (0..self.conns.len() as u64)
+            .map(ConnId)
+            .filter(|&id| {
+                let c = self.conn(id);
+                c.state == ConnState::Severed
+                    && self.net.can_talk(NodeId::Sentinel(c.owner), c.target)
+            })
+            .collect();
+        for id in severed {
+            self.reset(id, "connection reset by peer");
+        }
+    }
+
+    fn start(&mut self, n: NodeId) {
+        match n {
+            NodeId::Sentinel(i) => self.start_sentinel(i),
+            NodeId::Redis(r) => {
+                let run_id = self.rng.hex40();
+                let node = &mut self.redis[r];
+                node.proc.alive = true;
+                node.proc.paused = false;
+                node.redis.restart(run_id, self.now);
+            }
+        }
+    }
+
+    fn kill(&mut self, n: NodeId) {
+        if !self.proc(n).alive {
+            return;
+        }
+        let p = self.proc_mut(n);
+        p.alive = false;
+        p.paused = false;
+        p.inc += 1;
+        p.held.clear();
+        // Connections it served break; the owners hear of it if they can.
+        let served: Vec<ConnId> = (0..self.conns.len() as u64)
+            .map(ConnId)
+            .filter(|&id| {
+                let c = self.conn(id);
+                c.target == n && matches!(c.state, ConnState::Up | ConnState::Connecting)
+            })
+            .collect();
+        for id in served {
+            if self.conn(id).state == ConnState::Connecting {
+                // The SYN is in flight: it will find the process dead.
+                continue;
+            }
+            self.reset(id, "connection reset by peer (killed)");
+        }
+        if let NodeId::Sentinel(i) = n {
+            let s = &mut self.sentinels[i];
+            s.core = None;
+            s.requests.clear();
+            let links: Vec<ConnId> = std::mem::take(&mut s.links).into_values().collect();
+            for id in links {
+                self.close(id);
+            }
+        }
+    }
+
+    fn resume(&mut self, n: NodeId) {
+        if !self.proc(n).paused {
+            return;
+        }
+        self.proc_mut(n).paused = false;
+        let held = std::mem::take(&mut self.proc_mut(n).held);
+        for d in held {
+            if self.proc(n).paused || !self.proc(n).alive {
+                break;
+            }
+            self.deliver(d);
+        }
+    }
+
+    // ----- invariants ----------------------------------------------------
+
+    /// Whether the master a `+try-failover` is about has been healthy (up,
+    /// master, reachable from the sentinel) since the last disturbance.
+    fn master_healthy_for(&self, i: usize, e: &Event) -> bool {
+        let Event::TryFailover(m) = e else { return false };
+        self.is_healthy_master(i, &m.addr)
+    }
+
+    /// Whether the Redis at `addr` runs, is a master and can be reached by
+    /// sentinel `i`.
+    pub fn is_healthy_master(&self, i: usize, addr: &Addr) -> bool {
+        match self.node_at(addr) {
+            Some(NodeId::Redis(r)) => {
+                self.is_running(NodeId::Redis(r))
+                    && self.redis[r].redis.role == RedisRole::Master
+                    && !self.redis[r].redis.loading
+                    && self.net.can_talk(NodeId::Sentinel(i), NodeId::Redis(r))
+            }
+            _ => false,
+        }
+    }
+
+    fn check(&mut self) {
+        let mut states = Vec::new();
+        for (i, s) in self.sentinels.iter().enumerate() {
+            let Some(core) = s.core.as_ref() else { continue };
+            let view = core.view();
+            states.push(SentinelState {
+                i,
+                running: !s.proc.paused,
+                // A core with an overdue timer has not looked at the clock yet.
+                settled: !s.proc.paused && s.deadline().is_none_or(|d| d > self.now),
+                healthy: view
+                    .masters
+                    .iter()
+                    .map(|m| self.is_healthy_master(i, &m.instance.addr))
+                    .collect(),
+                view,
+            });
+        }
+        self.checker.after_step(self.now, &states);
+    }
+}
+
+impl<C: Core> SentinelNode<C> {
+    /// The core's deadline, when it runs and is not paused.
+    fn deadline(&self) -> Option<Millis> {
+        if self.proc.paused {
+            return None;
+        }
+        self.core.as_ref().and_then(|c| c.next_deadline())
+    }
+}
+
+/// The config every sentinel starts from.
+pub fn sentinel_config(p: &Params) -> Config {
+    let mut c = Config::default();
+    let mut m = MasterConfig::new(MASTER, redis_addr(0), p.quorum);
+    m.down_after_ms = p.down_after_ms;
+    m.failover_timeout_ms = p.failover_timeout_ms;
+    m.rename_commands = p.renames.iter().map(|(a, b)| (a.to_lowercase(), b.clone())).collect();
+    c.masters.push(m);
+    c
+}
