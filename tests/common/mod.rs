@@ -1,0 +1,141 @@
+//! Shared helpers for end-to-end tests: real processes on free loopback
+//! ports, killed on drop (also when a test fails).
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A free TCP port on 127.0.0.1 (bound and released; a tiny race is accepted).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind :0").local_addr().expect("addr").port()
+}
+
+/// A child process killed (SIGKILL) and reaped when dropped.
+pub struct Proc {
+    /// The child.
+    pub child: Child,
+    /// Its port.
+    pub port: u16,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits until something accepts connections on `port`.
+pub fn wait_port(port: u16) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("nothing listens on port {port} after 10 s");
+}
+
+/// Starts `rsentinel` on a config written to `dir/sentinel.conf` with a
+/// free port; `body` is the config without `port`/`bind`.
+pub fn start_sentinel(dir: &Path, body: &str) -> Proc {
+    let port = free_port();
+    let path = dir.join("sentinel.conf");
+    std::fs::write(&path, format!("bind 127.0.0.1\nport {port}\n{body}")).expect("write config");
+    let child = Command::new(env!("CARGO_BIN_EXE_rsentinel"))
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn rsentinel");
+    wait_port(port);
+    Proc { child, port }
+}
+
+/// Runs rsentinel with these arguments to completion: (exit code, stdout, stderr).
+pub fn run_rsentinel(args: &[&str]) -> (i32, String, String) {
+    let out =
+        Command::new(env!("CARGO_BIN_EXE_rsentinel")).args(args).output().expect("run rsentinel");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A raw client connection.
+pub struct Raw {
+    /// The socket.
+    pub stream: TcpStream,
+}
+
+impl Raw {
+    /// Connects to a port on 127.0.0.1.
+    pub fn connect(port: u16) -> Raw {
+        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+        stream.set_read_timeout(Some(Duration::from_millis(200))).expect("timeout");
+        Raw { stream }
+    }
+
+    /// Sends bytes.
+    pub fn send(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("write");
+    }
+
+    /// Reads until `expected` is a prefix of what arrived or 5 s pass;
+    /// returns everything read.
+    pub fn read_until(&mut self, expected: &[u8]) -> Vec<u8> {
+        let start = Instant::now();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 65536];
+        while start.elapsed() < Duration::from_secs(5) && got.len() < expected.len() {
+            match self.stream.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(_) => {}
+            }
+        }
+        got
+    }
+
+    /// Sends `request` and asserts the exact reply bytes.
+    pub fn expect(&mut self, request: &[u8], reply: &[u8]) {
+        self.send(request);
+        let got = self.read_until(reply);
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(reply),
+            "reply to {:?}",
+            String::from_utf8_lossy(request)
+        );
+    }
+
+    /// True when the server closed the connection (EOF within 5 s).
+    pub fn is_closed(&mut self) -> bool {
+        let start = Instant::now();
+        let mut buf = [0u8; 4096];
+        while start.elapsed() < Duration::from_secs(5) {
+            match self.stream.read(&mut buf) {
+                Ok(0) => return true,
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+                Err(_) => {}
+            }
+        }
+        false
+    }
+}
+
+/// A temporary directory for one test.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().expect("tempdir")
+}
+
+/// The path of a file in the temp dir.
+pub fn file(dir: &tempfile::TempDir, name: &str) -> PathBuf {
+    dir.path().join(name)
+}

@@ -1,0 +1,239 @@
+//! The RESP server over loopback with raw bytes, against a real rsentinel
+//! process: exact replies, pipelining, inline commands, RESP3, hostile input.
+
+mod common;
+
+use common::{Raw, start_sentinel, tempdir};
+
+const SEED: &str =
+    "sentinel monitor mymaster 127.0.0.1 6379 2\nsentinel down-after-milliseconds mymaster 5000\n";
+
+#[test]
+fn ping_inline_multibulk_and_pipelined() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), SEED);
+    let mut c = Raw::connect(s.port);
+    c.expect(b"PING\r\n", b"+PONG\r\n");
+    c.expect(b"*1\r\n$4\r\nPING\r\n", b"+PONG\r\n");
+    c.expect(b"*2\r\n$4\r\nPING\r\n$5\r\nhello\r\n", b"$5\r\nhello\r\n");
+    c.expect(b"PING\r\nPING a\r\n*1\r\n$4\r\nping\r\n", b"+PONG\r\n$1\r\na\r\n+PONG\r\n");
+    // A request split across writes is assembled.
+    c.send(b"*2\r\n$4\r\nPI");
+    c.expect(b"NG\r\n$2\r\nok\r\n", b"$2\r\nok\r\n");
+    c.expect(b"QUIT\r\n", b"+OK\r\n");
+    assert!(c.is_closed());
+}
+
+#[test]
+fn sentinel_queries_from_the_config() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), SEED);
+    let mut c = Raw::connect(s.port);
+    c.expect(
+        b"SENTINEL get-master-addr-by-name mymaster\r\n",
+        b"*2\r\n$9\r\n127.0.0.1\r\n$4\r\n6379\r\n",
+    );
+    c.expect(b"SENTINEL get-master-addr-by-name nope\r\n", b"*-1\r\n");
+    c.expect(b"ROLE\r\n", b"*2\r\n$8\r\nsentinel\r\n*1\r\n$8\r\nmymaster\r\n");
+    c.expect(b"SENTINEL MASTER nope\r\n", b"-ERR No such master with that name\r\n");
+    c.expect(b"COMMAND COUNT\r\n", b":15\r\n");
+    c.send(b"SENTINEL MYID\r\n");
+    let id = c.read_until(&[0; 47]);
+    assert_eq!(id.len(), 47, "a 40-char bulk: {:?}", String::from_utf8_lossy(&id));
+    c.send(b"SENTINEL MASTER mymaster\r\n");
+    let reply = String::from_utf8_lossy(&c.read_until(&[0; 600])).into_owned();
+    assert!(reply.starts_with("*"), "{reply}");
+    for field in [
+        "name\r\n$8\r\nmymaster",
+        "quorum\r\n$1\r\n2",
+        "down-after-milliseconds\r\n$4\r\n5000",
+        "num-other-sentinels",
+    ] {
+        assert!(reply.contains(field), "missing {field} in {reply}");
+    }
+    c.send(b"INFO sentinel\r\n");
+    let info = String::from_utf8_lossy(&c.read_until(&[0; 250])).into_owned();
+    assert!(
+        info.contains(
+            "master0:name=mymaster,status=ok,address=127.0.0.1:6379,slaves=0,sentinels=1"
+        ),
+        "{info}"
+    );
+    c.send(b"INFO\r\n");
+    let info = String::from_utf8_lossy(&c.read_until(&[0; 1500])).into_owned();
+    assert!(
+        info.contains("redis_mode:sentinel")
+            && info.contains("# Clients")
+            && info.contains("# CPU"),
+        "{info}"
+    );
+}
+
+#[test]
+fn redis_error_texts() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), SEED);
+    let mut c = Raw::connect(s.port);
+    c.expect(
+        b"foo bar baz\r\n",
+        b"-ERR unknown command 'foo', with args beginning with: 'bar' 'baz' \r\n",
+    );
+    c.expect(b"SENTINEL\r\n", b"-ERR wrong number of arguments for 'sentinel' command\r\n");
+    c.expect(b"SENTINEL foo\r\n", b"-ERR unknown subcommand 'foo'. Try SENTINEL HELP.\r\n");
+    c.expect(
+        b"SENTINEL masters x\r\n",
+        b"-ERR wrong number of arguments for 'sentinel|masters' command\r\n",
+    );
+    c.expect(b"ping a b\r\n", b"-ERR wrong number of arguments for 'ping' command\r\n");
+    c.expect(b"HELLO 4\r\n", b"-NOPROTO unsupported protocol version\r\n");
+    c.expect(
+        b"AUTH x\r\n",
+        b"-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n",
+    );
+    c.expect(
+        b"AUTH a b\r\n",
+        b"-WRONGPASS invalid username-password pair or user is disabled.\r\n",
+    );
+    c.expect(
+        b"CLIENT SETNAME \"a b\"\r\n",
+        b"-ERR Client names cannot contain spaces, newlines or special characters.\r\n",
+    );
+    c.expect(
+        b"PUBLISH x y\r\n",
+        b"-ERR Only HELLO messages are accepted by Sentinel instances.\r\n",
+    );
+    c.expect(
+        b"CONFIG GET port\r\n",
+        b"-ERR unknown command 'CONFIG', with args beginning with: 'GET' 'port' \r\n",
+    );
+}
+
+#[test]
+fn requirepass_gates_everything_but_auth_and_hello() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), &format!("requirepass \"s3 cr\\\"et\"\n{SEED}"));
+    let mut c = Raw::connect(s.port);
+    c.expect(b"PING\r\n", b"-NOAUTH Authentication required.\r\n");
+    // Unknown commands are reported before the auth check, as in redis.
+    c.expect(b"nope\r\n", b"-ERR unknown command 'nope', with args beginning with: \r\n");
+    c.expect(
+        b"AUTH wrong\r\n",
+        b"-WRONGPASS invalid username-password pair or user is disabled.\r\n",
+    );
+    c.expect(b"AUTH \"s3 cr\\\"et\"\r\n", b"+OK\r\n");
+    c.expect(b"PING\r\n", b"+PONG\r\n");
+    let mut h = Raw::connect(s.port);
+    h.send(b"HELLO 3 AUTH default \"s3 cr\\\"et\" SETNAME app\r\n");
+    let reply = String::from_utf8_lossy(&h.read_until(&[0; 80])).into_owned();
+    assert!(reply.starts_with("%6\r\n$6\r\nserver\r\n$5\r\nredis\r\n"), "{reply}");
+    assert!(reply.contains("$4\r\nmode\r\n$8\r\nsentinel\r\n"), "{reply}");
+    h.expect(b"CLIENT GETNAME\r\n", b"$3\r\napp\r\n");
+}
+
+#[test]
+fn resp3_after_hello_3() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), SEED);
+    let mut c = Raw::connect(s.port);
+    c.send(b"HELLO 3\r\n");
+    let hello = c.read_until(&[0; 100]);
+    assert!(hello.starts_with(b"%6\r\n"), "{}", String::from_utf8_lossy(&hello));
+    c.expect(b"SENTINEL get-master-addr-by-name nope\r\n", b"_\r\n");
+    c.send(b"SENTINEL MASTER mymaster\r\n");
+    let m = c.read_until(&[0; 500]);
+    assert!(m.starts_with(b"%"), "a RESP3 map: {}", String::from_utf8_lossy(&m));
+    c.expect(b"SUBSCRIBE a\r\n", b">3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n");
+    // RESP3 clients may run any command while subscribed.
+    c.expect(b"PING\r\n", b"+PONG\r\n");
+}
+
+#[test]
+fn pubsub_context_in_resp2() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), SEED);
+    let mut c = Raw::connect(s.port);
+    c.expect(b"SUBSCRIBE x\r\n", b"*3\r\n$9\r\nsubscribe\r\n$1\r\nx\r\n:1\r\n");
+    c.expect(
+        b"INFO\r\n",
+        b"-ERR Can't execute 'info': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n",
+    );
+    c.expect(b"PING\r\n", b"*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+    c.expect(b"PSUBSCRIBE *\r\n", b"*3\r\n$10\r\npsubscribe\r\n$1\r\n*\r\n:2\r\n");
+    c.expect(b"UNSUBSCRIBE\r\n", b"*3\r\n$11\r\nunsubscribe\r\n$1\r\nx\r\n:1\r\n");
+    c.expect(b"PUNSUBSCRIBE\r\n", b"*3\r\n$12\r\npunsubscribe\r\n$1\r\n*\r\n:0\r\n");
+    c.expect(b"UNSUBSCRIBE\r\n", b"*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n");
+    c.expect(b"PING\r\n", b"+PONG\r\n");
+}
+
+fn assert_alive(port: u16) {
+    let mut c = Raw::connect(port);
+    c.expect(b"PING\r\n", b"+PONG\r\n");
+}
+
+#[test]
+fn hostile_input_never_kills_the_daemon() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), SEED);
+    let cases: &[(&[u8], &[u8])] = &[
+        (b"*1\r\n$99999999999\r\n", b"-ERR Protocol error: invalid bulk length\r\n"),
+        (b"*99999999999\r\n", b"-ERR Protocol error: invalid multibulk length\r\n"),
+        (b"GET \"abc\r\n", b"-ERR Protocol error: unbalanced quotes in request\r\n"),
+        (b"*1\r\n:1\r\n", b"-ERR Protocol error: expected '$', got ':'\r\n"),
+    ];
+    for (input, reply) in cases {
+        let mut c = Raw::connect(s.port);
+        c.expect(input, reply);
+        assert!(c.is_closed(), "connection closed after {:?}", String::from_utf8_lossy(input));
+    }
+    // 1 MiB without a newline: refused once past the inline limit.
+    let mut c = Raw::connect(s.port);
+    let _ = std::io::Write::write_all(&mut c.stream, &vec![b'a'; 1024 * 1024]);
+    let got = c.read_until(b"-ERR Protocol error: too big inline request\r\n");
+    assert_eq!(got, b"-ERR Protocol error: too big inline request\r\n");
+    // 200 KB of pseudo-random bytes.
+    let mut x: u64 = 0x1234_5678;
+    let junk: Vec<u8> = (0..200_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x as u8
+        })
+        .collect();
+    let mut c = Raw::connect(s.port);
+    let _ = std::io::Write::write_all(&mut c.stream, &junk);
+    let _ = c.is_closed();
+    assert_alive(s.port);
+}
+
+#[test]
+fn a_thousand_idle_connections() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), SEED);
+    let idle: Vec<_> = (0..1000)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", s.port)).expect("connect"))
+        .collect();
+    assert_alive(s.port);
+    let mut c = Raw::connect(s.port);
+    c.send(b"INFO clients\r\n");
+    let info = String::from_utf8_lossy(&c.read_until(&[0; 60])).into_owned();
+    assert!(info.contains("connected_clients:10"), "1000+ clients counted: {info}");
+    drop(idle);
+}
+
+#[test]
+fn client_commands() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), SEED);
+    let mut c = Raw::connect(s.port);
+    c.expect(b"CLIENT SETNAME me\r\n", b"+OK\r\n");
+    c.expect(b"CLIENT GETNAME\r\n", b"$2\r\nme\r\n");
+    c.expect(b"CLIENT SETINFO lib-name redis-py\r\n", b"+OK\r\n");
+    c.send(b"CLIENT INFO\r\n");
+    let info = String::from_utf8_lossy(&c.read_until(&[0; 100])).into_owned();
+    assert!(info.contains("name=me") && info.contains("lib-name=redis-py"), "{info}");
+    let mut victim = Raw::connect(s.port);
+    victim.expect(b"SUBSCRIBE x\r\n", b"*3\r\n$9\r\nsubscribe\r\n$1\r\nx\r\n:1\r\n");
+    c.expect(b"CLIENT KILL TYPE pubsub\r\n", b":1\r\n");
+    assert!(victim.is_closed());
+}
