@@ -38,3 +38,6 @@ pub use rng::Rng;
 pub use sentinel::Sentinel;
 pub use timer::{Millis, Periods, Timer};
 pub use view::{InstanceView, MasterView, ReplicaView, SentinelView, View};
+
+#[cfg(test)]
+mod tests;
