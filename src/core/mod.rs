@@ -3,18 +3,100 @@
 //! Nothing in this module reads a clock, touches a socket or a file, or draws
 //! randomness it was not given: time arrives as a [`Millis`] value with every
 //! input. That is what lets the simulation tests replay any interleaving.
+//! The shell feeds [`Input`]s to [`Sentinel::handle`], carries out the
+//! [`Output`]s from [`Sentinel::poll_output`] in order, and sleeps until
+//! [`Sentinel::next_deadline`]. Every input runs the same path
+//! (`sentinel.rs`): TILT check, routing, one `step` of everything due, then
+//! `rearm`, which recomputes the earliest named [`Timer`] from the same
+//! `*_due` rules the step acts on, so no timer is lost or fires for nothing.
+//!
+//! # MONITORING
+//!
+//! Each master and replica gets a command link and a pub/sub link, each
+//! peer sentinel one command link shared by every master that knows its run
+//! id (`link.rs`, `instance.rs`). `monitor.rs` opens down links at most once
+//! per ping period (`Link::connect_due`), authenticates and names them
+//! (`Sentinel::on_link_up`), closes links that went silent
+//! (`Link::cmd_stale_at`, `Link::pubsub_stale_at`), and queues PING (every
+//! min(1 s, down-after)), INFO (10 s; 1 s for replicas of a troubled master)
+//! and hellos (2 s) in `drive_master`/`drive_peer_links`, never beyond 100
+//! pending commands per link user. `discovery.rs` reads INFO
+//! (`on_master_info`: `+reboot`, `±role-change`, new replicas `+slave`,
+//! persisted) and hellos (`process_hello`: `+sentinel`, address switches,
+//! `+new-epoch`, and a newer master config: `+config-update-from`,
+//! `+switch-master`, `switch_master`). `SENTINEL RESET` is `reset_master`.
+//!
+//! # SUBJECTIVE AND OBJECTIVE DOWN
+//!
+//! An instance is SDOWN once down-after has passed since its oldest
+//! unanswered PING, or since its last valid reply while disconnected; a
+//! master also when it reports `role:slave` for down-after + 2 INFO periods,
+//! or stays rebooted past master-reboot-down-after-period (`detect.rs`,
+//! `check_sdown`). That moment is a deadline ([`Timer::DownAfter`]), so the
+//! flag is raised exactly then. While a master is SDOWN, `election.rs`
+//! asks each peer `SENTINEL is-master-down-by-addr` every ask period
+//! (`ask_peers`, at once when SDOWN starts); answers count for 5 ask periods
+//! (`expire_peer_reports`). ODOWN = SDOWN and 1 + peers saying down ≥
+//! quorum (`check_odown`, `quorum.rs`), announced as `+odown #quorum n/q`.
+//!
+//! # EPOCHS AND VOTES
+//!
+//! The current epoch only grows: from hellos (`process_hello`) and from vote
+//! requests (`vote_leader`). A request carrying a run id gets our vote if we
+//! have not voted in that epoch for this master; the new epoch and the vote
+//! go into one `Output::Persist` before `+new-epoch`, `+vote-for-leader` and
+//! the reply (`is_master_down_by_addr`, reply marked `needs_persist`).
+//! Every persisted change follows that rule: update `config`, queue
+//! `Persist`, then the events and replies that announce it.
+//!
+//! # TILT
+//!
+//! If an input arrives more than the TILT trigger (2 s) after the deadline
+//! we asked for, the process stalled; if time goes backwards, the clock
+//! lies. Either way (`check_tilt`) we emit `+tilt` and for 30 s
+//! (`maybe_exit_tilt`, [`Timer::TiltEnd`]) stop judging: no SDOWN/ODOWN,
+//! no questions to peers, `down=0` to theirs. Links, PING, INFO, hellos and
+//! votes go on.
+//!
+//! # WHERE WE DIFFER FROM REDIS-SENTINEL
+//!
+//! - No 100 ms tick: every rule is a deadline, so SDOWN is flagged at
+//!   down-after to the millisecond, and peers are asked in the same step.
+//! - INFO and is-master-down-by-addr are not re-sent while one is young
+//!   (redis re-sends every tick while unanswered).
+//! - Replicas get 1 s INFO already while the master is only SDOWN.
+//! - Persist comes before the events of a change (redis logs some first),
+//!   and a new epoch plus a vote share one fsync.
+//! - A negative epoch in a vote request is no vote (redis reads it as
+//!   2^64-1); `CONFIG SET announce-ip ""` unsets it, as the file does.
+//! - Script paths in `SENTINEL SET` are not checked for existence here: the
+//!   core never touches the file system.
+//! - Ties (two masters at one address) are broken by name, not hash order.
 
+mod admin;
+mod detect;
+mod discovery;
+mod election;
 mod event;
 mod hello;
 mod ids;
 mod info;
 mod input;
+mod instance;
+mod link;
+mod monitor;
+mod options;
 mod output;
+mod pattern;
+mod quorum;
 mod rng;
+mod select;
 mod sentinel;
+mod snapshot;
 mod timer;
 mod view;
 
+pub use admin::{SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION};
 pub use event::{Event, EventLevel, InstanceKind, InstanceRef};
 pub use hello::{HELLO_CHANNEL, Hello};
 pub use ids::{Addr, Epoch, RunId};
@@ -23,5 +105,8 @@ pub use input::{Input, LinkId, RequestId, Tag};
 pub use output::{LinkKind, Output};
 pub use rng::Rng;
 pub use sentinel::Sentinel;
-pub use timer::Millis;
+pub use timer::{Millis, Periods, Timer};
 pub use view::{InstanceView, MasterView, ReplicaView, SentinelView, View};
+
+#[cfg(test)]
+mod tests;

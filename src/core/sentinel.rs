@@ -1,14 +1,22 @@
-//! [`Sentinel`]: the core's whole API.
+//! [`Sentinel`]: the core's whole API, and the routing of inputs.
+//!
+//! Every input goes the same way: check for TILT ([`Sentinel::check_tilt`]),
+//! route the input to the instance it concerns, run one [`Sentinel::step`]
+//! (everything that is due: connections, periodic commands, SDOWN, ODOWN,
+//! questions to peers), recompute the earliest deadline
+//! ([`Sentinel::rearm`]) and rebuild the view.
 
-use std::collections::VecDeque;
+use std::collections::BTreeMap;
 
-use super::event::{Event, InstanceRef};
+use super::event::Event;
 use super::ids::RunId;
 use super::input::Input;
+use super::instance::{Master, PeerLink, master_ref};
+use super::link::Outbox;
 use super::output::Output;
 use super::rng::Rng;
-use super::timer::Millis;
-use super::view::{InstanceView, MasterView, View};
+use super::timer::{Earliest, Millis, Periods, Timer};
+use super::view::View;
 use crate::config::Config;
 
 /// The sentinel's brain: a deterministic state machine.
@@ -17,17 +25,33 @@ use crate::config::Config;
 /// 1. [`handle`](Self::handle) one input with the current time;
 /// 2. drain [`poll_output`](Self::poll_output) until `None`, carrying out each
 ///    output in order;
-/// 3. sleep until [`next_deadline`](Self::next_deadline) or the next input.
+/// 3. sleep until [`next_deadline`](Self::next_deadline) or the next input,
+///    and send `Input::Timeout` when the deadline is reached.
 ///
 /// Same configuration, seed and inputs give the same outputs, always.
+/// `next_deadline` only moves as a result of `handle`.
 #[derive(Debug)]
 pub struct Sentinel {
     /// The configuration, kept up to date with the state to persist.
-    config: Config,
+    pub(crate) config: Config,
     /// The seeded source of randomness.
-    rng: Rng,
-    /// Outputs waiting to be polled.
-    outputs: VecDeque<Output>,
+    pub(crate) rng: Rng,
+    /// Outputs waiting to be polled, and link/tag allocation.
+    pub(crate) out: Outbox,
+    /// Run-time state of each master, by name.
+    pub(crate) masters: BTreeMap<String, Master>,
+    /// The shared command links to peer sentinels, by run id.
+    pub(crate) peers: BTreeMap<RunId, PeerLink>,
+    /// The periods `SENTINEL DEBUG` can change.
+    pub(crate) periods: Periods,
+    /// Since when we are in TILT.
+    pub(crate) tilt_since: Option<Millis>,
+    /// The `now` of the previous input.
+    pub(crate) last_now: Millis,
+    /// The deadline we asked for after the previous input.
+    pub(crate) deadline: Option<(Millis, Timer)>,
+    /// `SENTINEL SIMULATE-FAILURE` flags.
+    pub(crate) simulate_failure_flags: u32,
     /// The read model, rebuilt after every input.
     view: View,
 }
@@ -36,37 +60,71 @@ impl Sentinel {
     /// Builds the core from a loaded configuration.
     ///
     /// A missing `myid` is generated from the seed and persisted at once;
-    /// every master is announced with `+monitor`.
+    /// every master is announced with `+monitor` and its links are opened
+    /// (`Output::Connect`) at once.
     pub fn new(mut config: Config, seed: u64, now: Millis) -> Sentinel {
         let mut rng = Rng::new(seed);
-        let mut outputs = VecDeque::new();
+        let mut out = Outbox::default();
         if config.sentinel.myid.is_none() {
             config.sentinel.myid = Some(RunId(rng.hex40()));
-            outputs.push_back(Output::Persist(Box::new(config.clone())));
+            out.push(Output::Persist(Box::new(config.clone())));
         }
+        let mut masters = BTreeMap::new();
         for m in &config.masters {
-            let instance = InstanceRef::master(m.name.clone(), m.addr.clone());
-            outputs.push_back(Output::Event(Event::Monitor { master: instance, quorum: m.quorum }));
+            out.push(Output::Event(Event::Monitor { master: master_ref(m), quorum: m.quorum }));
+            masters.insert(m.name.clone(), Master::new(m, now));
         }
-        let mut sentinel = Sentinel { config, rng, outputs, view: View::default() };
+        let mut sentinel = Sentinel {
+            config,
+            rng,
+            out,
+            masters,
+            peers: BTreeMap::new(),
+            periods: Periods::default(),
+            tilt_since: None,
+            last_now: now,
+            deadline: None,
+            simulate_failure_flags: 0,
+            view: View::default(),
+        };
+        sentinel.sync_peer_links(now);
+        sentinel.step(now);
+        sentinel.rearm(now);
         sentinel.rebuild_view(now);
         sentinel
     }
 
     /// Feeds one input. Never fails: malformed data is ignored.
     pub fn handle(&mut self, now: Millis, input: Input) {
-        let _ = (&mut self.rng, input);
+        self.check_tilt(now);
+        match input {
+            Input::Timeout => {}
+            Input::LinkUp { link, local_addr } => self.on_link_up(now, link, local_addr),
+            Input::LinkDown { link, reason } => self.on_link_down(link, &reason),
+            Input::Reply { link, tag, frame } => self.on_reply(now, link, tag, frame),
+            Input::Message { link, channel, payload } => {
+                self.on_message(now, link, &channel, &payload)
+            }
+            Input::Admin { request, args } => self.on_admin(now, request, &args),
+        }
+        self.step(now);
+        self.rearm(now);
         self.rebuild_view(now);
     }
 
     /// The next output to carry out, in order.
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.outputs.pop_front()
+        self.out.queue.pop_front()
     }
 
     /// When the core next needs an `Input::Timeout`; `None` = idle.
     pub fn next_deadline(&self) -> Option<Millis> {
-        None
+        self.deadline.map(|(at, _)| at)
+    }
+
+    /// The next deadline and the timer it belongs to (for tests and logs).
+    pub fn next_timer(&self) -> Option<(Millis, Timer)> {
+        self.deadline
     }
 
     /// The read model as of the last input.
@@ -79,38 +137,62 @@ impl Sentinel {
         &self.config
     }
 
-    fn rebuild_view(&mut self, _now: Millis) {
-        let myid = self.config.sentinel.myid.clone().expect("myid is set in Sentinel::new");
-        let mut masters: Vec<MasterView> = self
-            .config
-            .masters
-            .iter()
-            .map(|m| MasterView {
-                instance: InstanceView {
-                    name: m.name.clone(),
-                    addr: m.addr.clone(),
-                    flags: vec!["master", "disconnected"],
-                    link_refcount: 1,
-                    down_after_ms: m.down_after_ms,
-                    role_reported: "master",
-                    ..InstanceView::default()
-                },
-                client_addr: m.addr.clone(),
-                config_epoch: m.config_epoch,
-                quorum: m.quorum,
-                failover_timeout_ms: m.failover_timeout_ms,
-                parallel_syncs: m.parallel_syncs,
-                notification_script: m.notification_script.clone(),
-                client_reconfig_script: m.client_reconfig_script.clone(),
-                ..MasterView::default()
-            })
-            .collect();
-        masters.sort_by(|a, b| a.instance.name.cmp(&b.instance.name));
-        self.view = View {
-            myid,
-            current_epoch: self.config.sentinel.current_epoch,
-            masters,
-            ..View::default()
-        };
+    /// Our run id.
+    pub(crate) fn myid(&self) -> &RunId {
+        self.config.sentinel.myid.as_ref().expect("myid is set in Sentinel::new")
+    }
+
+    /// Queues an event.
+    pub(crate) fn event(&mut self, event: Event) {
+        self.out.push(Output::Event(event));
+    }
+
+    /// Queues a snapshot of the configuration to persist.
+    pub(crate) fn persist(&mut self) {
+        self.out.push(Output::Persist(Box::new(self.config.clone())));
+    }
+
+    /// Runs everything that is due at `now`.
+    fn step(&mut self, now: Millis) {
+        self.maybe_exit_tilt(now);
+        self.drive_peer_links(now);
+        let names: Vec<String> = self.masters.keys().cloned().collect();
+        for name in &names {
+            self.drive_master(now, name);
+            if self.tilt_since.is_none() {
+                self.check_sdown(now, name);
+                self.expire_peer_reports(now, name);
+                self.check_odown(now, name);
+                self.ask_peers(now, name);
+            }
+        }
+    }
+
+    /// Recomputes the earliest deadline from the same `*_due` rules that
+    /// [`Sentinel::step`] acts on, so nothing is due right after a step.
+    pub(crate) fn rearm(&mut self, now: Millis) {
+        let mut earliest = Earliest::default();
+        self.arm_tilt(&mut earliest);
+        self.arm_peer_links(&mut earliest);
+        for name in self.masters.keys() {
+            self.arm_master(&mut earliest, name);
+            if self.tilt_since.is_none() {
+                self.arm_sdown(&mut earliest, name);
+                self.arm_peer_reports(&mut earliest, name);
+            }
+        }
+        // A deadline at or before `now` would make the shell spin: it can
+        // only come from a rule that `step` does not act on, which is a bug.
+        if let Some((at, timer)) = earliest.0
+            && at <= now
+        {
+            debug_assert!(false, "{timer:?} due at {at} right after a step at {now}");
+            earliest.0 = Some((now + Millis(1), timer));
+        }
+        self.deadline = earliest.0;
+    }
+
+    fn rebuild_view(&mut self, now: Millis) {
+        self.view = self.snapshot(now);
     }
 }

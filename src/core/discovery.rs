@@ -1,0 +1,369 @@
+//! Discovery: what INFO replies and hello messages teach (spec §7.5, §7.8).
+//!
+//! A master's INFO lists its replicas ([`Sentinel::on_master_info`]: new
+//! ones are added, `+slave`, persisted); every INFO gives the run id
+//! (`+reboot`) and role (`+role-change`/`-role-change`). Hellos
+//! ([`Sentinel::process_hello`]) introduce peer sentinels (`+sentinel`),
+//! move them (`+sentinel-address-switch`), raise the current epoch
+//! (`+new-epoch`) and spread a newer master address (`+config-update-from`,
+//! `+switch-master`, then [`Sentinel::switch_master`]). Every change is
+//! persisted before the events that announce it.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+
+use super::event::Event;
+use super::hello::{HELLO_CHANNEL, Hello};
+use super::ids::{Addr, RunId};
+use super::info::{Role, parse_info};
+use super::input::{LinkId, RequestId};
+use super::instance::{
+    Master, Monitor, Peer, PeerLink, Replica, master_ref, peer_ref, replica_ref,
+};
+use super::link::{Link, LinkOwner};
+use super::output::LinkKind;
+use super::sentinel::Sentinel;
+use super::timer::Millis;
+use crate::config::KnownSentinel;
+use crate::resp::Frame;
+
+/// Records the facts every INFO carries; returns the events they cause.
+fn apply_common(
+    mon: &mut Monitor,
+    text: &str,
+    now: Millis,
+    iref: impl Fn() -> super::event::InstanceRef,
+) -> (super::info::InfoReport, Vec<Event>, bool) {
+    let report = parse_info(text);
+    let mut events = Vec::new();
+    mon.info = Some(Arc::from(text));
+    mon.info_refresh = Some(now);
+    let mut rebooted = false;
+    if let Some(id) = &report.run_id
+        && mon.runid.as_ref() != Some(id)
+    {
+        if mon.runid.is_some() {
+            events.push(Event::Reboot(iref()));
+            rebooted = true;
+        }
+        mon.runid = Some(id.clone());
+    }
+    (report, events, rebooted)
+}
+
+/// A role change, if the reported role differs from the last one.
+fn role_change(
+    mon: &mut Monitor,
+    role: Option<Role>,
+    now: Millis,
+    configured: Role,
+    iref: impl Fn() -> super::event::InstanceRef,
+) -> Option<Event> {
+    let role = role.filter(|r| *r != mon.role_reported)?;
+    mon.role_reported = role;
+    mon.role_reported_time = now;
+    Some(Event::RoleChange { instance: iref(), reported: role, matches_config: role == configured })
+}
+
+impl Sentinel {
+    /// A master's INFO reply.
+    pub(crate) fn on_master_info(&mut self, now: Millis, name: &str, text: &str) {
+        let Sentinel { config, masters, .. } = self;
+        let (Some(mc), Some(m)) = (config.master_mut(name), masters.get_mut(name)) else { return };
+        let mref = || master_ref(mc);
+        let (report, events, rebooted) = apply_common(&mut m.mon, text, now, mref);
+        if rebooted && mc.master_reboot_down_after_period_ms != 0 {
+            m.reboot_since = Some(now);
+        }
+        let mut added = Vec::new();
+        for addr in &report.replicas {
+            if !m.replicas.contains_key(addr) {
+                m.replicas.insert(addr.clone(), Replica::new(addr.clone(), now));
+                mc.known_replicas.push(addr.clone());
+                added.push(Event::NewReplica(replica_ref(mc, addr)));
+            }
+        }
+        let role = role_change(&mut m.mon, report.role, now, Role::Master, || master_ref(mc));
+        for e in events {
+            self.event(e);
+        }
+        if !added.is_empty() {
+            self.persist();
+        }
+        for e in added.into_iter().chain(role) {
+            self.event(e);
+        }
+    }
+
+    /// A replica's INFO reply.
+    pub(crate) fn on_replica_info(&mut self, now: Millis, name: &str, addr: &Addr, text: &str) {
+        let Sentinel { config, masters, out, .. } = self;
+        let Some(mc) = config.master(name) else { return };
+        let Some(r) = masters.get_mut(name).and_then(|m| m.replicas.get_mut(addr)) else { return };
+        let rref = || replica_ref(mc, addr);
+        let (report, events, _) = apply_common(&mut r.mon, text, now, rref);
+        r.master_link_down_ms = report.master_link_down_since_secs.map_or(0, |s| s * 1000);
+        if report.role == Some(Role::Replica) {
+            if report.master_host.is_some() && r.master_host != report.master_host {
+                r.master_host = report.master_host.clone();
+                r.conf_change_time = now;
+            }
+            if report.master_port.is_some() && r.master_port != report.master_port {
+                r.master_port = report.master_port;
+                r.conf_change_time = now;
+            }
+        }
+        r.master_link_up = report.master_link_up;
+        if let Some(p) = report.replica_priority {
+            r.priority = p;
+        }
+        if let Some(o) = report.replica_repl_offset {
+            r.repl_offset = o;
+        }
+        if let Some(a) = report.replica_announced {
+            r.announced = a;
+        }
+        let role = role_change(&mut r.mon, report.role, now, Role::Replica, rref);
+        if role.is_some() && report.role == Some(Role::Replica) {
+            r.conf_change_time = now;
+        }
+        for e in events.into_iter().chain(role) {
+            out.push(super::output::Output::Event(e));
+        }
+    }
+
+    /// A message on a pub/sub link: a hello from some sentinel.
+    pub(crate) fn on_message(&mut self, now: Millis, id: LinkId, channel: &[u8], payload: &[u8]) {
+        let Some(owner) = self.out.owners.get(&id).cloned() else { return };
+        let link = match &owner {
+            LinkOwner::Master(name, LinkKind::PubSub) => {
+                self.masters.get_mut(name).map(|m| &mut m.mon.pubsub)
+            }
+            LinkOwner::Replica(name, addr, LinkKind::PubSub) => self
+                .masters
+                .get_mut(name)
+                .and_then(|m| m.replicas.get_mut(addr))
+                .map(|r| &mut r.mon.pubsub),
+            _ => None,
+        };
+        let Some(link) = link.filter(|l| l.id() == Some(id)) else { return };
+        link.last_activity = now;
+        if channel != HELLO_CHANNEL.as_bytes() {
+            return;
+        }
+        let Ok(payload) = std::str::from_utf8(payload) else { return };
+        // Our own hellos come back on every pub/sub link; they only count as
+        // activity.
+        if payload.contains(self.myid().as_str()) {
+            return;
+        }
+        if let Some(hello) = Hello::parse(payload) {
+            self.process_hello(now, hello);
+        }
+    }
+
+    /// `PUBLISH __sentinel__:hello <payload>` from a peer sentinel.
+    pub(crate) fn publish(&mut self, now: Millis, request: RequestId, args: &[Bytes]) {
+        if args.len() != 3 || &args[1][..] != HELLO_CHANNEL.as_bytes() {
+            let text = "ERR Only HELLO messages are accepted by Sentinel instances.";
+            self.reply(request, Frame::error(text), false);
+            return;
+        }
+        if let Some(hello) = std::str::from_utf8(&args[2]).ok().and_then(Hello::parse) {
+            self.process_hello(now, hello);
+        }
+        self.reply(request, Frame::Integer(1), false);
+    }
+
+    /// Learns from one hello (spec §7.5 steps 1-4).
+    pub(crate) fn process_hello(&mut self, now: Millis, hello: Hello) {
+        if &hello.runid == self.myid() || !self.masters.contains_key(&hello.master_name) {
+            return;
+        }
+        let name = hello.master_name.clone();
+        let mut events = Vec::new();
+        let known = self.masters[&name]
+            .sentinels
+            .get(&hello.runid)
+            .is_some_and(|p| p.addr == hello.sentinel_addr);
+        if !known {
+            events = self.add_peer(now, &name, &hello.runid, &hello.sentinel_addr);
+        }
+        if hello.current_epoch > self.config.sentinel.current_epoch {
+            self.config.sentinel.current_epoch = hello.current_epoch;
+            let mref = master_ref(self.config.master(&name).expect("checked above"));
+            events.push(Event::NewEpoch { master: mref, epoch: hello.current_epoch });
+        }
+        if !events.is_empty() {
+            self.persist();
+            for e in events {
+                self.event(e);
+            }
+        }
+        let mc = self.config.master_mut(&name).expect("checked above");
+        if hello.master_config_epoch > mc.config_epoch {
+            mc.config_epoch = hello.master_config_epoch;
+            if hello.master_addr != mc.addr {
+                let peer = peer_ref(mc, &hello.runid, &hello.sentinel_addr);
+                let first = vec![
+                    Event::ConfigUpdateFrom(peer),
+                    Event::SwitchMaster {
+                        master: master_ref(mc),
+                        new_addr: hello.master_addr.clone(),
+                    },
+                ];
+                self.switch_master(now, &name, hello.master_addr.clone(), first);
+            }
+        }
+        if let Some(p) = self.masters.get_mut(&name).and_then(|m| m.sentinels.get_mut(&hello.runid))
+        {
+            p.last_hello = Some(now);
+        }
+    }
+
+    /// Adds peer `runid` at `addr` under `name`, resolving address conflicts
+    /// (§7.5 step 1); returns the events, to emit after persisting.
+    fn add_peer(&mut self, now: Millis, name: &str, runid: &RunId, addr: &Addr) -> Vec<Event> {
+        let mut events = Vec::new();
+        let mc = self.config.master(name).expect("caller checked");
+        let m = self.masters.get_mut(name).expect("caller checked");
+        let removed = m.sentinels.remove(runid).is_some();
+        if removed {
+            let (mref, addr, runid) = (master_ref(mc), addr.clone(), runid.clone());
+            events.push(Event::SentinelAddressSwitch { master: mref, addr, runid });
+        } else if let Some((other, p)) = m.sentinels.iter().find(|(_, p)| p.addr == *addr) {
+            events.push(Event::SentinelInvalidAddr(peer_ref(mc, other, &p.addr)));
+            let other = other.clone();
+            self.forget_peer_everywhere(&other);
+        }
+        let m = self.masters.get_mut(name).expect("caller checked");
+        m.sentinels.insert(runid.clone(), Peer::new(addr.clone()));
+        let mc = self.config.master_mut(name).expect("caller checked");
+        mc.known_sentinels.retain(|s| &s.runid != runid);
+        mc.known_sentinels.push(KnownSentinel { addr: addr.clone(), runid: runid.clone() });
+        let pref = peer_ref(mc, runid, addr);
+        if !removed {
+            events.push(Event::NewSentinel(pref.clone()));
+        }
+        // The same run id under other masters moves too, and the shared link
+        // follows the newest address.
+        let mut others = 0;
+        for (other, m) in self.masters.iter_mut().filter(|(n, _)| n.as_str() != name) {
+            if let Some(p) = m.sentinels.get_mut(runid)
+                && p.addr != *addr
+            {
+                p.addr = addr.clone();
+                others += 1;
+                if let Some(mc) = self.config.master_mut(other) {
+                    for s in mc.known_sentinels.iter_mut().filter(|s| &s.runid == runid) {
+                        s.addr = addr.clone();
+                    }
+                }
+            }
+        }
+        if removed && others > 0 {
+            events.push(Event::SentinelAddressUpdate { sentinel: pref, others });
+        }
+        if let Some(pl) = self.peers.get_mut(runid)
+            && pl.addr != *addr
+        {
+            pl.addr = addr.clone();
+            pl.link.reset(&mut self.out, now);
+        }
+        self.sync_peer_links(now);
+        events
+    }
+
+    /// Forgets peer `runid` under every master.
+    fn forget_peer_everywhere(&mut self, runid: &RunId) {
+        for m in self.masters.values_mut() {
+            m.sentinels.remove(runid);
+        }
+        for mc in &mut self.config.masters {
+            mc.known_sentinels.retain(|s| &s.runid != runid);
+        }
+    }
+
+    /// Makes the shared peer links match the peers the masters know: one
+    /// link per run id, closed when no master knows it any more.
+    pub(crate) fn sync_peer_links(&mut self, now: Millis) {
+        let mut users: BTreeMap<RunId, (usize, Addr)> = BTreeMap::new();
+        for m in self.masters.values() {
+            for (runid, p) in &m.sentinels {
+                users.entry(runid.clone()).or_insert((0, p.addr.clone())).0 += 1;
+            }
+        }
+        let gone: Vec<RunId> =
+            self.peers.keys().filter(|r| !users.contains_key(*r)).cloned().collect();
+        for runid in gone {
+            if let Some(mut pl) = self.peers.remove(&runid) {
+                pl.link.close(&mut self.out);
+            }
+        }
+        for (runid, (n, addr)) in users {
+            let link = || PeerLink { addr, link: Link::new(LinkKind::Command, now), users: 0 };
+            self.peers.entry(runid).or_insert_with(link).users = n;
+        }
+    }
+
+    /// Resets master `name` to `new_addr` (spec §7.4 "Switch"): replicas
+    /// become the old ones minus the new address plus the old master, links
+    /// start over, peers stay. `first` are the events that announce the
+    /// switch; they go out after the `Persist`, then one `+slave` per replica.
+    pub(crate) fn switch_master(
+        &mut self,
+        now: Millis,
+        name: &str,
+        new_addr: Addr,
+        first: Vec<Event>,
+    ) {
+        let Some(mc) = self.config.master_mut(name) else { return };
+        let old = std::mem::replace(&mut mc.addr, new_addr.clone());
+        let mut replicas: Vec<Addr> =
+            mc.known_replicas.iter().filter(|a| **a != new_addr).cloned().collect();
+        if old != new_addr && !replicas.contains(&old) {
+            replicas.push(old);
+        }
+        self.reset_master(now, name, true);
+        let mc = self.config.master_mut(name).expect("checked above");
+        mc.known_replicas = replicas.clone();
+        let added: Vec<Event> =
+            replicas.iter().map(|a| Event::NewReplica(replica_ref(mc, a))).collect();
+        let m = self.masters.get_mut(name).expect("checked above");
+        for a in &replicas {
+            m.replicas.insert(a.clone(), Replica::new(a.clone(), now));
+        }
+        self.persist();
+        for e in first.into_iter().chain(added) {
+            self.event(e);
+        }
+    }
+
+    /// Forgets what was learned about master `name` at run time: closes its
+    /// links, drops its replicas (from the config too, written at the next
+    /// persist) and, unless `keep_peers`, its peers. Flags, failover state,
+    /// run id and votes start over.
+    pub(crate) fn reset_master(&mut self, now: Millis, name: &str, keep_peers: bool) {
+        let Some(mc) = self.config.master_mut(name) else { return };
+        if !keep_peers {
+            mc.known_sentinels.clear();
+        }
+        mc.known_replicas.clear();
+        let Some(m) = self.masters.get_mut(name) else { return };
+        m.mon.cmd.close(&mut self.out);
+        m.mon.pubsub.close(&mut self.out);
+        for r in m.replicas.values_mut() {
+            r.mon.cmd.close(&mut self.out);
+            r.mon.pubsub.close(&mut self.out);
+        }
+        let sentinels = std::mem::take(&mut m.sentinels);
+        let mc = self.config.master(name).expect("checked above");
+        *m = Master::new(mc, now);
+        if keep_peers {
+            m.sentinels = sentinels;
+        }
+        self.sync_peer_links(now);
+    }
+}

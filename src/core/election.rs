@@ -1,0 +1,200 @@
+//! EPOCHS AND VOTES: asking peers about a master, reading their answers,
+//! and answering their questions, votes included (spec §7.2, §7.3).
+//!
+//! While a master is SDOWN, [`Sentinel::ask_peers`] sends every connected
+//! peer `SENTINEL is-master-down-by-addr <ip> <port> <current-epoch> *` once
+//! per ask period; [`Sentinel::on_ask_reply`] stores the answer, which
+//! counts toward ODOWN until it is 5 ask periods old
+//! ([`Sentinel::expire_peer_reports`]). On the other side,
+//! [`Sentinel::is_master_down_by_addr`] answers those questions and, when
+//! the request carries a run id instead of `*`, grants at most one vote per
+//! epoch ([`Sentinel::vote_leader`]), persisted before the reply leaves.
+
+use bytes::Bytes;
+
+use super::event::Event;
+use super::ids::{Epoch, RunId};
+use super::input::RequestId;
+use super::instance::master_ref;
+use super::link::{Cmd, command};
+use super::sentinel::Sentinel;
+use super::timer::{Earliest, Millis, Timer};
+use crate::resp::Frame;
+
+/// redis-sentinel's `SENTINEL_MAX_DESYNC`: a vote for another sentinel
+/// pushes our own failover start by up to this much.
+const MAX_DESYNC_MS: u64 = 1000;
+
+impl Sentinel {
+    /// Asks every connected peer about an SDOWN master, once per ask period.
+    pub(crate) fn ask_peers(&mut self, now: Millis, name: &str) {
+        let Sentinel { config, masters, peers, out, periods, .. } = self;
+        let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else { return };
+        if m.mon.sdown_since.is_none() {
+            return;
+        }
+        let epoch = config.sentinel.current_epoch.to_string();
+        let port = mc.addr.port.to_string();
+        let args = ["is-master-down-by-addr", mc.addr.host.as_str(), &port, &epoch, "*"];
+        for (runid, peer) in m.sentinels.iter_mut() {
+            let Some(pl) = peers.get_mut(runid) else { continue };
+            if !pl.link.can_queue(pl.users)
+                || ask_due(peer.last_reply, peer.ask_sent, periods.ask()) > now
+            {
+                continue;
+            }
+            let cmd = command(&mc.rename_commands, "SENTINEL", &args);
+            pl.link.send(out, Cmd::AskMasterDown(name.to_owned()), cmd);
+            peer.ask_sent = Some(now);
+        }
+    }
+
+    /// Forgets peer answers older than 5 ask periods.
+    pub(crate) fn expire_peer_reports(&mut self, now: Millis, name: &str) {
+        let validity = Millis(self.periods.ask().0 * 5);
+        let Some(m) = self.masters.get_mut(name) else { return };
+        for peer in m.sentinels.values_mut() {
+            if (peer.master_down || peer.leader.is_some())
+                && peer.last_reply.is_some_and(|t| t + validity <= now)
+            {
+                peer.master_down = false;
+                peer.leader = None;
+            }
+        }
+    }
+
+    /// The deadlines of [`Sentinel::ask_peers`] and
+    /// [`Sentinel::expire_peer_reports`].
+    pub(crate) fn arm_peer_reports(&self, e: &mut Earliest, name: &str) {
+        let Some(m) = self.masters.get(name) else { return };
+        let ask = self.periods.ask();
+        for (runid, peer) in &m.sentinels {
+            if peer.master_down || peer.leader.is_some() {
+                e.arm(Timer::AskExpiry, peer.last_reply.map(|t| t + Millis(ask.0 * 5)));
+            }
+            let Some(pl) = self.peers.get(runid) else { continue };
+            if m.mon.sdown_since.is_some() && pl.link.can_queue(pl.users) {
+                e.arm(Timer::AskPeers, Some(ask_due(peer.last_reply, peer.ask_sent, ask)));
+            }
+        }
+    }
+
+    /// A peer's reply `[down, leader, leader-epoch]`; anything else is
+    /// ignored.
+    pub(crate) fn on_ask_reply(&mut self, now: Millis, name: &str, runid: &RunId, frame: &Frame) {
+        let Frame::Array(items) = frame else { return };
+        let [Frame::Integer(down), leader, Frame::Integer(epoch)] = &items[..] else { return };
+        let Some(leader) = leader.as_str().filter(|_| !matches!(leader, Frame::Verbatim(_))) else {
+            return;
+        };
+        let Some(peer) = self.masters.get_mut(name).and_then(|m| m.sentinels.get_mut(runid)) else {
+            return;
+        };
+        peer.last_reply = Some(now);
+        peer.master_down = *down == 1;
+        if leader != "*" {
+            let epoch = *epoch as Epoch;
+            if peer.leader.as_ref().is_none_or(|(_, e)| *e != epoch) {
+                tracing::debug!(peer = %runid, leader, epoch, "peer voted");
+            }
+            peer.leader = Some((RunId(leader.to_owned()), epoch));
+        }
+    }
+
+    /// `SENTINEL IS-MASTER-DOWN-BY-ADDR <ip> <port> <current-epoch> <runid>`.
+    pub(crate) fn is_master_down_by_addr(
+        &mut self,
+        now: Millis,
+        request: RequestId,
+        args: &[Bytes],
+    ) {
+        let text = |i: usize| String::from_utf8_lossy(&args[i]).into_owned();
+        let (ip, runid) = (text(2), text(5));
+        let (Ok(port), Ok(req_epoch)) = (text(3).parse::<i64>(), text(4).parse::<i64>()) else {
+            self.reply(request, Frame::error("ERR value is not an integer or out of range"), false);
+            return;
+        };
+        // The master is looked up by address across all masters, first match
+        // (by name: a stable order where redis-sentinel uses hash order).
+        let name = self
+            .config
+            .masters
+            .iter()
+            .filter(|m| m.addr.host == ip && i64::from(m.addr.port) == port)
+            .map(|m| m.name.clone())
+            .min();
+        let down = name.as_ref().is_some_and(|n| {
+            self.tilt_since.is_none() && self.masters[n].mon.sdown_since.is_some()
+        });
+        let (mut leader, mut leader_epoch, mut persisted) = (None, 0, false);
+        if let Some(name) = &name
+            && runid != "*"
+        {
+            // A negative epoch is refused as a vote request rather than read
+            // as a huge unsigned one (redis-sentinel's weakness §9.2 #8).
+            let req_epoch = Epoch::try_from(req_epoch).unwrap_or(0);
+            (leader, leader_epoch, persisted) =
+                self.vote_leader(now, name, req_epoch, RunId(runid));
+        }
+        let leader = leader.map_or_else(|| "*".to_owned(), |l| l.0);
+        let frame = Frame::Array(vec![
+            Frame::Integer(i64::from(down)),
+            Frame::bulk(leader),
+            Frame::Integer(leader_epoch as i64),
+        ]);
+        self.reply(request, frame, persisted);
+    }
+
+    /// Grants our vote for `name` in `req_epoch` to `req_runid` if we have
+    /// not voted in that epoch yet (§7.3). Adopting a larger epoch and the
+    /// vote are persisted in one `Persist`, before their events and before
+    /// the caller's reply. Returns our vote, its epoch, and whether a
+    /// `Persist` was queued.
+    pub(crate) fn vote_leader(
+        &mut self,
+        now: Millis,
+        name: &str,
+        req_epoch: Epoch,
+        req_runid: RunId,
+    ) -> (Option<RunId>, Epoch, bool) {
+        let Some(mc) = self.config.master(name) else { return (None, 0, false) };
+        let mref = master_ref(mc);
+        let mut events = Vec::new();
+        if req_epoch > self.config.sentinel.current_epoch {
+            self.config.sentinel.current_epoch = req_epoch;
+            events.push(Event::NewEpoch { master: mref.clone(), epoch: req_epoch });
+        }
+        let current = self.config.sentinel.current_epoch;
+        let leader_epoch = self.config.master(name).map_or(0, |m| m.leader_epoch);
+        if leader_epoch < req_epoch && current <= req_epoch {
+            let for_other = &req_runid != self.myid();
+            let delay = if for_other { self.rng.below(MAX_DESYNC_MS) } else { 0 };
+            if let Some(mc) = self.config.master_mut(name) {
+                mc.leader_epoch = current;
+            }
+            let m = self.masters.get_mut(name).expect("a configured master has a state");
+            m.leader = Some(req_runid.clone());
+            if for_other {
+                m.failover_start_time = now + Millis(delay);
+            }
+            events.push(Event::VoteForLeader { master: mref, leader: req_runid, epoch: current });
+        }
+        let persisted = !events.is_empty();
+        if persisted {
+            self.persist();
+        }
+        for e in events {
+            self.event(e);
+        }
+        let leader = self.masters.get(name).and_then(|m| m.leader.clone());
+        (leader, self.config.master(name).map_or(0, |m| m.leader_epoch), persisted)
+    }
+}
+
+/// When a peer may be asked again: an ask period after its last reply and
+/// after our last question.
+fn ask_due(last_reply: Option<Millis>, sent: Option<Millis>, ask: Millis) -> Millis {
+    let reply = last_reply.map_or(Millis::ZERO, |t| t + ask);
+    let sent = sent.map_or(Millis::ZERO, |t| t + ask);
+    reply.max(sent)
+}

@@ -1,0 +1,224 @@
+//! The run-time state of the instances the core watches: masters, their
+//! replicas, and peer sentinels.
+//!
+//! What the configuration says (address, quorum, down-after...) stays in
+//! [`MasterConfig`]; these structs hold only what is learned at run time:
+//! links, INFO facts, flags and their timestamps. Replicas are keyed by
+//! address and peers by run id in `BTreeMap`s, so every walk over them is
+//! in a stable order (house rule 6).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::event::InstanceRef;
+use super::ids::{Addr, Epoch, RunId};
+use super::info::Role;
+use super::link::Link;
+use super::output::LinkKind;
+use super::timer::Millis;
+use crate::config::MasterConfig;
+
+/// What masters and replicas have in common: two links and INFO facts.
+#[derive(Debug, Clone)]
+pub(crate) struct Monitor {
+    /// The command link (PING, INFO, PUBLISH).
+    pub cmd: Link,
+    /// The pub/sub link (subscribed to the hello channel).
+    pub pubsub: Link,
+    /// `run_id` from INFO.
+    pub runid: Option<RunId>,
+    /// The role the instance reports (initially the configured one).
+    pub role_reported: Role,
+    /// When `role_reported` last changed.
+    pub role_reported_time: Millis,
+    /// The last INFO text.
+    pub info: Option<Arc<str>>,
+    /// When the last INFO reply arrived.
+    pub info_refresh: Option<Millis>,
+    /// When the last INFO was sent.
+    pub info_sent: Option<Millis>,
+    /// When the last hello was sent on the command link.
+    pub hello_sent: Option<Millis>,
+    /// Since when the instance is SDOWN.
+    pub sdown_since: Option<Millis>,
+    /// A `SCRIPT KILL` was sent during this SDOWN.
+    pub script_kill_sent: bool,
+}
+
+impl Monitor {
+    /// A new instance with the given configured role.
+    pub fn new(role: Role, now: Millis) -> Monitor {
+        Monitor {
+            cmd: Link::new(LinkKind::Command, now),
+            pubsub: Link::new(LinkKind::PubSub, now),
+            runid: None,
+            role_reported: role,
+            role_reported_time: now,
+            info: None,
+            info_refresh: None,
+            info_sent: None,
+            hello_sent: None,
+            sdown_since: None,
+            script_kill_sent: false,
+        }
+    }
+
+    /// Whether either link is down (the `disconnected` flag).
+    pub fn is_disconnected(&self) -> bool {
+        !self.cmd.is_up() || !self.pubsub.is_up()
+    }
+}
+
+/// A monitored master.
+#[derive(Debug, Clone)]
+pub(crate) struct Master {
+    /// Links and INFO facts.
+    pub mon: Monitor,
+    /// Since when the master is ODOWN.
+    pub odown_since: Option<Millis>,
+    /// Since when the master rebooted (`+reboot` with a
+    /// master-reboot-down-after-period set), until a `PONG` clears it.
+    pub reboot_since: Option<Millis>,
+    /// The sentinel this one voted for in `leader-epoch`.
+    pub leader: Option<RunId>,
+    /// When our last failover of this master started, or when we voted for
+    /// another sentinel (blocks our own failover for 2 × failover-timeout).
+    pub failover_start_time: Millis,
+    /// Known replicas.
+    pub replicas: BTreeMap<Addr, Replica>,
+    /// Known peer sentinels.
+    pub sentinels: BTreeMap<RunId, Peer>,
+}
+
+impl Master {
+    /// A master with the replicas and peers its configuration remembers.
+    pub fn new(config: &MasterConfig, now: Millis) -> Master {
+        let replicas = config
+            .known_replicas
+            .iter()
+            .map(|a| (a.clone(), Replica::new(a.clone(), now)))
+            .collect();
+        let sentinels = config
+            .known_sentinels
+            .iter()
+            .map(|s| (s.runid.clone(), Peer::new(s.addr.clone())))
+            .collect();
+        Master {
+            mon: Monitor::new(Role::Master, now),
+            odown_since: None,
+            reboot_since: None,
+            leader: None,
+            failover_start_time: Millis::ZERO,
+            replicas,
+            sentinels,
+        }
+    }
+}
+
+/// A replica of a monitored master.
+#[derive(Debug, Clone)]
+pub(crate) struct Replica {
+    /// Its address (the map key too).
+    pub addr: Addr,
+    /// Links and INFO facts.
+    pub mon: Monitor,
+    /// `master_link_down_since_seconds` × 1000, 0 when absent.
+    pub master_link_down_ms: u64,
+    /// `master_link_status:up`.
+    pub master_link_up: bool,
+    /// `master_host` as reported.
+    pub master_host: Option<String>,
+    /// `master_port` as reported.
+    pub master_port: Option<u16>,
+    /// When the reported master address last changed.
+    pub conf_change_time: Millis,
+    /// `slave_priority` (100 by default).
+    pub priority: u32,
+    /// `slave_repl_offset`.
+    pub repl_offset: u64,
+    /// `replica_announced` (true unless INFO says 0).
+    pub announced: bool,
+}
+
+impl Replica {
+    /// A replica at `addr`, nothing known yet.
+    pub fn new(addr: Addr, now: Millis) -> Replica {
+        Replica {
+            addr,
+            mon: Monitor::new(Role::Replica, now),
+            master_link_down_ms: 0,
+            master_link_up: false,
+            master_host: None,
+            master_port: None,
+            conf_change_time: now,
+            priority: 100,
+            repl_offset: 0,
+            announced: true,
+        }
+    }
+}
+
+/// A peer sentinel as seen under one master. Its link is shared by all
+/// masters and lives in [`PeerLink`].
+#[derive(Debug, Clone)]
+pub(crate) struct Peer {
+    /// Its announced address.
+    pub addr: Addr,
+    /// Since when it is SDOWN (for this master).
+    pub sdown_since: Option<Millis>,
+    /// It answered that it sees the master down.
+    pub master_down: bool,
+    /// When its last is-master-down-by-addr reply arrived.
+    pub last_reply: Option<Millis>,
+    /// When we last asked it.
+    pub ask_sent: Option<Millis>,
+    /// The leader it voted for, and the epoch.
+    pub leader: Option<(RunId, Epoch)>,
+    /// When its last hello for this master arrived.
+    pub last_hello: Option<Millis>,
+    /// When we last sent it a hello for this master.
+    pub hello_sent: Option<Millis>,
+}
+
+impl Peer {
+    /// A peer at `addr`.
+    pub fn new(addr: Addr) -> Peer {
+        Peer {
+            addr,
+            sdown_since: None,
+            master_down: false,
+            last_reply: None,
+            ask_sent: None,
+            leader: None,
+            last_hello: None,
+            hello_sent: None,
+        }
+    }
+}
+
+/// The one command link to a peer sentinel, shared by every master that
+/// knows the peer's run id (redis-sentinel's connection sharing).
+#[derive(Debug, Clone)]
+pub(crate) struct PeerLink {
+    /// Where the peer is (the latest address announced).
+    pub addr: Addr,
+    /// The link.
+    pub link: Link,
+    /// How many masters know this peer (the link's refcount).
+    pub users: usize,
+}
+
+/// The `%@` reference of a master.
+pub(crate) fn master_ref(config: &MasterConfig) -> InstanceRef {
+    InstanceRef::master(config.name.clone(), config.addr.clone())
+}
+
+/// The `%@` reference of a replica of `config`.
+pub(crate) fn replica_ref(config: &MasterConfig, addr: &Addr) -> InstanceRef {
+    InstanceRef::replica(addr.clone(), config.name.clone(), config.addr.clone())
+}
+
+/// The `%@` reference of a peer of `config`.
+pub(crate) fn peer_ref(config: &MasterConfig, runid: &RunId, addr: &Addr) -> InstanceRef {
+    InstanceRef::sentinel(runid, addr.clone(), config.name.clone(), config.addr.clone())
+}

@@ -1,0 +1,293 @@
+//! Links: the core's side of a TCP connection to an instance.
+//!
+//! The shell only opens, closes and carries bytes; everything else lives
+//! here: which connection is current (each attempt gets a fresh
+//! [`LinkId`], so late inputs from an old connection are recognised and
+//! ignored), which commands await a reply (matched by [`Tag`]), and the
+//! PING bookkeeping SDOWN is computed from (spec §7.1: `act_ping_time`,
+//! `last_ping_time`, `last_avail_time`, `last_pong_time`).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use bytes::Bytes;
+
+use super::ids::{Addr, RunId};
+use super::input::{LinkId, Tag};
+use super::output::{LinkKind, Output};
+use super::timer::{Millis, later};
+
+/// No periodic command is queued on a link with this many unanswered
+/// commands per user (redis-sentinel's `SENTINEL_MAX_PENDING_COMMANDS`).
+pub(crate) const MAX_PENDING_COMMANDS: usize = 100;
+
+/// Who a connection belongs to, to route its inputs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum LinkOwner {
+    /// A master's command or pub/sub link.
+    Master(String, LinkKind),
+    /// A replica's command or pub/sub link (master name, replica address).
+    Replica(String, Addr, LinkKind),
+    /// The command link to a peer sentinel, shared by all masters.
+    Peer(RunId),
+}
+
+/// What a pending command was, to interpret its reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Cmd {
+    /// `AUTH`, `CLIENT SETNAME`, `SUBSCRIBE`, `SCRIPT KILL`: reply ignored.
+    Setup,
+    /// `PING`.
+    Ping,
+    /// `INFO`.
+    Info,
+    /// `PUBLISH` of a hello.
+    Publish,
+    /// `SENTINEL is-master-down-by-addr` about this master.
+    AskMasterDown(String),
+}
+
+/// The outputs of the core plus the allocators and routing table that
+/// outputs need; kept apart from the instances so that both can be borrowed.
+#[derive(Debug, Default)]
+pub(crate) struct Outbox {
+    /// Outputs waiting to be polled.
+    pub queue: VecDeque<Output>,
+    /// Owner of every live connection id.
+    pub owners: BTreeMap<LinkId, LinkOwner>,
+    next_link: u64,
+    next_tag: u64,
+}
+
+impl Outbox {
+    /// Queues an output.
+    pub fn push(&mut self, output: Output) {
+        self.queue.push_back(output);
+    }
+
+    fn new_link(&mut self, owner: LinkOwner) -> LinkId {
+        self.next_link += 1;
+        let id = LinkId(self.next_link);
+        self.owners.insert(id, owner);
+        id
+    }
+
+    fn new_tag(&mut self) -> Tag {
+        self.next_tag += 1;
+        Tag(self.next_tag)
+    }
+}
+
+/// The state of the current connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Conn {
+    /// No connection; a new attempt is allowed once per ping period.
+    Down,
+    /// `Output::Connect` sent, waiting for `LinkUp`/`LinkDown`.
+    Connecting(LinkId),
+    /// Connected.
+    Up(LinkId),
+}
+
+/// One link (command or pub/sub) to one instance.
+#[derive(Debug, Clone)]
+pub(crate) struct Link {
+    /// Command or pub/sub.
+    pub kind: LinkKind,
+    /// The current connection.
+    pub conn: Conn,
+    /// The local address of the socket, from `LinkUp`.
+    pub local_addr: Option<Addr>,
+    /// When the current connection came up.
+    pub connected_at: Millis,
+    /// When the last connection attempt was made.
+    pub last_reconnect: Option<Millis>,
+    /// Commands sent on the current connection and not answered yet.
+    pub pending: BTreeMap<Tag, Cmd>,
+    /// Send time of the oldest unanswered PING (set at creation, as
+    /// redis-sentinel does, so that an unreachable instance goes SDOWN).
+    pub act_ping: Option<Millis>,
+    /// When the last PING was sent.
+    pub last_ping: Option<Millis>,
+    /// Last valid PING reply (`PONG`, `LOADING`, `MASTERDOWN`).
+    pub last_avail: Millis,
+    /// Last PING reply of any kind.
+    pub last_pong: Millis,
+    /// Last frame of any kind on a pub/sub link.
+    pub last_activity: Millis,
+}
+
+impl Link {
+    /// A new, not yet connected link.
+    pub fn new(kind: LinkKind, now: Millis) -> Link {
+        Link {
+            kind,
+            conn: Conn::Down,
+            local_addr: None,
+            connected_at: now,
+            last_reconnect: None,
+            pending: BTreeMap::new(),
+            act_ping: Some(now),
+            last_ping: None,
+            last_avail: now,
+            last_pong: now,
+            last_activity: now,
+        }
+    }
+
+    /// The current connection id, if any.
+    pub fn id(&self) -> Option<LinkId> {
+        match self.conn {
+            Conn::Down => None,
+            Conn::Connecting(id) | Conn::Up(id) => Some(id),
+        }
+    }
+
+    /// Whether the link is connected.
+    pub fn is_up(&self) -> bool {
+        matches!(self.conn, Conn::Up(_))
+    }
+
+    /// When a connection attempt is allowed (`None`: not down, or port 0).
+    pub fn connect_due(&self, addr: &Addr, ping_period: Millis) -> Option<Millis> {
+        if self.conn != Conn::Down || addr.port == 0 {
+            return None;
+        }
+        Some(self.last_reconnect.map_or(Millis::ZERO, |t| t + ping_period))
+    }
+
+    /// Starts a connection attempt.
+    pub fn connect(&mut self, out: &mut Outbox, now: Millis, owner: LinkOwner, addr: &Addr) {
+        let link = out.new_link(owner);
+        out.push(Output::Connect { link, addr: addr.clone(), kind: self.kind });
+        self.conn = Conn::Connecting(link);
+        self.last_reconnect = Some(now);
+    }
+
+    /// The connection `id` is up.
+    pub fn on_up(&mut self, now: Millis, id: LinkId, local_addr: Option<Addr>) {
+        self.conn = Conn::Up(id);
+        self.local_addr = local_addr;
+        self.connected_at = now;
+        self.last_activity = now;
+        self.pending.clear();
+    }
+
+    /// The connection went down (reported by the shell).
+    pub fn on_down(&mut self, out: &mut Outbox) {
+        if let Some(id) = self.id() {
+            out.owners.remove(&id);
+        }
+        self.conn = Conn::Down;
+        self.pending.clear();
+    }
+
+    /// Closes the connection ourselves; a new one may be opened at once.
+    pub fn close(&mut self, out: &mut Outbox) {
+        if let Some(link) = self.id() {
+            out.push(Output::Disconnect { link });
+        }
+        self.on_down(out);
+    }
+
+    /// Closes the connection and forgets the reconnect throttle, so that the
+    /// next step connects again (new address, new credentials, reset).
+    pub fn reset(&mut self, out: &mut Outbox, now: Millis) {
+        self.close(out);
+        *self = Link::new(self.kind, now);
+    }
+
+    /// Whether a periodic command may be queued (`users` masters share it).
+    pub fn can_queue(&self, users: usize) -> bool {
+        self.is_up() && self.pending.len() < MAX_PENDING_COMMANDS * users.max(1)
+    }
+
+    /// Sends a command; returns false if the link is not connected.
+    pub fn send(&mut self, out: &mut Outbox, cmd: Cmd, args: Vec<Bytes>) -> bool {
+        let Conn::Up(link) = self.conn else { return false };
+        let tag = out.new_tag();
+        self.pending.insert(tag, cmd);
+        out.push(Output::Send { link, tag, args });
+        true
+    }
+
+    /// Records a PING just sent.
+    pub fn on_ping_sent(&mut self, now: Millis) {
+        self.last_ping = Some(now);
+        self.act_ping.get_or_insert(now);
+    }
+
+    /// When the next PING is due (spec §7.1 rule 1): the last reply is
+    /// older than the period and the last PING older than half of it.
+    pub fn ping_due(&self, period: Millis) -> Option<Millis> {
+        if !self.is_up() {
+            return None;
+        }
+        Some(later(self.last_pong + period, self.last_ping.map(|t| t + Millis(period.0 / 2))))
+    }
+
+    /// How long the instance has gone without a valid reply (spec §7.1
+    /// rule 3), as the time at which that started.
+    pub fn unavailable_since(&self) -> Option<Millis> {
+        match self.act_ping {
+            Some(t) => Some(t),
+            None if !self.is_up() => Some(self.last_avail),
+            None => None,
+        }
+    }
+
+    /// When a command link is closed for inactivity (spec §6.3): older than
+    /// the minimum reconnect period, a PING pending for more than half of
+    /// down-after, and no reply at all for as long.
+    pub fn cmd_stale_at(&self, down_after: Millis, min_age: Millis) -> Option<Millis> {
+        if !self.is_up() {
+            return None;
+        }
+        let half = Millis(down_after.0 / 2);
+        let pending = self.act_ping? + half;
+        Some((self.connected_at + min_age).max(pending).max(self.last_pong + half))
+    }
+
+    /// When a pub/sub link is closed for inactivity (spec §6.3): older than
+    /// the minimum reconnect period and silent for 3 publish periods.
+    pub fn pubsub_stale_at(&self, publish: Millis, min_age: Millis) -> Option<Millis> {
+        if !self.is_up() {
+            return None;
+        }
+        Some((self.connected_at + min_age).max(self.last_activity + Millis(publish.0 * 3)))
+    }
+}
+
+/// Builds a command, renaming its name with the master's `rename-command`
+/// table (keys are lowercase).
+pub(crate) fn command(renames: &[(String, String)], name: &str, args: &[&str]) -> Vec<Bytes> {
+    let lower = name.to_ascii_lowercase();
+    let name = renames.iter().find(|(from, _)| *from == lower).map_or(name, |(_, to)| to.as_str());
+    std::iter::once(name)
+        .chain(args.iter().copied())
+        .map(|s| Bytes::copy_from_slice(s.as_bytes()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rename_applies_to_the_command_name_only() {
+        let renames = vec![("ping".to_owned(), "P1NG".to_owned())];
+        assert_eq!(command(&renames, "PING", &["ping"]), vec![Bytes::from("P1NG"), "ping".into()]);
+        assert_eq!(command(&renames, "INFO", &[]), vec![Bytes::from("INFO")]);
+    }
+
+    #[test]
+    fn ping_due_waits_for_both_rules() {
+        let mut link = Link::new(LinkKind::Command, Millis(0));
+        assert_eq!(link.ping_due(Millis(1000)), None, "down links are not pinged");
+        link.on_up(Millis(0), LinkId(1), None);
+        link.on_ping_sent(Millis(0));
+        link.last_pong = Millis(100);
+        assert_eq!(link.ping_due(Millis(1000)), Some(Millis(1100)));
+        link.last_ping = Some(Millis(900));
+        assert_eq!(link.ping_due(Millis(1000)), Some(Millis(1400)));
+    }
+}

@@ -1,0 +1,398 @@
+//! MONITORING: links, periodic commands and their replies (spec §7.1, §6).
+//!
+//! Every master and replica has a command link and a pub/sub link; every
+//! peer sentinel one command link shared by all masters. On each step
+//! [`Sentinel::drive_master`] and [`Sentinel::drive_peer_links`] open what is
+//! down (once per ping period), close what went silent (§6.3), and queue the
+//! periodic PING, INFO and hello whose time has come. [`Sentinel::arm_master`]
+//! and [`Sentinel::arm_peer_links`] compute the same times as deadlines.
+
+use std::collections::BTreeMap;
+
+use bytes::Bytes;
+
+use super::hello::{HELLO_CHANNEL, Hello};
+use super::ids::{Addr, RunId};
+use super::input::{LinkId, Tag};
+use super::instance::{Master, Monitor, PeerLink};
+use super::link::{Cmd, Link, LinkOwner, Outbox, command};
+use super::output::LinkKind;
+use super::sentinel::Sentinel;
+use super::timer::{Earliest, Millis, Periods, Timer, reached};
+use crate::config::{Config, MasterConfig};
+use crate::resp::Frame;
+
+/// INFO period for replicas of a master in trouble (spec §6.2).
+const FAST_INFO_PERIOD: Millis = Millis(1000);
+
+/// What the periodic rules of one master need to know, borrowed apart from
+/// the instances.
+pub(crate) struct Ctx<'a> {
+    pub now: Millis,
+    pub periods: &'a Periods,
+    pub config: &'a Config,
+    pub master: &'a MasterConfig,
+}
+
+impl Ctx<'_> {
+    /// PING period of this master's instances: min(down-after, ping period).
+    fn ping_period(&self) -> Millis {
+        Millis(self.master.down_after_ms.min(self.periods.ping().0).max(1))
+    }
+
+    /// The hello payload to publish on a link whose socket has `local`.
+    pub fn hello_payload(&self, local: Option<&Addr>) -> Option<String> {
+        let s = &self.config.sentinel;
+        let host = s.announce_ip.clone().or_else(|| local.map(|a| a.host.clone()))?;
+        let port = if s.announce_port != 0 { s.announce_port } else { self.config.server.port };
+        let hello = Hello {
+            sentinel_addr: Addr::new(host, port),
+            runid: s.myid.clone().expect("myid is set in Sentinel::new"),
+            current_epoch: s.current_epoch,
+            master_name: self.master.name.clone(),
+            master_addr: self.master.addr.clone(),
+            master_config_epoch: self.master.config_epoch,
+        };
+        Some(hello.encode())
+    }
+
+    fn cmd(&self, name: &str, args: &[&str]) -> Vec<Bytes> {
+        command(&self.master.rename_commands, name, args)
+    }
+}
+
+/// When the next INFO is due: a period after the last reply and after the
+/// last request (we never queue a second INFO while one is young).
+fn info_due(mon: &Monitor, period: Millis) -> Millis {
+    let reply = mon.info_refresh.map_or(Millis::ZERO, |t| t + period);
+    let sent = mon.info_sent.map_or(Millis::ZERO, |t| t + period);
+    reply.max(sent)
+}
+
+/// When the next hello is due after one sent at `sent`.
+fn hello_due(sent: Option<Millis>, periods: &Periods) -> Millis {
+    sent.map_or(Millis::ZERO, |t| t + periods.publish())
+}
+
+/// When `link` is closed for inactivity.
+fn stale_at(link: &Link, ctx: &Ctx) -> Option<Millis> {
+    let min_age = ctx.periods.min_link_reconnect();
+    match link.kind {
+        LinkKind::Command => link.cmd_stale_at(Millis(ctx.master.down_after_ms), min_age),
+        LinkKind::PubSub => link.pubsub_stale_at(ctx.periods.publish(), min_age),
+    }
+}
+
+/// Connects, closes stale links, and queues PING/INFO/hello on one master
+/// or replica.
+fn drive_instance(
+    out: &mut Outbox,
+    ctx: &Ctx,
+    mon: &mut Monitor,
+    addr: &Addr,
+    owner: impl Fn(LinkKind) -> LinkOwner,
+    info_period: Millis,
+) {
+    let now = ctx.now;
+    for link in [&mut mon.cmd, &mut mon.pubsub] {
+        if reached(stale_at(link, ctx), now) {
+            link.close(out);
+        }
+        if reached(link.connect_due(addr, ctx.periods.ping()), now) {
+            let owner = owner(link.kind);
+            link.connect(out, now, owner, addr);
+        }
+    }
+    if !mon.cmd.can_queue(1) {
+        return;
+    }
+    if reached(mon.cmd.ping_due(ctx.ping_period()), now) {
+        mon.cmd.send(out, Cmd::Ping, ctx.cmd("PING", &[]));
+        mon.cmd.on_ping_sent(now);
+    }
+    if info_due(mon, info_period) <= now {
+        mon.cmd.send(out, Cmd::Info, ctx.cmd("INFO", &[]));
+        mon.info_sent = Some(now);
+    }
+    if hello_due(mon.hello_sent, ctx.periods) <= now
+        && let Some(payload) = ctx.hello_payload(mon.cmd.local_addr.as_ref())
+    {
+        mon.cmd.send(out, Cmd::Publish, ctx.cmd("PUBLISH", &[HELLO_CHANNEL, &payload]));
+        mon.hello_sent = Some(now);
+    }
+}
+
+/// The deadlines of [`drive_instance`].
+fn arm_instance(e: &mut Earliest, ctx: &Ctx, mon: &Monitor, addr: &Addr, info_period: Millis) {
+    for link in [&mon.cmd, &mon.pubsub] {
+        e.arm(Timer::CloseStaleLink, stale_at(link, ctx));
+        e.arm(Timer::Reconnect, link.connect_due(addr, ctx.periods.ping()));
+    }
+    if !mon.cmd.can_queue(1) {
+        return;
+    }
+    e.arm(Timer::Ping, mon.cmd.ping_due(ctx.ping_period()));
+    e.arm(Timer::Info, Some(info_due(mon, info_period)));
+    if ctx.hello_payload(mon.cmd.local_addr.as_ref()).is_some() {
+        e.arm(Timer::Hello, Some(hello_due(mon.hello_sent, ctx.periods)));
+    }
+}
+
+/// INFO period of a replica (spec §6.2; we also speed up while the master
+/// is only SDOWN, which only makes replica facts fresher).
+fn replica_info_period(master: &Master, master_link_down_ms: u64, periods: &Periods) -> Millis {
+    let troubled = master.mon.sdown_since.is_some() || master.odown_since.is_some();
+    if troubled || master_link_down_ms != 0 { FAST_INFO_PERIOD } else { periods.info() }
+}
+
+impl Sentinel {
+    /// Periodic work for a master, its replicas, and the hellos to its peers.
+    pub(crate) fn drive_master(&mut self, now: Millis, name: &str) {
+        let Sentinel { config, masters, peers, out, periods, .. } = self;
+        let (Some(mc), Some(master)) = (config.master(name), masters.get_mut(name)) else {
+            return;
+        };
+        let ctx = Ctx { now, periods, config, master: mc };
+        let owner = |kind| LinkOwner::Master(name.to_owned(), kind);
+        drive_instance(out, &ctx, &mut master.mon, &mc.addr, owner, periods.info());
+        let periods_of: Vec<Millis> = master
+            .replicas
+            .values()
+            .map(|r| replica_info_period(master, r.master_link_down_ms, periods))
+            .collect();
+        for ((addr, replica), period) in master.replicas.iter_mut().zip(periods_of) {
+            let owner = |kind| LinkOwner::Replica(name.to_owned(), addr.clone(), kind);
+            drive_instance(out, &ctx, &mut replica.mon, addr, owner, period);
+        }
+        for (runid, peer) in master.sentinels.iter_mut() {
+            let Some(pl) = peers.get_mut(runid) else { continue };
+            if !pl.link.can_queue(pl.users) || hello_due(peer.hello_sent, periods) > now {
+                continue;
+            }
+            if let Some(payload) = ctx.hello_payload(pl.link.local_addr.as_ref()) {
+                pl.link.send(out, Cmd::Publish, ctx.cmd("PUBLISH", &[HELLO_CHANNEL, &payload]));
+                peer.hello_sent = Some(now);
+            }
+        }
+    }
+
+    /// The deadlines of [`Sentinel::drive_master`].
+    pub(crate) fn arm_master(&self, e: &mut Earliest, name: &str) {
+        let (Some(mc), Some(master)) = (self.config.master(name), self.masters.get(name)) else {
+            return;
+        };
+        let ctx =
+            Ctx { now: self.last_now, periods: &self.periods, config: &self.config, master: mc };
+        arm_instance(e, &ctx, &master.mon, &mc.addr, self.periods.info());
+        for (addr, r) in &master.replicas {
+            let period = replica_info_period(master, r.master_link_down_ms, &self.periods);
+            arm_instance(e, &ctx, &r.mon, addr, period);
+        }
+        for (runid, peer) in &master.sentinels {
+            let Some(pl) = self.peers.get(runid) else { continue };
+            if pl.link.can_queue(pl.users)
+                && ctx.hello_payload(pl.link.local_addr.as_ref()).is_some()
+            {
+                e.arm(Timer::Hello, Some(hello_due(peer.hello_sent, &self.periods)));
+            }
+        }
+    }
+
+    /// The first master (by name) that knows peer `runid`: its rename table
+    /// and down-after apply to the shared link.
+    pub(crate) fn peer_master(&self, runid: &RunId) -> Option<&MasterConfig> {
+        let name = self.masters.iter().find(|(_, m)| m.sentinels.contains_key(runid))?.0;
+        self.config.master(name)
+    }
+
+    /// Connects, closes stale, and pings the shared peer links.
+    pub(crate) fn drive_peer_links(&mut self, now: Millis) {
+        let runids: Vec<_> = self.peers.keys().cloned().collect();
+        for runid in runids {
+            let Some(mc) = self.peer_master(&runid).cloned() else { continue };
+            let Sentinel { config, peers, out, periods, .. } = self;
+            let ctx = Ctx { now, periods, config, master: &mc };
+            let Some(pl) = peers.get_mut(&runid) else { continue };
+            if reached(stale_at(&pl.link, &ctx), now) {
+                pl.link.close(out);
+            }
+            if reached(pl.link.connect_due(&pl.addr, periods.ping()), now) {
+                pl.link.connect(out, now, LinkOwner::Peer(runid.clone()), &pl.addr);
+            }
+            if pl.link.can_queue(pl.users) && reached(pl.link.ping_due(ctx.ping_period()), now) {
+                pl.link.send(out, Cmd::Ping, ctx.cmd("PING", &[]));
+                pl.link.on_ping_sent(now);
+            }
+        }
+    }
+
+    /// The deadlines of [`Sentinel::drive_peer_links`].
+    pub(crate) fn arm_peer_links(&self, e: &mut Earliest) {
+        for (runid, pl) in &self.peers {
+            let Some(mc) = self.peer_master(runid) else { continue };
+            let ctx = Ctx {
+                now: self.last_now,
+                periods: &self.periods,
+                config: &self.config,
+                master: mc,
+            };
+            e.arm(Timer::CloseStaleLink, stale_at(&pl.link, &ctx));
+            e.arm(Timer::Reconnect, pl.link.connect_due(&pl.addr, self.periods.ping()));
+            if pl.link.can_queue(pl.users) {
+                e.arm(Timer::Ping, pl.link.ping_due(ctx.ping_period()));
+            }
+        }
+    }
+
+    /// A connection came up: authenticate, name it, then PING or SUBSCRIBE.
+    pub(crate) fn on_link_up(&mut self, now: Millis, id: LinkId, local_addr: Option<Addr>) {
+        let Some(owner) = self.out.owners.get(&id).cloned() else { return };
+        let mc = match &owner {
+            LinkOwner::Master(name, _) | LinkOwner::Replica(name, _, _) => self.config.master(name),
+            LinkOwner::Peer(runid) => self.peer_master(runid),
+        };
+        let Some(mc) = mc.cloned() else { return };
+        let s = &self.config.sentinel;
+        let (user, pass) = match owner {
+            LinkOwner::Peer(_) => (s.sentinel_user.clone(), s.sentinel_pass.clone()),
+            _ => (mc.auth_user.clone(), mc.auth_pass.clone()),
+        };
+        let client_name = format!("sentinel-{}", &self.myid().as_str()[..8]);
+        let Sentinel { masters, peers, out, .. } = self;
+        let Some(link) = find_link(masters, peers, &owner).filter(|l| l.id() == Some(id)) else {
+            return;
+        };
+        link.on_up(now, id, local_addr);
+        let cmd = |name: &str, args: &[&str]| command(&mc.rename_commands, name, args);
+        if let Some(pass) = &pass {
+            let args: Vec<&str> = user.iter().map(String::as_str).chain([pass.as_str()]).collect();
+            link.send(out, Cmd::Setup, cmd("AUTH", &args));
+        }
+        if link.kind == LinkKind::Command {
+            link.send(out, Cmd::Setup, cmd("CLIENT", &["SETNAME", &format!("{client_name}-cmd")]));
+            link.send(out, Cmd::Ping, cmd("PING", &[]));
+            link.on_ping_sent(now);
+        } else {
+            link.send(
+                out,
+                Cmd::Setup,
+                cmd("CLIENT", &["SETNAME", &format!("{client_name}-pubsub")]),
+            );
+            link.send(out, Cmd::Setup, cmd("SUBSCRIBE", &[HELLO_CHANNEL]));
+        }
+    }
+
+    /// A connection failed or closed.
+    pub(crate) fn on_link_down(&mut self, id: LinkId, reason: &str) {
+        tracing::debug!(link = id.0, reason, "link down");
+        let Sentinel { masters, peers, out, .. } = self;
+        let Some(owner) = out.owners.get(&id).cloned() else { return };
+        if let Some(link) = find_link(masters, peers, &owner).filter(|l| l.id() == Some(id)) {
+            link.on_down(out);
+        }
+    }
+
+    /// A reply to a command we sent.
+    pub(crate) fn on_reply(&mut self, now: Millis, id: LinkId, tag: Tag, frame: Frame) {
+        let Sentinel { masters, peers, out, .. } = self;
+        let Some(owner) = out.owners.get(&id).cloned() else { return };
+        let Some(link) = find_link(masters, peers, &owner).filter(|l| l.id() == Some(id)) else {
+            return;
+        };
+        if link.kind == LinkKind::PubSub {
+            link.last_activity = now;
+        }
+        let Some(cmd) = link.pending.remove(&tag) else { return };
+        match cmd {
+            Cmd::Ping => self.on_ping_reply(now, &owner, &frame),
+            Cmd::Info => {
+                let Some(text) = info_text(&frame) else { return };
+                match owner {
+                    LinkOwner::Master(name, _) => self.on_master_info(now, &name, text),
+                    LinkOwner::Replica(name, addr, _) => {
+                        self.on_replica_info(now, &name, &addr, text)
+                    }
+                    LinkOwner::Peer(_) => {}
+                }
+            }
+            Cmd::AskMasterDown(master) => {
+                if let LinkOwner::Peer(runid) = owner {
+                    self.on_ask_reply(now, &master, &runid, &frame);
+                }
+            }
+            Cmd::Setup | Cmd::Publish => {}
+        }
+    }
+
+    /// A PING reply (spec §7.1 rule 2).
+    fn on_ping_reply(&mut self, now: Millis, owner: &LinkOwner, frame: &Frame) {
+        let text = match frame {
+            Frame::Simple(s) | Frame::Error(s) => s.as_str(),
+            _ => "",
+        };
+        let Sentinel { masters, peers, out, config, .. } = self;
+        let Some(link) = find_link(masters, peers, owner) else { return };
+        link.last_pong = now;
+        if ["PONG", "LOADING", "MASTERDOWN"].iter().any(|p| text.starts_with(p)) {
+            link.last_avail = now;
+            link.act_ping = None;
+        }
+        let (name, mon) = match owner {
+            LinkOwner::Master(name, _) => {
+                let Some(m) = masters.get_mut(name) else { return };
+                if text.starts_with("PONG") {
+                    m.reboot_since = None;
+                }
+                (name, &mut m.mon)
+            }
+            LinkOwner::Replica(name, addr, _) => {
+                let Some(r) = masters.get_mut(name).and_then(|m| m.replicas.get_mut(addr)) else {
+                    return;
+                };
+                (name, &mut r.mon)
+            }
+            LinkOwner::Peer(_) => return,
+        };
+        // A busy script keeps the instance from answering: kill it, once.
+        let busy = frame.is_error() && text.starts_with("BUSY");
+        if busy && mon.sdown_since.is_some() && !mon.script_kill_sent {
+            let Some(mc) = config.master(name) else { return };
+            mon.cmd.send(out, Cmd::Setup, command(&mc.rename_commands, "SCRIPT", &["KILL"]));
+            mon.script_kill_sent = true;
+        }
+    }
+}
+
+/// The link an owner designates (whichever connection it currently has).
+pub(crate) fn find_link<'a>(
+    masters: &'a mut BTreeMap<String, Master>,
+    peers: &'a mut BTreeMap<RunId, PeerLink>,
+    owner: &LinkOwner,
+) -> Option<&'a mut Link> {
+    Some(match owner {
+        LinkOwner::Master(name, kind) => masters.get_mut(name)?.mon.link_mut(*kind),
+        LinkOwner::Replica(name, addr, kind) => {
+            masters.get_mut(name)?.replicas.get_mut(addr)?.mon.link_mut(*kind)
+        }
+        LinkOwner::Peer(runid) => &mut peers.get_mut(runid)?.link,
+    })
+}
+
+impl Monitor {
+    /// The link of this kind.
+    pub fn link_mut(&mut self, kind: LinkKind) -> &mut Link {
+        match kind {
+            LinkKind::Command => &mut self.cmd,
+            LinkKind::PubSub => &mut self.pubsub,
+        }
+    }
+}
+
+/// The text of an INFO reply (bulk, or RESP3 verbatim without its format).
+fn info_text(frame: &Frame) -> Option<&str> {
+    match frame {
+        Frame::Verbatim(s) => Some(s.strip_prefix("txt:").unwrap_or(s)),
+        Frame::Bulk(_) => frame.as_str(),
+        _ => None,
+    }
+}

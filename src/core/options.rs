@@ -1,0 +1,311 @@
+//! `SENTINEL SET`, `SENTINEL CONFIG GET|SET` and `SENTINEL DEBUG`: options
+//! changed at run time, with redis-sentinel's validation and error texts
+//! (spec §3.2, §3.3, §6.2).
+
+use bytes::Bytes;
+
+use super::admin::{NO_SUCH_MASTER, arg};
+use super::event::Event;
+use super::input::RequestId;
+use super::instance::master_ref;
+use super::pattern::glob_match;
+use super::sentinel::Sentinel;
+use super::timer::{Millis, Periods};
+use crate::resp::Frame;
+
+/// `SENTINEL CONFIG` parameters, in the order GET lists them.
+const CONFIG_PARAMS: [&str; 6] = [
+    "resolve-hostnames",
+    "announce-hostnames",
+    "announce-ip",
+    "announce-port",
+    "sentinel-user",
+    "sentinel-pass",
+];
+
+/// What applying one SET option did.
+enum Applied {
+    /// Applied; the `+set` value, and whether links must be dropped.
+    Ok(String, bool),
+    /// The value at this argument index is invalid.
+    BadArg(usize),
+    /// Refused with this error text.
+    Refused(String),
+}
+
+/// `yes`/`no`, any case.
+fn yes_no(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
+/// A positive integer (`> 0`), or `>= 0` when `zero_ok`.
+fn millis(value: &str, zero_ok: bool) -> Option<u64> {
+    let v: i64 = value.parse().ok()?;
+    (v > 0 || (zero_ok && v == 0)).then_some(v as u64)
+}
+
+impl Sentinel {
+    /// `SENTINEL SET <name> <option> <value> ...`: options apply left to
+    /// right, each with a `+set`; one that fails stops the rest but keeps
+    /// the ones before it, which are persisted.
+    pub(crate) fn set(&mut self, now: Millis, request: RequestId, args: &[Bytes]) {
+        let name = arg(args, 2);
+        if self.config.master(&name).is_none() {
+            return self.reply(request, Frame::error(NO_SUCH_MASTER), false);
+        }
+        let (mut events, mut drop_links, mut error) = (Vec::new(), false, None);
+        let mut j = 3;
+        while j < args.len() {
+            let option = arg(args, j);
+            let more = args.len() - 1 - j;
+            let (applied, used) =
+                self.set_option(&name, &option.to_ascii_lowercase(), args, j, more);
+            match applied {
+                Applied::Ok(value, drops) => {
+                    drop_links |= drops;
+                    let master = master_ref(self.config.master(&name).expect("checked above"));
+                    events.push(Event::Set { master, option: option.clone(), value });
+                }
+                Applied::BadArg(i) => {
+                    let text = format!(
+                        "ERR Invalid argument '{}' for SENTINEL SET '{option}'",
+                        arg(args, i)
+                    );
+                    error = Some(text);
+                    break;
+                }
+                Applied::Refused(text) => {
+                    error = Some(text);
+                    break;
+                }
+            }
+            j += used + 1;
+        }
+        let changed = !events.is_empty();
+        if changed {
+            self.persist();
+        }
+        for e in events {
+            self.event(e);
+        }
+        if drop_links {
+            self.drop_master_links(now, &name);
+        }
+        match error {
+            Some(text) => self.reply(request, Frame::error(text), false),
+            None => self.reply(request, Frame::ok(), changed),
+        }
+    }
+
+    /// Applies option `option` whose values start at `args[j + 1]`
+    /// (`more` arguments follow it); returns the outcome and how many
+    /// values it took.
+    fn set_option(
+        &mut self,
+        name: &str,
+        option: &str,
+        args: &[Bytes],
+        j: usize,
+        more: usize,
+    ) -> (Applied, usize) {
+        let deny = self.config.sentinel.deny_scripts_reconfig;
+        let mc = self.config.master_mut(name).expect("caller checked");
+        let value = arg(args, j + 1);
+        let unknown = || {
+            let text = format!(
+                "ERR Unknown option or number of arguments for SENTINEL SET '{}'",
+                arg(args, j)
+            );
+            (Applied::Refused(text), 0)
+        };
+        if more == 0 {
+            return unknown();
+        }
+        let ok = |drops| (Applied::Ok(value.clone(), drops), 1);
+        match option {
+            "down-after-milliseconds" | "failover-timeout" | "parallel-syncs" | "quorum" => {
+                let Some(v) = millis(&value, false) else { return (Applied::BadArg(j + 1), 1) };
+                match option {
+                    "down-after-milliseconds" => mc.down_after_ms = v,
+                    "failover-timeout" => mc.failover_timeout_ms = v,
+                    "parallel-syncs" => mc.parallel_syncs = v.min(u32::MAX as u64) as u32,
+                    _ => mc.quorum = v.min(u32::MAX as u64) as u32,
+                }
+                ok(false)
+            }
+            "master-reboot-down-after-period" => {
+                let Some(v) = millis(&value, true) else { return (Applied::BadArg(j + 1), 1) };
+                mc.master_reboot_down_after_period_ms = v;
+                ok(false)
+            }
+            "notification-script" | "client-reconfig-script" => {
+                if deny {
+                    let text = "ERR Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your Sentinel configuration";
+                    return (Applied::Refused(text.into()), 1);
+                }
+                // Whether the file exists and is executable is the shell's
+                // business: the core never touches the file system.
+                let v = (!value.is_empty()).then(|| value.clone());
+                if option == "notification-script" {
+                    mc.notification_script = v;
+                } else {
+                    mc.client_reconfig_script = v;
+                }
+                ok(false)
+            }
+            "auth-pass" => {
+                mc.auth_pass = (!value.is_empty()).then(|| value.clone());
+                (Applied::Ok("******".into(), true), 1)
+            }
+            "auth-user" => {
+                mc.auth_user = (!value.is_empty()).then(|| value.clone());
+                ok(true)
+            }
+            "rename-command" if more > 1 => {
+                let new = arg(args, j + 2);
+                if value.is_empty() || new.is_empty() {
+                    let bad = if new.is_empty() { j + 2 } else { j + 1 };
+                    return (Applied::BadArg(bad), 2);
+                }
+                let from = value.to_ascii_lowercase();
+                mc.rename_commands.retain(|(f, _)| *f != from);
+                if !value.eq_ignore_ascii_case(&new) {
+                    mc.rename_commands.push((from, new.clone()));
+                }
+                (Applied::Ok(format!("{value} {new}"), false), 2)
+            }
+            _ => unknown(),
+        }
+    }
+
+    /// Closes the links of a master and its replicas; they reconnect at
+    /// once with the new credentials.
+    fn drop_master_links(&mut self, now: Millis, name: &str) {
+        let Some(m) = self.masters.get_mut(name) else { return };
+        let out = &mut self.out;
+        for mon in std::iter::once(&mut m.mon).chain(m.replicas.values_mut().map(|r| &mut r.mon)) {
+            for link in [&mut mon.cmd, &mut mon.pubsub] {
+                if link.id().is_some() {
+                    link.close(out);
+                    link.last_reconnect = None;
+                }
+            }
+        }
+        let _ = now;
+    }
+
+    /// `SENTINEL CONFIG GET <pattern>` / `SET <param> <value>`.
+    pub(crate) fn config_command(&mut self, now: Millis, request: RequestId, args: &[Bytes]) {
+        let action = arg(args, 2).to_ascii_lowercase();
+        match (action.as_str(), args.len()) {
+            ("get", 4) => {
+                let pattern = arg(args, 3);
+                let s = &self.config.sentinel;
+                let pairs =
+                    CONFIG_PARAMS.iter().filter(|p| glob_match(&pattern, p, true)).map(|p| {
+                        let value = match *p {
+                            "resolve-hostnames" => yes_no_text(s.resolve_hostnames).into(),
+                            "announce-hostnames" => yes_no_text(s.announce_hostnames).into(),
+                            "announce-ip" => s.announce_ip.clone().unwrap_or_default(),
+                            "announce-port" => s.announce_port.to_string(),
+                            "sentinel-user" => s.sentinel_user.clone().unwrap_or_default(),
+                            _ => s.sentinel_pass.clone().unwrap_or_default(),
+                        };
+                        (*p, Frame::bulk(value))
+                    });
+                let frame = Frame::map(pairs.collect::<Vec<_>>());
+                self.reply(request, frame, false);
+            }
+            ("set", 5) => self.config_set(now, request, &arg(args, 3), &arg(args, 4)),
+            _ => {
+                let text =
+                    "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.";
+                self.reply(request, Frame::error(text), false);
+            }
+        }
+    }
+
+    fn config_set(&mut self, now: Millis, request: RequestId, param: &str, value: &str) {
+        let bad = format!("ERR Invalid value '{value}' to SENTINEL CONFIG SET '{param}'");
+        let s = &mut self.config.sentinel;
+        let mut drop_peers = false;
+        match param.to_ascii_lowercase().as_str() {
+            "resolve-hostnames" | "announce-hostnames" => {
+                let Some(v) = yes_no(value) else {
+                    return self.reply(request, Frame::error(bad), false);
+                };
+                if param.eq_ignore_ascii_case("resolve-hostnames") {
+                    s.resolve_hostnames = v;
+                } else {
+                    s.announce_hostnames = v;
+                }
+            }
+            // An empty announce-ip means "unset", as in the config file
+            // (redis-sentinel would announce an empty address).
+            "announce-ip" => s.announce_ip = (!value.is_empty()).then(|| value.to_owned()),
+            "announce-port" => match value.parse::<u16>() {
+                Ok(port) => s.announce_port = port,
+                Err(_) => return self.reply(request, Frame::error(bad), false),
+            },
+            "sentinel-user" | "sentinel-pass" => {
+                let v = (!value.is_empty()).then(|| value.to_owned());
+                if param.eq_ignore_ascii_case("sentinel-user") {
+                    s.sentinel_user = v;
+                } else {
+                    s.sentinel_pass = v;
+                }
+                drop_peers = true;
+            }
+            _ => {
+                let text = format!("ERR Invalid argument '{param}' to SENTINEL CONFIG SET");
+                return self.reply(request, Frame::error(text), false);
+            }
+        }
+        self.persist();
+        self.reply(request, Frame::ok(), true);
+        if drop_peers {
+            for pl in self.peers.values_mut() {
+                pl.link.close(&mut self.out);
+                pl.link.last_reconnect = None;
+            }
+        }
+        let _ = now;
+    }
+
+    /// `SENTINEL DEBUG [<param> <value> ...]`: without arguments, the 13
+    /// periods; otherwise set them, left to right (never persisted).
+    pub(crate) fn debug(&mut self, request: RequestId, args: &[Bytes]) {
+        if args.len() == 2 {
+            let pairs: Vec<_> =
+                self.periods.all().map(|(n, v)| (n, Frame::Integer(v as i64))).collect();
+            return self.reply(request, Frame::map(pairs), false);
+        }
+        let mut j = 2;
+        while j < args.len() {
+            let option = arg(args, j);
+            let known = Periods::NAMES.iter().any(|n| n.eq_ignore_ascii_case(&option));
+            if !known || j + 1 >= args.len() {
+                let text = format!(
+                    "ERR Unknown option or number of arguments for SENTINEL DEBUG '{option}'"
+                );
+                return self.reply(request, Frame::error(text), false);
+            }
+            let value = arg(args, j + 1);
+            let Some(v) = millis(&value, false) else {
+                let text = format!("ERR Invalid argument '{value}' for SENTINEL DEBUG '{option}'");
+                return self.reply(request, Frame::error(text), false);
+            };
+            self.periods.set(&option, v);
+            j += 2;
+        }
+        self.reply(request, Frame::ok(), false);
+    }
+}
+
+fn yes_no_text(v: bool) -> &'static str {
+    if v { "yes" } else { "no" }
+}

@@ -1,0 +1,166 @@
+//! Building the [`View`] from the core's state after every input.
+
+use super::ids::{Addr, RunId};
+use super::info::Role;
+use super::instance::{Master, Monitor};
+use super::link::Link;
+use super::sentinel::Sentinel;
+use super::timer::Millis;
+use super::view::{InstanceView, MasterView, ReplicaView, SentinelView, View};
+use crate::config::MasterConfig;
+
+/// The flags in redis-sentinel's order (spec §3.1 field 5).
+#[derive(Default)]
+struct Flags {
+    s_down: bool,
+    o_down: bool,
+    master: bool,
+    slave: bool,
+    sentinel: bool,
+    disconnected: bool,
+    master_down: bool,
+    script_kill_sent: bool,
+}
+
+impl Flags {
+    fn list(&self) -> Vec<&'static str> {
+        [
+            (self.s_down, "s_down"),
+            (self.o_down, "o_down"),
+            (self.master, "master"),
+            (self.slave, "slave"),
+            (self.sentinel, "sentinel"),
+            (self.disconnected, "disconnected"),
+            (self.master_down, "master_down"),
+            (self.script_kill_sent, "script_kill_sent"),
+        ]
+        .into_iter()
+        .filter_map(|(on, name)| on.then_some(name))
+        .collect()
+    }
+}
+
+/// The fields every instance shows, from its command link.
+fn instance(name: String, addr: &Addr, link: &Link, down_after: u64, flags: Flags) -> InstanceView {
+    InstanceView {
+        name,
+        addr: addr.clone(),
+        flags: flags.list(),
+        link_pending_commands: link.pending.len(),
+        link_refcount: 1,
+        ping_pending_since: link.act_ping,
+        last_ok_ping_reply: link.last_avail,
+        last_ping_reply: link.last_pong,
+        down_after_ms: down_after,
+        role_reported: "master",
+        ..InstanceView::default()
+    }
+}
+
+/// Fills the INFO facts of a master or replica.
+fn with_monitor(mut view: InstanceView, mon: &Monitor) -> InstanceView {
+    view.runid = mon.runid.clone();
+    view.sdown_since = mon.sdown_since;
+    view.info_refresh = mon.info_refresh;
+    view.role_reported = mon.role_reported.as_str();
+    view.role_reported_time = mon.role_reported_time;
+    view.info = mon.info.clone();
+    view
+}
+
+impl Sentinel {
+    /// The read model as of `now`.
+    pub(crate) fn snapshot(&self, _now: Millis) -> View {
+        let masters = self
+            .masters
+            .iter()
+            .filter_map(|(name, m)| Some(self.master_view(self.config.master(name)?, m)))
+            .collect();
+        View {
+            myid: self.myid().clone(),
+            current_epoch: self.config.sentinel.current_epoch,
+            tilt_since: self.tilt_since,
+            simulate_failure_flags: self.simulate_failure_flags,
+            running_scripts: 0,
+            scripts_queue_length: 0,
+            masters,
+        }
+    }
+
+    fn master_view(&self, mc: &MasterConfig, m: &Master) -> MasterView {
+        let flags = Flags {
+            s_down: m.mon.sdown_since.is_some(),
+            o_down: m.odown_since.is_some(),
+            master: true,
+            disconnected: m.mon.is_disconnected(),
+            script_kill_sent: m.mon.script_kill_sent,
+            ..Flags::default()
+        };
+        let base = instance(mc.name.clone(), &mc.addr, &m.mon.cmd, mc.down_after_ms, flags);
+        let replicas = m
+            .replicas
+            .values()
+            .map(|r| {
+                let flags = Flags {
+                    s_down: r.mon.sdown_since.is_some(),
+                    slave: true,
+                    disconnected: r.mon.is_disconnected(),
+                    script_kill_sent: r.mon.script_kill_sent,
+                    ..Flags::default()
+                };
+                let base = instance(r.addr.name(), &r.addr, &r.mon.cmd, mc.down_after_ms, flags);
+                ReplicaView {
+                    instance: with_monitor(base, &r.mon),
+                    master_link_down_ms: r.master_link_down_ms,
+                    master_link_up: r.master_link_up,
+                    master_addr: r
+                        .master_host
+                        .as_ref()
+                        .map(|h| Addr::new(h.clone(), r.master_port.unwrap_or(0))),
+                    priority: r.priority,
+                    repl_offset: r.repl_offset,
+                    announced: r.announced,
+                }
+            })
+            .collect();
+        let sentinels = m
+            .sentinels
+            .iter()
+            .filter_map(|(runid, p)| {
+                let pl = self.peers.get(runid)?;
+                let flags = Flags {
+                    s_down: p.sdown_since.is_some(),
+                    sentinel: true,
+                    disconnected: !pl.link.is_up(),
+                    master_down: p.master_down,
+                    ..Flags::default()
+                };
+                let mut view =
+                    instance(runid.to_string(), &p.addr, &pl.link, mc.down_after_ms, flags);
+                view.runid = Some(runid.clone());
+                view.sdown_since = p.sdown_since;
+                view.link_refcount = pl.users;
+                view.role_reported = Role::Master.as_str();
+                Some(SentinelView {
+                    instance: view,
+                    last_hello: p.last_hello,
+                    voted_leader: p.leader.clone().map(|(r, e): (RunId, _)| (r, e)),
+                })
+            })
+            .collect();
+        MasterView {
+            instance: with_monitor(base, &m.mon),
+            odown_since: m.odown_since,
+            failover_state: None,
+            client_addr: mc.addr.clone(),
+            config_epoch: mc.config_epoch,
+            quorum: mc.quorum,
+            failover_timeout_ms: mc.failover_timeout_ms,
+            parallel_syncs: mc.parallel_syncs,
+            notification_script: mc.notification_script.clone(),
+            client_reconfig_script: mc.client_reconfig_script.clone(),
+            replicas,
+            sentinels,
+        }
+    }
+}

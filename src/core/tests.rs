@@ -1,0 +1,498 @@
+//! Golden scripts for the core (`src/core/testscripts/`), run with
+//! goldenscript as toydb runs its Raft scripts. `UPDATE_GOLDENFILES=1 cargo
+//! test` regenerates the expected output; review every diff like code.
+//!
+//! The runner drives one [`Sentinel`] against a tiny fake world of Redis
+//! servers and peer sentinels that answer at once (same millisecond), so a
+//! script reads as a timeline. Commands:
+//!
+//! - `start [seed=N] [CONFIG-LINE...]`: a sentinel at t=0 with myid
+//!   `5e0...` (unless given), port 26379, and the given config lines.
+//! - `redis ADDR [up|down|hang] [role=master|slave] [runid=ID] [replicas=A/B]
+//!   [master=ADDR] [link=up|down] [reply=ERR]`: define or change a fake
+//!   Redis. `up` answers everything, `hang` accepts connections and answers
+//!   nothing, `down` refuses connections and drops open ones. `reply` makes
+//!   PING answer with that error instead of `+PONG`.
+//! - `sentinel ADDR [up|down|hang] runid=ID [down=0|1] [vote=RUNID:EPOCH]`:
+//!   a fake peer answering PING, PUBLISH and is-master-down-by-addr.
+//! - `run MS|by=MS [verbose]`: move time to each deadline in turn up to the
+//!   target (absolute, or relative with `by`), feeding `Timeout` (the
+//!   shell's loop).
+//! - `tick MS|by=MS`: jump straight there and feed one `Timeout` (a stall).
+//! - `hello ADDR PAYLOAD`: someone publishes a hello on that Redis.
+//! - `admin ARG...`: a client command.
+//! - `status`: the view, one line per instance.
+//!
+//! Every output prints as `t=<ms> <output>`. Without `verbose`, the
+//! periodic PING/INFO/PUBLISH and link set-up commands are hidden, as well
+//! as the fake world's answers.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::error::Error;
+use std::fmt::Write as _;
+
+use bytes::Bytes;
+use test_each_file::test_each_path;
+
+use super::hello::HELLO_CHANNEL;
+use super::ids::Addr;
+use super::input::{Input, LinkId, RequestId, Tag};
+use super::output::{LinkKind, Output};
+use super::sentinel::Sentinel;
+use super::timer::Millis;
+use crate::resp::Frame;
+
+test_each_path! { in "src/core/testscripts" as scripts => test_goldenscript }
+
+fn test_goldenscript(path: &std::path::Path) {
+    goldenscript::run(&mut Runner::default(), path).expect("goldenscript failed")
+}
+
+const MYID: &str = "5e0000000000000000000000000000000000000e";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Up,
+    Down,
+    Hang,
+}
+
+#[derive(Debug, Clone)]
+struct Node {
+    state: State,
+    sentinel: bool,
+    role: String,
+    runid: String,
+    replicas: Vec<String>,
+    master: Option<String>,
+    link_up: bool,
+    ping_error: Option<String>,
+    down: bool,
+    vote: Option<(String, i64)>,
+}
+
+impl Node {
+    fn new(sentinel: bool) -> Node {
+        Node {
+            state: State::Up,
+            sentinel,
+            role: "master".into(),
+            runid: String::new(),
+            replicas: Vec::new(),
+            master: None,
+            link_up: true,
+            ping_error: None,
+            down: false,
+            vote: None,
+        }
+    }
+
+    fn info(&self) -> String {
+        let mut s =
+            format!("# Server\r\nrun_id:{}\r\n# Replication\r\nrole:{}\r\n", self.runid, self.role);
+        if self.role == "slave" {
+            let (host, port) = self.master.as_deref().unwrap_or("?:0").rsplit_once(':').unwrap();
+            let link = if self.link_up { "up" } else { "down" };
+            write!(s, "master_host:{host}\r\nmaster_port:{port}\r\nmaster_link_status:{link}\r\n")
+                .unwrap();
+            if !self.link_up {
+                s.push_str("master_link_down_since_seconds:5\r\n");
+            }
+            s.push_str("slave_repl_offset:100\r\nslave_priority:100\r\n");
+        }
+        for (i, r) in self.replicas.iter().enumerate() {
+            let (ip, port) = r.rsplit_once(':').unwrap();
+            write!(s, "slave{i}:ip={ip},port={port},state=online,offset=100,lag=0\r\n").unwrap();
+        }
+        s
+    }
+}
+
+#[derive(Default)]
+struct Runner {
+    sentinel: Option<Sentinel>,
+    now: Millis,
+    nodes: BTreeMap<String, Node>,
+    /// Open links: address and kind.
+    links: BTreeMap<LinkId, (String, LinkKind)>,
+    /// Pub/sub links subscribed to the hello channel.
+    subscribed: BTreeSet<LinkId>,
+    inputs: VecDeque<Input>,
+    next_request: u64,
+}
+
+/// The target time of `run`/`tick`: `MS` absolute, or `by=MS` relative.
+fn parse_time(now: Millis, command: &goldenscript::Command) -> Result<Millis, Box<dyn Error>> {
+    let mut args = command.consume_args();
+    if let Some(by) = args.take_key("by") {
+        return Ok(now + Millis(by.parse()?));
+    }
+    Ok(Millis(args.next_pos().ok_or("time expected")?.parse()?))
+}
+
+/// `ip:port`, with a default port when only an ip is given (goldenscript
+/// needs quotes around a colon; `ip@port` works too).
+fn full_addr(addr: &str, port: u16) -> String {
+    let addr = addr.replace('@', ":");
+    if addr.contains(':') { addr } else { format!("{addr}:{port}") }
+}
+
+fn show_args(args: &[Bytes]) -> String {
+    args.iter()
+        .map(|a| {
+            let s = String::from_utf8_lossy(a);
+            if s.is_empty() || s.contains([' ', '"']) { format!("{s:?}") } else { s.into_owned() }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn show_frame(f: &Frame) -> String {
+    match f {
+        Frame::Simple(s) => format!("+{s}"),
+        Frame::Error(s) => format!("-{s}"),
+        Frame::Integer(i) => format!(":{i}"),
+        Frame::Bulk(b) => format!("{:?}", String::from_utf8_lossy(b)),
+        Frame::Null => "(nil)".into(),
+        Frame::NullArray => "(nil array)".into(),
+        Frame::Array(v) | Frame::Push(v) => {
+            format!("[{}]", v.iter().map(show_frame).collect::<Vec<_>>().join(", "))
+        }
+        Frame::Map(v) => format!(
+            "{{{}}}",
+            v.iter()
+                .map(|(k, v)| format!("{}: {}", show_frame(k), show_frame(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        other => format!("{other:?}"),
+    }
+}
+
+fn show_persist(c: &crate::config::Config) -> String {
+    let mut s = format!("persist current-epoch={}", c.sentinel.current_epoch);
+    for m in &c.masters {
+        write!(
+            s,
+            " {}@{}:config-epoch={},leader-epoch={},quorum={},replicas=[{}],sentinels=[{}]",
+            m.name,
+            m.addr.name(),
+            m.config_epoch,
+            m.leader_epoch,
+            m.quorum,
+            m.known_replicas.iter().map(Addr::name).collect::<Vec<_>>().join(","),
+            m.known_sentinels
+                .iter()
+                .map(|k| format!("{}/{}", k.addr.name(), &k.runid.as_str()[..4]))
+                .collect::<Vec<_>>()
+                .join(","),
+        )
+        .unwrap();
+    }
+    s
+}
+
+/// Whether a send is routine (hidden unless verbose).
+fn is_routine(args: &[Bytes]) -> bool {
+    let name = String::from_utf8_lossy(&args[0]).to_ascii_uppercase();
+    matches!(name.as_str(), "PING" | "INFO" | "PUBLISH" | "CLIENT" | "AUTH" | "SUBSCRIBE")
+}
+
+impl Runner {
+    fn core(&mut self) -> Result<&mut Sentinel, Box<dyn Error>> {
+        self.sentinel.as_mut().ok_or_else(|| "no sentinel: use start".into())
+    }
+
+    /// Drains outputs, lets the world react, feeds its answers, repeatedly.
+    fn settle(&mut self, out: &mut String, verbose: bool) -> Result<(), Box<dyn Error>> {
+        for _ in 0..100_000 {
+            let now = self.now;
+            while let Some(o) = self.core()?.poll_output() {
+                let line = self.show_and_react(&o, verbose);
+                if let Some(line) = line {
+                    writeln!(out, "t={} {line}", now.0)?;
+                }
+            }
+            let Some(input) = self.inputs.pop_front() else {
+                let core = self.core()?;
+                if let Some(d) = core.next_deadline() {
+                    assert!(d > now, "deadline {d} not after now {now}");
+                }
+                return Ok(());
+            };
+            self.core()?.handle(now, input);
+        }
+        Err("the world never settles".into())
+    }
+
+    fn show_and_react(&mut self, o: &Output, verbose: bool) -> Option<String> {
+        match o {
+            Output::Connect { link, addr, kind } => {
+                let node = self.nodes.get(&addr.name()).filter(|n| n.state != State::Down);
+                if node.is_some() {
+                    self.links.insert(*link, (addr.name(), *kind));
+                    let local = Addr::new("10.0.0.100", 50000 + link.0 as u16);
+                    self.inputs.push_back(Input::LinkUp { link: *link, local_addr: Some(local) });
+                } else {
+                    let reason = "connection refused".into();
+                    self.inputs.push_back(Input::LinkDown { link: *link, reason });
+                }
+                let kind = if *kind == LinkKind::Command { "cmd" } else { "pubsub" };
+                Some(format!("connect link={} {} {kind}", link.0, addr.name()))
+            }
+            Output::Disconnect { link } => {
+                self.links.remove(link);
+                self.subscribed.remove(link);
+                Some(format!("disconnect link={}", link.0))
+            }
+            Output::Send { link, tag, args } => {
+                self.answer(*link, *tag, args);
+                (verbose || !is_routine(args))
+                    .then(|| format!("send link={} tag={} {}", link.0, tag.0, show_args(args)))
+            }
+            Output::Event(e) => Some(format!("event {e}")),
+            Output::Persist(c) => Some(show_persist(c)),
+            Output::Reply { request, frame, needs_persist } => Some(format!(
+                "reply req={} {}{}",
+                request.0,
+                show_frame(frame),
+                if *needs_persist { " (needs persist)" } else { "" }
+            )),
+            Output::Exit(code) => Some(format!("exit {code}")),
+        }
+    }
+
+    /// The fake world answers a command.
+    fn answer(&mut self, link: LinkId, tag: Tag, args: &[Bytes]) {
+        let Some((addr, _)) = self.links.get(&link).cloned() else { return };
+        let Some(node) = self.nodes.get(&addr).cloned() else { return };
+        if node.state != State::Up {
+            return;
+        }
+        let name = String::from_utf8_lossy(&args[0]).to_ascii_uppercase();
+        let arg = |i: usize| {
+            args.get(i).map(|a| String::from_utf8_lossy(a).into_owned()).unwrap_or_default()
+        };
+        let frame = match name.as_str() {
+            "PING" => match &node.ping_error {
+                Some(e) => Frame::Error(e.clone()),
+                None => Frame::Simple("PONG".into()),
+            },
+            "INFO" if !node.sentinel => Frame::bulk(node.info()),
+            "SUBSCRIBE" => {
+                self.subscribed.insert(link);
+                Frame::Array(vec![
+                    Frame::bulk("subscribe"),
+                    Frame::bulk(HELLO_CHANNEL),
+                    Frame::Integer(1),
+                ])
+            }
+            "PUBLISH" => {
+                if !node.sentinel {
+                    self.publish(&addr, &arg(2));
+                }
+                Frame::Integer(1)
+            }
+            "SENTINEL" if node.sentinel => {
+                let (leader, epoch) = node.vote.clone().unwrap_or(("*".into(), 0));
+                Frame::Array(vec![
+                    Frame::Integer(node.down.into()),
+                    Frame::bulk(leader),
+                    Frame::Integer(epoch),
+                ])
+            }
+            _ => Frame::ok(),
+        };
+        self.inputs.push_back(Input::Reply { link, tag, frame });
+    }
+
+    /// Delivers a hello published on the Redis at `addr` to our subscribers.
+    fn publish(&mut self, addr: &str, payload: &str) {
+        for link in &self.subscribed {
+            if self.links.get(link).is_some_and(|(a, _)| a == addr) {
+                self.inputs.push_back(Input::Message {
+                    link: *link,
+                    channel: Bytes::from_static(HELLO_CHANNEL.as_bytes()),
+                    payload: Bytes::copy_from_slice(payload.as_bytes()),
+                });
+            }
+        }
+    }
+
+    /// Applies a node definition; drops its links when it goes down.
+    fn define(
+        &mut self,
+        command: &goldenscript::Command,
+        sentinel: bool,
+    ) -> Result<(), Box<dyn Error>> {
+        let mut args = command.consume_args();
+        let addr = args.next_pos().ok_or("address expected")?;
+        let addr = full_addr(addr, if sentinel { 26379 } else { 6379 });
+        let mut node = self.nodes.get(&addr).cloned().unwrap_or_else(|| Node::new(sentinel));
+        for a in args {
+            match a {
+                goldenscript::Argument::Positional(s) => {
+                    node.state = match s.as_str() {
+                        "up" => State::Up,
+                        "down" => State::Down,
+                        "hang" => State::Hang,
+                        _ => return Err(format!("bad state {s}").into()),
+                    }
+                }
+                goldenscript::Argument::KeyValue(k, v) => match k.as_str() {
+                    "role" => node.role = v.clone(),
+                    "runid" => node.runid = format!("{v:0<40}"),
+                    "replicas" => {
+                        node.replicas = v
+                            .split('/')
+                            .filter(|s| !s.is_empty())
+                            .map(|a| full_addr(a, 6379))
+                            .collect()
+                    }
+                    "master" => node.master = Some(full_addr(v, 6379)),
+                    "link" => node.link_up = v == "up",
+                    "reply" => node.ping_error = (!v.is_empty()).then(|| v.clone()),
+                    "down" => node.down = v == "1",
+                    "vote" => {
+                        let (r, e) = v.split_once(':').ok_or("vote=RUNID:EPOCH")?;
+                        node.vote = Some((format!("{r:0<40}"), e.parse()?));
+                    }
+                    _ => return Err(format!("unknown key {k}").into()),
+                },
+                _ => return Err("bad argument".into()),
+            }
+        }
+        if node.state == State::Down {
+            let gone: Vec<LinkId> =
+                self.links.iter().filter(|(_, (a, _))| *a == addr).map(|(l, _)| *l).collect();
+            for link in gone {
+                self.links.remove(&link);
+                self.subscribed.remove(&link);
+                self.inputs.push_back(Input::LinkDown { link, reason: "connection reset".into() });
+            }
+        }
+        self.nodes.insert(addr, node);
+        Ok(())
+    }
+
+    fn status(&self) -> Result<String, Box<dyn Error>> {
+        let view = self.sentinel.as_ref().ok_or("no sentinel")?.view();
+        let mut s =
+            format!("epoch={} tilt={:?}\n", view.current_epoch, view.tilt_since.map(|t| t.0));
+        for m in &view.masters {
+            let i = &m.instance;
+            writeln!(
+                s,
+                "master {} {} flags={} config-epoch={} quorum={} sdown_since={:?} odown_since={:?} role={} runid={}",
+                i.name,
+                i.addr.name(),
+                i.flags.join(","),
+                m.config_epoch,
+                m.quorum,
+                i.sdown_since.map(|t| t.0),
+                m.odown_since.map(|t| t.0),
+                i.role_reported,
+                i.runid.as_ref().map_or("?", |r| &r.as_str()[..4]),
+            )?;
+            for r in &m.replicas {
+                let i = &r.instance;
+                writeln!(
+                    s,
+                    "  replica {} flags={} role={} master={} link={} pending={}",
+                    i.name,
+                    i.flags.join(","),
+                    i.role_reported,
+                    r.master_addr.as_ref().map_or("?".into(), Addr::name),
+                    if r.master_link_up { "up" } else { "down" },
+                    i.link_pending_commands,
+                )?;
+            }
+            for p in &m.sentinels {
+                let i = &p.instance;
+                writeln!(
+                    s,
+                    "  sentinel {} {} flags={} refcount={} voted={:?}",
+                    &i.name[..4],
+                    i.addr.name(),
+                    i.flags.join(","),
+                    i.link_refcount,
+                    p.voted_leader.as_ref().map(|(r, e)| format!("{}:{e}", &r.as_str()[..4])),
+                )?;
+            }
+        }
+        Ok(s)
+    }
+}
+
+impl goldenscript::Runner for Runner {
+    type Command = goldenscript::Command;
+
+    fn run(
+        &mut self,
+        command: &Self::Command,
+        _: &goldenscript::Context,
+    ) -> Result<String, Box<dyn Error>> {
+        let mut out = String::new();
+        let pos: Vec<String> = command
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                goldenscript::Argument::Positional(s) => Some(s.clone()),
+                _ => None,
+            })
+            .collect();
+        let verbose = pos.iter().any(|p| p == "verbose");
+        match command.name.as_str() {
+            "start" => {
+                let mut text = format!("port 26379\nsentinel myid {MYID}\n");
+                for line in pos.iter().filter(|p| *p != "verbose") {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+                let config = crate::config::parse(&text).map_err(|e| e.render("test"))?;
+                let seed = command.consume_args().take_key("seed").map_or(Ok(1), str::parse)?;
+                self.now = Millis::ZERO;
+                self.sentinel = Some(Sentinel::new(config, seed, self.now));
+                self.settle(&mut out, verbose)?;
+            }
+            "redis" => self.define(command, false)?,
+            "sentinel" => self.define(command, true)?,
+            "run" => {
+                let target = parse_time(self.now, command)?;
+                self.settle(&mut out, verbose)?;
+                while let Some(d) = self.core()?.next_deadline().filter(|d| *d <= target) {
+                    self.now = d;
+                    self.inputs.push_back(Input::Timeout);
+                    self.settle(&mut out, verbose)?;
+                }
+                self.now = target;
+            }
+            "tick" => {
+                self.now = parse_time(self.now, command)?;
+                self.inputs.push_back(Input::Timeout);
+                self.settle(&mut out, verbose)?;
+            }
+            "hello" => {
+                self.publish(&full_addr(&pos[0], 6379), &pos[1]);
+                self.settle(&mut out, verbose)?;
+            }
+            "admin" => {
+                self.next_request += 1;
+                let args = pos.iter().map(|a| Bytes::copy_from_slice(a.as_bytes())).collect();
+                self.inputs.push_back(Input::Admin { request: RequestId(self.next_request), args });
+                self.settle(&mut out, verbose)?;
+            }
+            "status" => out.push_str(&self.status()?),
+            "deadline" => {
+                let t = self.core()?.next_timer();
+                writeln!(out, "{:?}", t.map(|(at, timer)| (at.0, timer)))?;
+            }
+            name => return Err(format!("unknown command {name}").into()),
+        }
+        // Inputs caused by node definitions (links dropped) are fed at once.
+        if !self.inputs.is_empty() {
+            self.settle(&mut out, verbose)?;
+        }
+        Ok(out)
+    }
+}
