@@ -86,7 +86,10 @@ fn filter(level: LogLevel) -> LevelFilter {
 
 /// Installs the global subscriber. `logfile` empty = stdout.
 pub fn init(logfile: &str, level: LogLevel) -> std::io::Result<()> {
-    let builder = tracing_subscriber::fmt().event_format(RedisFormat).with_max_level(filter(level));
+    let builder = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .event_format(RedisFormat)
+        .with_max_level(filter(level));
     if logfile.is_empty() {
         builder.with_writer(std::io::stdout).init();
     } else {

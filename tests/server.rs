@@ -6,7 +6,7 @@ mod common;
 use common::{Raw, start_sentinel, tempdir};
 
 const SEED: &str =
-    "sentinel monitor mymaster 127.0.0.1 6379 2\nsentinel down-after-milliseconds mymaster 5000\n";
+    "sentinel monitor mymaster 127.0.0.1 6379 2\nsentinel down-after-milliseconds mymaster 60000\n";
 
 #[test]
 fn ping_inline_multibulk_and_pipelined() {
@@ -37,30 +37,26 @@ fn sentinel_queries_from_the_config() {
     c.expect(b"ROLE\r\n", b"*2\r\n$8\r\nsentinel\r\n*1\r\n$8\r\nmymaster\r\n");
     c.expect(b"SENTINEL MASTER nope\r\n", b"-ERR No such master with that name\r\n");
     c.expect(b"COMMAND COUNT\r\n", b":15\r\n");
-    c.send(b"SENTINEL MYID\r\n");
-    let id = c.read_until(&[0; 47]);
-    assert_eq!(id.len(), 47, "a 40-char bulk: {:?}", String::from_utf8_lossy(&id));
-    c.send(b"SENTINEL MASTER mymaster\r\n");
-    let reply = String::from_utf8_lossy(&c.read_until(&[0; 600])).into_owned();
+    let id = c.ask(b"SENTINEL MYID\r\n");
+    assert_eq!(id.len(), 47, "a 40-char bulk: {id:?}");
+    let reply = c.ask(b"SENTINEL MASTER mymaster\r\n");
     assert!(reply.starts_with("*"), "{reply}");
     for field in [
         "name\r\n$8\r\nmymaster",
         "quorum\r\n$1\r\n2",
-        "down-after-milliseconds\r\n$4\r\n5000",
+        "down-after-milliseconds\r\n$5\r\n60000",
         "num-other-sentinels",
     ] {
         assert!(reply.contains(field), "missing {field} in {reply}");
     }
-    c.send(b"INFO sentinel\r\n");
-    let info = String::from_utf8_lossy(&c.read_until(&[0; 250])).into_owned();
+    let info = c.ask(b"INFO sentinel\r\n");
     assert!(
         info.contains(
             "master0:name=mymaster,status=ok,address=127.0.0.1:6379,slaves=0,sentinels=1"
         ),
         "{info}"
     );
-    c.send(b"INFO\r\n");
-    let info = String::from_utf8_lossy(&c.read_until(&[0; 1500])).into_owned();
+    let info = c.ask(b"INFO\r\n");
     assert!(
         info.contains("redis_mode:sentinel")
             && info.contains("# Clients")
@@ -123,8 +119,7 @@ fn requirepass_gates_everything_but_auth_and_hello() {
     c.expect(b"AUTH \"s3 cr\\\"et\"\r\n", b"+OK\r\n");
     c.expect(b"PING\r\n", b"+PONG\r\n");
     let mut h = Raw::connect(s.port);
-    h.send(b"HELLO 3 AUTH default \"s3 cr\\\"et\" SETNAME app\r\n");
-    let reply = String::from_utf8_lossy(&h.read_until(&[0; 80])).into_owned();
+    let reply = h.ask(b"HELLO 3 AUTH default \"s3 cr\\\"et\" SETNAME app\r\n");
     assert!(reply.starts_with("%6\r\n$6\r\nserver\r\n$5\r\nredis\r\n"), "{reply}");
     assert!(reply.contains("$4\r\nmode\r\n$8\r\nsentinel\r\n"), "{reply}");
     h.expect(b"CLIENT GETNAME\r\n", b"$3\r\napp\r\n");
@@ -135,12 +130,10 @@ fn resp3_after_hello_3() {
     let dir = tempdir();
     let s = start_sentinel(dir.path(), SEED);
     let mut c = Raw::connect(s.port);
-    c.send(b"HELLO 3\r\n");
-    let hello = c.read_until(&[0; 100]);
+    let hello = c.reply_to(b"HELLO 3\r\n");
     assert!(hello.starts_with(b"%6\r\n"), "{}", String::from_utf8_lossy(&hello));
     c.expect(b"SENTINEL get-master-addr-by-name nope\r\n", b"_\r\n");
-    c.send(b"SENTINEL MASTER mymaster\r\n");
-    let m = c.read_until(&[0; 500]);
+    let m = c.reply_to(b"SENTINEL MASTER mymaster\r\n");
     assert!(m.starts_with(b"%"), "a RESP3 map: {}", String::from_utf8_lossy(&m));
     c.expect(b"SUBSCRIBE a\r\n", b">3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n");
     // RESP3 clients may run any command while subscribed.
@@ -215,8 +208,7 @@ fn a_thousand_idle_connections() {
         .collect();
     assert_alive(s.port);
     let mut c = Raw::connect(s.port);
-    c.send(b"INFO clients\r\n");
-    let info = String::from_utf8_lossy(&c.read_until(&[0; 60])).into_owned();
+    let info = c.ask(b"INFO clients\r\n");
     assert!(info.contains("connected_clients:10"), "1000+ clients counted: {info}");
     drop(idle);
 }
@@ -229,8 +221,7 @@ fn client_commands() {
     c.expect(b"CLIENT SETNAME me\r\n", b"+OK\r\n");
     c.expect(b"CLIENT GETNAME\r\n", b"$2\r\nme\r\n");
     c.expect(b"CLIENT SETINFO lib-name redis-py\r\n", b"+OK\r\n");
-    c.send(b"CLIENT INFO\r\n");
-    let info = String::from_utf8_lossy(&c.read_until(&[0; 100])).into_owned();
+    let info = c.ask(b"CLIENT INFO\r\n");
     assert!(info.contains("name=me") && info.contains("lib-name=redis-py"), "{info}");
     let mut victim = Raw::connect(s.port);
     victim.expect(b"SUBSCRIBE x\r\n", b"*3\r\n$9\r\nsubscribe\r\n$1\r\nx\r\n:1\r\n");

@@ -98,8 +98,7 @@ fn missing_myid_is_generated_and_saved_before_serving() {
     let s =
         start_sentinel(dir.path(), "# my comment\nsentinel monitor mymaster 127.0.0.1 6379 2\n");
     let mut c = Raw::connect(s.port);
-    c.send(b"SENTINEL MYID\r\n");
-    let reply = String::from_utf8_lossy(&c.read_until(&[0; 47])).into_owned();
+    let reply = c.ask(b"SENTINEL MYID\r\n");
     let id = reply.trim_end().rsplit("\r\n").next().unwrap().to_string();
     assert_eq!(id.len(), 40, "{reply}");
     let text = std::fs::read_to_string(dir.path().join("sentinel.conf")).unwrap();

@@ -114,6 +114,39 @@ impl Raw {
         );
     }
 
+    /// Reads exactly one RESP reply (any type) and returns its bytes.
+    pub fn reply(&mut self) -> Vec<u8> {
+        let start = Instant::now();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 65536];
+        while start.elapsed() < Duration::from_secs(5) {
+            if let Ok(Some((_, used))) =
+                rsentinel::resp::decode_reply(&got, &rsentinel::resp::Limits::REPLY)
+            {
+                got.truncate(used);
+                return got;
+            }
+            match self.stream.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+                Err(_) => {}
+            }
+        }
+        panic!("no complete reply within 5 s: {:?}", String::from_utf8_lossy(&got));
+    }
+
+    /// Sends a request and returns one reply's bytes.
+    pub fn reply_to(&mut self, request: &[u8]) -> Vec<u8> {
+        self.send(request);
+        self.reply()
+    }
+
+    /// Sends a request and returns one reply as text.
+    pub fn ask(&mut self, request: &[u8]) -> String {
+        self.send(request);
+        String::from_utf8_lossy(&self.reply()).into_owned()
+    }
+
     /// True when the server closed the connection (EOF within 5 s).
     pub fn is_closed(&mut self) -> bool {
         let start = Instant::now();
