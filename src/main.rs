@@ -102,6 +102,12 @@ fn main() -> ExitCode {
         eprintln!("Can't open the log file {}: {e}", config.server.logfile);
         return ExitCode::from(1);
     }
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        // Into the log too: with a logfile set, stderr may not be watched.
+        tracing::error!("PANIC: {info}");
+        default_hook(info);
+    }));
     if let Some(dir) = &config.server.dir
         && let Err(e) = std::env::set_current_dir(dir)
     {

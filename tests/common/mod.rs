@@ -46,10 +46,11 @@ pub fn start_sentinel(dir: &Path, body: &str) -> Proc {
     let port = free_port();
     let path = dir.join("sentinel.conf");
     std::fs::write(&path, format!("bind 127.0.0.1\nport {port}\n{body}")).expect("write config");
+    let log = std::fs::File::create(dir.join("stdout.log")).expect("log file");
     let child = Command::new(env!("CARGO_BIN_EXE_rsentinel"))
         .arg(&path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(log)
+        .stderr(std::fs::File::create(dir.join("stderr.log")).expect("log file"))
         .spawn()
         .expect("spawn rsentinel");
     wait_port(port);
@@ -171,4 +172,126 @@ pub fn tempdir() -> tempfile::TempDir {
 /// The path of a file in the temp dir.
 pub fn file(dir: &tempfile::TempDir, name: &str) -> PathBuf {
     dir.path().join(name)
+}
+
+/// Starts a `redis-server` on a free port with test-friendly settings;
+/// `extra` adds arguments (e.g. `["--replicaof", "127.0.0.1", "6379"]`).
+pub fn start_redis(extra: &[&str]) -> Proc {
+    let port = free_port();
+    let child = Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        .args(["--repl-diskless-sync-delay", "0", "--enable-debug-command", "yes", "--protected-mode", "no"])
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn redis-server (apt-get install redis-server)");
+    wait_port(port);
+    Proc { child, port }
+}
+
+/// Starts a real `redis-sentinel` (Debian's package) on a config in `dir`.
+pub fn start_redis_sentinel(dir: &Path, body: &str) -> Proc {
+    let port = free_port();
+    let path = dir.join("sentinel.conf");
+    std::fs::write(&path, format!("bind 127.0.0.1\nport {port}\n{body}")).expect("write config");
+    let child = Command::new("redis-sentinel")
+        .arg(&path)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn redis-sentinel (apt-get install redis-sentinel)");
+    wait_port(port);
+    Proc { child, port }
+}
+
+/// Sends a signal to a process (`STOP`, `CONT`, `KILL`, `TERM`).
+pub fn signal(proc: &Proc, sig: &str) {
+    let _ = Command::new("kill").arg(format!("-{sig}")).arg(proc.child.id().to_string()).status();
+}
+
+/// Sends one command (arguments as a RESP array) and decodes the reply.
+pub fn call(port: u16, args: &[&str]) -> rsentinel::resp::Frame {
+    let mut c = Raw::connect(port);
+    let mut req = Vec::new();
+    rsentinel::resp::encode_command(args, &mut req);
+    c.send(&req);
+    let bytes = c.reply();
+    rsentinel::resp::decode_reply(&bytes, &rsentinel::resp::Limits::REPLY).expect("valid reply").expect("complete").0
+}
+
+/// A RESP2 flat field/value array (SENTINEL MASTER) as a map.
+pub fn fields(frame: &rsentinel::resp::Frame) -> std::collections::BTreeMap<String, String> {
+    let mut out = std::collections::BTreeMap::new();
+    if let rsentinel::resp::Frame::Array(items) = frame {
+        for pair in items.chunks(2) {
+            if let [k, v] = pair {
+                out.insert(k.as_str().unwrap_or("").to_string(), v.as_str().unwrap_or("").to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Polls `cond` every 50 ms until it holds; panics with `what` after `secs`.
+pub fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(secs) {
+        if cond() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("timed out after {secs} s waiting for {what}");
+}
+
+/// A pub/sub subscriber to every event (`PSUBSCRIBE *`) on a sentinel.
+pub struct Events {
+    raw: Raw,
+    buf: Vec<u8>,
+    /// Every `channel payload` line received so far.
+    pub seen: Vec<String>,
+}
+
+impl Events {
+    /// Subscribes to all events on the sentinel at `port`.
+    pub fn subscribe(port: u16) -> Events {
+        let mut raw = Raw::connect(port);
+        raw.send(b"PSUBSCRIBE *\r\n");
+        let _ = raw.reply();
+        Events { raw, buf: Vec::new(), seen: Vec::new() }
+    }
+
+    fn pump(&mut self) {
+        let mut chunk = [0u8; 65536];
+        if let Ok(n) = self.raw.stream.read(&mut chunk) {
+            self.buf.extend_from_slice(&chunk[..n]);
+        }
+        while let Ok(Some((frame, used))) = rsentinel::resp::decode_reply(&self.buf, &rsentinel::resp::Limits::REPLY) {
+            self.buf.drain(..used);
+            if let rsentinel::resp::Frame::Array(items) = frame
+                && items.len() == 4
+            {
+                let ch = items[2].as_str().unwrap_or("").to_string();
+                let payload = items[3].as_str().unwrap_or("").to_string();
+                self.seen.push(format!("{ch} {payload}"));
+            }
+        }
+    }
+
+    /// Waits until an event line starting with `prefix` arrives.
+    pub fn wait(&mut self, secs: u64, prefix: &str) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(line) = self.seen.iter().find(|l| l.starts_with(prefix)) {
+                return line.clone();
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(secs),
+                "no event '{prefix}' within {secs} s; saw: {:#?}",
+                self.seen
+            );
+            self.pump();
+        }
+    }
 }

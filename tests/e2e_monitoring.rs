@@ -1,0 +1,94 @@
+//! End to end with real processes: a redis-server master with two replicas
+//! and three sentinels on random ports. They discover each other and the
+//! replicas; SIGSTOP of the master gives +sdown then +odown; SIGCONT clears
+//! them. Then the same with a real redis-sentinel among the three.
+
+mod common;
+
+use common::*;
+
+/// Replicas with priority 0 can never be promoted: these tests observe
+/// detection and agreement without a failover getting in the way.
+fn cluster() -> (Proc, Proc, Proc) {
+    let master = start_redis(&[]);
+    let mp = master.port.to_string();
+    let r1 = start_redis(&["--replicaof", "127.0.0.1", &mp, "--replica-priority", "0"]);
+    let r2 = start_redis(&["--replicaof", "127.0.0.1", &mp, "--replica-priority", "0"]);
+    (master, r1, r2)
+}
+
+fn body(master_port: u16) -> String {
+    format!(
+        "sentinel monitor mymaster 127.0.0.1 {master_port} 2\nsentinel down-after-milliseconds mymaster 1000\n\
+         sentinel failover-timeout mymaster 60000\n"
+    )
+}
+
+fn master_fields(port: u16) -> std::collections::BTreeMap<String, String> {
+    fields(&call(port, &["SENTINEL", "MASTER", "mymaster"]))
+}
+
+fn sees_everyone(port: u16) -> bool {
+    let m = master_fields(port);
+    m.get("num-slaves").map(String::as_str) == Some("2") && m.get("num-other-sentinels").map(String::as_str) == Some("2")
+}
+
+fn stop_and_resume_master(master: &Proc, sentinels: &[u16]) {
+    let mut events: Vec<Events> = sentinels.iter().map(|&p| Events::subscribe(p)).collect();
+    signal(master, "STOP");
+    let sdown = format!("+sdown master mymaster 127.0.0.1 {}", master.port);
+    for e in &mut events {
+        e.wait(15, &sdown);
+    }
+    let odown = format!("+odown master mymaster 127.0.0.1 {} #quorum", master.port);
+    // The quorum is 2 of 3: every sentinel that sees SDOWN reaches ODOWN.
+    events[0].wait(15, &odown);
+    signal(master, "CONT");
+    let back = format!("-sdown master mymaster 127.0.0.1 {}", master.port);
+    for e in &mut events {
+        e.wait(15, &back);
+    }
+    events[0].wait(15, &format!("-odown master mymaster 127.0.0.1 {}", master.port));
+}
+
+#[test]
+fn three_rsentinels_discover_detect_and_agree() {
+    let (master, _r1, _r2) = cluster();
+    let dirs: Vec<_> = (0..3).map(|_| tempdir()).collect();
+    let sentinels: Vec<Proc> = dirs.iter().map(|d| start_sentinel(d.path(), &body(master.port))).collect();
+    let ports: Vec<u16> = sentinels.iter().map(|s| s.port).collect();
+    for &p in &ports {
+        wait_for(20, "discovery of 2 replicas and 2 peers", || sees_everyone(p));
+    }
+    // What was discovered is in the config files.
+    for d in &dirs {
+        let text = std::fs::read_to_string(d.path().join("sentinel.conf")).unwrap();
+        assert_eq!(text.matches("sentinel known-replica mymaster").count(), 2, "{text}");
+        assert_eq!(text.matches("sentinel known-sentinel mymaster").count(), 2, "{text}");
+    }
+    let info = call(ports[0], &["INFO", "sentinel"]);
+    let info = info.as_str().unwrap_or_default().to_string();
+    assert!(info.contains(&format!("status=ok,address=127.0.0.1:{},slaves=2,sentinels=3", master.port)), "{info}");
+    std::mem::forget(dirs);
+    stop_and_resume_master(&master, &ports);
+}
+
+#[test]
+fn mixed_fleet_with_a_real_redis_sentinel() {
+    let (master, _r1, _r2) = cluster();
+    let dirs: Vec<_> = (0..3).map(|_| tempdir()).collect();
+    let real = start_redis_sentinel(dirs[0].path(), &body(master.port));
+    let ours: Vec<Proc> = dirs[1..].iter().map(|d| start_sentinel(d.path(), &body(master.port))).collect();
+    let ports = vec![ours[0].port, ours[1].port, real.port];
+    for &p in &ports {
+        wait_for(25, "discovery in a mixed fleet", || sees_everyone(p));
+    }
+    // The real sentinel lists ours by their ids.
+    let peers = call(real.port, &["SENTINEL", "SENTINELS", "mymaster"]);
+    let rendered = format!("{peers:?}");
+    for s in &ours {
+        let id = call(s.port, &["SENTINEL", "MYID"]);
+        assert!(rendered.contains(id.as_str().unwrap()), "redis-sentinel knows {id:?}: {rendered}");
+    }
+    stop_and_resume_master(&master, &ports);
+}
