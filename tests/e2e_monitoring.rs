@@ -30,7 +30,8 @@ fn master_fields(port: u16) -> std::collections::BTreeMap<String, String> {
 
 fn sees_everyone(port: u16) -> bool {
     let m = master_fields(port);
-    m.get("num-slaves").map(String::as_str) == Some("2") && m.get("num-other-sentinels").map(String::as_str) == Some("2")
+    m.get("num-slaves").map(String::as_str) == Some("2")
+        && m.get("num-other-sentinels").map(String::as_str) == Some("2")
 }
 
 fn stop_and_resume_master(master: &Proc, sentinels: &[u16]) {
@@ -55,7 +56,8 @@ fn stop_and_resume_master(master: &Proc, sentinels: &[u16]) {
 fn three_rsentinels_discover_detect_and_agree() {
     let (master, _r1, _r2) = cluster();
     let dirs: Vec<_> = (0..3).map(|_| tempdir()).collect();
-    let sentinels: Vec<Proc> = dirs.iter().map(|d| start_sentinel(d.path(), &body(master.port))).collect();
+    let sentinels: Vec<Proc> =
+        dirs.iter().map(|d| start_sentinel(d.path(), &body(master.port))).collect();
     let ports: Vec<u16> = sentinels.iter().map(|s| s.port).collect();
     for &p in &ports {
         wait_for(20, "discovery of 2 replicas and 2 peers", || sees_everyone(p));
@@ -68,7 +70,10 @@ fn three_rsentinels_discover_detect_and_agree() {
     }
     let info = call(ports[0], &["INFO", "sentinel"]);
     let info = info.as_str().unwrap_or_default().to_string();
-    assert!(info.contains(&format!("status=ok,address=127.0.0.1:{},slaves=2,sentinels=3", master.port)), "{info}");
+    assert!(
+        info.contains(&format!("status=ok,address=127.0.0.1:{},slaves=2,sentinels=3", master.port)),
+        "{info}"
+    );
     std::mem::forget(dirs);
     stop_and_resume_master(&master, &ports);
 }
@@ -78,7 +83,8 @@ fn mixed_fleet_with_a_real_redis_sentinel() {
     let (master, _r1, _r2) = cluster();
     let dirs: Vec<_> = (0..3).map(|_| tempdir()).collect();
     let real = start_redis_sentinel(dirs[0].path(), &body(master.port));
-    let ours: Vec<Proc> = dirs[1..].iter().map(|d| start_sentinel(d.path(), &body(master.port))).collect();
+    let ours: Vec<Proc> =
+        dirs[1..].iter().map(|d| start_sentinel(d.path(), &body(master.port))).collect();
     let ports = vec![ours[0].port, ours[1].port, real.port];
     for &p in &ports {
         wait_for(25, "discovery in a mixed fleet", || sees_everyone(p));

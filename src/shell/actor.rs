@@ -77,7 +77,9 @@ pub async fn run(
     mut file: ConfigFile,
     shared: Arc<Shared>,
     mut admin: mpsc::Receiver<AdminRequest>,
+    ready: oneshot::Sender<()>,
 ) -> Option<i32> {
+    let mut ready = Some(ready);
     let (inputs_tx, mut inputs) = mpsc::unbounded_channel::<Input>();
     let mut links: BTreeMap<LinkId, LinkHandle> = BTreeMap::new();
     let mut waiting: BTreeMap<RequestId, oneshot::Sender<Frame>> = BTreeMap::new();
@@ -115,6 +117,10 @@ pub async fn run(
             }
         }
         shared.view.store(Arc::new(core.view().clone()));
+        // The first drain saved a generated myid: only now may clients connect.
+        if let Some(ready) = ready.take() {
+            let _ = ready.send(());
+        }
         let deadline = core.next_deadline().map(|t| shared.clock.instant(t));
         let input = tokio::select! {
             Some(input) = inputs.recv() => input,

@@ -91,13 +91,17 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
         shutdown,
     });
     info!("Sentinel ID is {}", core.view().myid);
-    for l in listeners {
-        tokio::spawn(server::run(l, shared.clone()));
-    }
-    info!("Ready to accept connections tcp");
     let signals = tokio::spawn(stop_on_signal(shared.clone()));
     let file = ConfigFile { path: config_path, text: config_text };
-    let code = actor::run(core, file, shared.clone(), admin_rx).await;
+    let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
+    let actor = tokio::spawn(actor::run(core, file, shared.clone(), admin_rx, ready_tx));
+    if ready_rx.await.is_ok() {
+        for l in listeners {
+            tokio::spawn(server::run(l, shared.clone()));
+        }
+        info!("Ready to accept connections tcp");
+    }
+    let code = actor.await.unwrap_or(Some(1));
     let _ = shared.shutdown.send(true);
     signals.abort();
     Ok(code.unwrap_or(0))

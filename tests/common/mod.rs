@@ -179,8 +179,24 @@ pub fn file(dir: &tempfile::TempDir, name: &str) -> PathBuf {
 pub fn start_redis(extra: &[&str]) -> Proc {
     let port = free_port();
     let child = Command::new("redis-server")
-        .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-        .args(["--repl-diskless-sync-delay", "0", "--enable-debug-command", "yes", "--protected-mode", "no"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .args([
+            "--repl-diskless-sync-delay",
+            "0",
+            "--enable-debug-command",
+            "yes",
+            "--protected-mode",
+            "no",
+        ])
         .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -217,7 +233,10 @@ pub fn call(port: u16, args: &[&str]) -> rsentinel::resp::Frame {
     rsentinel::resp::encode_command(args, &mut req);
     c.send(&req);
     let bytes = c.reply();
-    rsentinel::resp::decode_reply(&bytes, &rsentinel::resp::Limits::REPLY).expect("valid reply").expect("complete").0
+    rsentinel::resp::decode_reply(&bytes, &rsentinel::resp::Limits::REPLY)
+        .expect("valid reply")
+        .expect("complete")
+        .0
 }
 
 /// A RESP2 flat field/value array (SENTINEL MASTER) as a map.
@@ -226,7 +245,10 @@ pub fn fields(frame: &rsentinel::resp::Frame) -> std::collections::BTreeMap<Stri
     if let rsentinel::resp::Frame::Array(items) = frame {
         for pair in items.chunks(2) {
             if let [k, v] = pair {
-                out.insert(k.as_str().unwrap_or("").to_string(), v.as_str().unwrap_or("").to_string());
+                out.insert(
+                    k.as_str().unwrap_or("").to_string(),
+                    v.as_str().unwrap_or("").to_string(),
+                );
             }
         }
     }
@@ -267,7 +289,9 @@ impl Events {
         if let Ok(n) = self.raw.stream.read(&mut chunk) {
             self.buf.extend_from_slice(&chunk[..n]);
         }
-        while let Ok(Some((frame, used))) = rsentinel::resp::decode_reply(&self.buf, &rsentinel::resp::Limits::REPLY) {
+        while let Ok(Some((frame, used))) =
+            rsentinel::resp::decode_reply(&self.buf, &rsentinel::resp::Limits::REPLY)
+        {
             self.buf.drain(..used);
             if let rsentinel::resp::Frame::Array(items) = frame
                 && items.len() == 4
