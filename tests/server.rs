@@ -228,3 +228,31 @@ fn client_commands() {
     c.expect(b"CLIENT KILL TYPE pubsub\r\n", b":1\r\n");
     assert!(victim.is_closed());
 }
+
+#[test]
+fn maxclients_refuses_the_extra_client() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), &format!("maxclients 2\n{SEED}"));
+    let mut a = Raw::connect(s.port);
+    let mut b = Raw::connect(s.port);
+    a.expect(b"PING\r\n", b"+PONG\r\n");
+    b.expect(b"PING\r\n", b"+PONG\r\n");
+    let mut c = Raw::connect(s.port);
+    c.expect(b"PING\r\n", b"-ERR max number of clients reached\r\n");
+    drop(a);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let mut d = Raw::connect(s.port);
+    d.expect(b"PING\r\n", b"+PONG\r\n");
+}
+
+#[test]
+fn idle_clients_are_closed_after_timeout() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), &format!("timeout 1\n{SEED}"));
+    let mut idle = Raw::connect(s.port);
+    idle.expect(b"PING\r\n", b"+PONG\r\n");
+    let mut sub = Raw::connect(s.port);
+    sub.expect(b"SUBSCRIBE x\r\n", b"*3\r\n$9\r\nsubscribe\r\n$1\r\nx\r\n:1\r\n");
+    assert!(idle.is_closed(), "an idle client is closed after `timeout`");
+    sub.expect(b"PING\r\n", b"*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+}

@@ -103,6 +103,10 @@ pub async fn serve(mut socket: TcpStream, peer: SocketAddr, shared: Arc<Shared>)
                 Err(broadcast::error::RecvError::Lagged(_)) => break,
                 Err(broadcast::error::RecvError::Closed) => break,
             },
+            _ = idle(shared.facts.idle_timeout_secs, session.is_subscribed()) => {
+                debug!(%peer, "closing idle client");
+                break;
+            }
             _ = kill.changed() => break,
             _ = shutdown.wait_for(|stop| *stop) => break,
         }
@@ -111,6 +115,16 @@ pub async fn serve(mut socket: TcpStream, peer: SocketAddr, shared: Arc<Shared>)
         let _ = socket.write_all(&out).await;
     }
     shared.clients.remove(id);
+}
+
+/// Resolves after `timeout` seconds of idleness (re-created on every loop
+/// turn, so any activity restarts it); never for 0 or for subscribers, which
+/// redis does not time out either.
+async fn idle(timeout: u64, subscribed: bool) {
+    if timeout == 0 || subscribed {
+        std::future::pending::<()>().await;
+    }
+    tokio::time::sleep(std::time::Duration::from_secs(timeout)).await;
 }
 
 async fn next_event(

@@ -57,6 +57,8 @@ pub struct ServerFacts {
     pub requirepass: Option<String>,
     /// `maxclients`.
     pub maxclients: usize,
+    /// `timeout`: close clients idle this long (not subscribers); 0 = never.
+    pub idle_timeout_secs: u64,
     /// Absolute path of the config file.
     pub config_file: String,
     /// Absolute path of the executable.

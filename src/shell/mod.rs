@@ -78,6 +78,7 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
             port: config.server.port,
             requirepass: config.server.requirepass.clone(),
             maxclients: config.server.maxclients,
+            idle_timeout_secs: config.server.timeout_secs,
             config_file: config_path.display().to_string(),
             executable: std::env::current_exe()
                 .map(|p| p.display().to_string())
