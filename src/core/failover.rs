@@ -305,9 +305,18 @@ impl Sentinel {
         self.event(Event::TryFailover(mref));
     }
 
-    /// Runs the failover of `name` as far as its conditions allow now.
+    /// Runs the failover of `name` as far as its conditions allow now, then
+    /// the periodic work again: what this step changed (SDOWN, ODOWN, a
+    /// failover that speeds up replica INFO, hellos forced at promotion)
+    /// may make a command due now, and it goes out in this step.
     pub(crate) fn drive_failover(&mut self, now: Millis, name: &str) {
         self.maybe_start_failover(now, name);
+        self.advance_failover(now, name);
+        self.drive_master(now, name);
+    }
+
+    /// Moves through as many states as their conditions allow.
+    fn advance_failover(&mut self, now: Millis, name: &str) {
         loop {
             let Some(f) = self.failover(name) else { return };
             let moved = match f.state.clone() {
@@ -537,7 +546,8 @@ impl Sentinel {
         true
     }
 
-    /// Sends hellos with the new address to every instance and peer now.
+    /// Sends hellos with the new address to every instance and peer now,
+    /// before the replicas are reconfigured, so peers switch first.
     fn force_hellos(&mut self, now: Millis, name: &str) {
         let Some(m) = self.masters.get_mut(name) else { return };
         m.mon.hello_sent = None;

@@ -536,7 +536,12 @@ impl goldenscript::Runner for Runner {
                 self.settle(&mut out, verbose)?;
             }
             "deliver" => {
-                let addr = full_addr(pos.first().ok_or("address expected")?, 6379);
+                let addr = pos.first().ok_or("address expected")?;
+                let addr = [6379, 26379]
+                    .map(|port| full_addr(addr, port))
+                    .into_iter()
+                    .find(|a| self.nodes.contains_key(a))
+                    .ok_or("unknown node")?;
                 let (now, later): (Vec<_>, Vec<_>) =
                     std::mem::take(&mut self.held).into_iter().partition(|(a, _)| *a == addr);
                 self.held = later;
