@@ -289,8 +289,10 @@ impl Sentinel {
     fn start_failover(&mut self, now: Millis, name: &str, forced: bool) {
         let epoch = self.config.sentinel.current_epoch + 1;
         self.config.sentinel.current_epoch = epoch;
-        let delay = if forced { 0 } else { self.rng.below(VOTE_REQUEST_DESYNC.0.max(1)) };
         let m = self.masters.get_mut(name).expect("caller checked");
+        // Alone (no peer known), nobody can compete: no desync.
+        let alone = forced || m.sentinels.is_empty();
+        let delay = if alone { 0 } else { self.rng.below(VOTE_REQUEST_DESYNC.0.max(1)) };
         m.failover_start_time = Some(now);
         m.failover = Some(Failover {
             epoch,
