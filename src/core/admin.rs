@@ -17,7 +17,6 @@ use super::instance::{Master, master_ref};
 use super::output::Output;
 use super::pattern::glob_match;
 use super::quorum::ckquorum;
-use super::select::has_candidate;
 use super::sentinel::Sentinel;
 use super::timer::Millis;
 use crate::config::MasterConfig;
@@ -72,7 +71,7 @@ impl Sentinel {
                 self.persist();
                 self.reply(request, Frame::ok(), true);
             }
-            "failover" if args.len() == 3 => self.failover(now, request, &arg(args, 2)),
+            "failover" if args.len() == 3 => self.failover_command(now, request, &arg(args, 2)),
             "is-master-down-by-addr"
             | "ckquorum"
             | "reset"
@@ -174,20 +173,6 @@ impl Sentinel {
         self.persist();
         self.event(event);
         self.reply(request, Frame::ok(), true);
-    }
-
-    /// `SENTINEL FAILOVER <name>`: refused without a candidate replica; the
-    /// failover itself is not implemented yet.
-    fn failover(&mut self, now: Millis, request: RequestId, name: &str) {
-        let (Some(mc), Some(m)) = (self.config.master(name), self.masters.get(name)) else {
-            return self.reply(request, Frame::error(NO_SUCH_MASTER), false);
-        };
-        let frame = if !has_candidate(mc, m, now, &self.periods) {
-            Frame::error("NOGOODSLAVE No suitable replica to promote")
-        } else {
-            Frame::error("ERR failover not implemented yet")
-        };
-        self.reply(request, frame, false);
     }
 
     /// `SENTINEL SIMULATE-FAILURE <mode> [<mode> ...]`: flags are reset,

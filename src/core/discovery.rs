@@ -362,7 +362,13 @@ impl Sentinel {
         let mc = self.config.master(name).expect("checked above");
         *m = Master::new(mc, now);
         if keep_peers {
+            // Their answers were about the old address: they do not count
+            // toward ODOWN of the new one.
             m.sentinels = sentinels;
+            for p in m.sentinels.values_mut() {
+                p.master_down = false;
+                p.leader = None;
+            }
         }
         self.sync_peer_links(now);
     }

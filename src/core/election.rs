@@ -28,6 +28,14 @@ const MAX_DESYNC_MS: u64 = 1000;
 impl Sentinel {
     /// Asks every connected peer about an SDOWN master, once per ask period.
     pub(crate) fn ask_peers(&mut self, now: Millis, name: &str) {
+        self.ask_peers_with(now, name, false);
+    }
+
+    /// Asks every connected peer about an SDOWN master: once per ask period,
+    /// or at once when `force`d (the vote request of a new election). Once
+    /// our failover asks for votes the request carries our run id instead
+    /// of `*` (spec §7.2 step 1), so every question is also a vote request.
+    pub(crate) fn ask_peers_with(&mut self, now: Millis, name: &str, force: bool) {
         let Sentinel { config, masters, peers, out, periods, .. } = self;
         let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else { return };
         if m.mon.sdown_since.is_none() {
@@ -35,11 +43,16 @@ impl Sentinel {
         }
         let epoch = config.sentinel.current_epoch.to_string();
         let port = mc.addr.port.to_string();
-        let args = ["is-master-down-by-addr", mc.addr.host.as_str(), &port, &epoch, "*"];
+        let myid = config.sentinel.myid.as_ref().expect("myid is set in Sentinel::new");
+        let runid = match &m.failover {
+            Some(f) if f.asks_votes() => myid.as_str(),
+            _ => "*",
+        };
+        let args = ["is-master-down-by-addr", mc.addr.host.as_str(), &port, &epoch, runid];
         for (runid, peer) in m.sentinels.iter_mut() {
             let Some(pl) = peers.get_mut(runid) else { continue };
             if !pl.link.can_queue(pl.users)
-                || ask_due(peer.last_reply, peer.ask_sent, periods.ask()) > now
+                || (!force && ask_due(peer.last_reply, peer.ask_sent, periods.ask()) > now)
             {
                 continue;
             }
@@ -175,7 +188,7 @@ impl Sentinel {
             let m = self.masters.get_mut(name).expect("a configured master has a state");
             m.leader = Some(req_runid.clone());
             if for_other {
-                m.failover_start_time = now + Millis(delay);
+                m.failover_start_time = Some(now + Millis(delay));
             }
             events.push(Event::VoteForLeader { master: mref, leader: req_runid, epoch: current });
         }

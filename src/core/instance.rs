@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::event::InstanceRef;
+use super::failover::Failover;
 use super::ids::{Addr, Epoch, RunId};
 use super::info::Role;
 use super::link::Link;
@@ -43,6 +44,10 @@ pub(crate) struct Monitor {
     pub sdown_since: Option<Millis>,
     /// A `SCRIPT KILL` was sent during this SDOWN.
     pub script_kill_sent: bool,
+    /// When the instance last entered SDOWN (or, for a master, ODOWN); kept
+    /// after it recovers (redis-sentinel's `s_down_since_time`), for the
+    /// "not down for a while" rules of `reconcile.rs`.
+    pub last_down: Option<Millis>,
 }
 
 impl Monitor {
@@ -60,6 +65,7 @@ impl Monitor {
             hello_sent: None,
             sdown_since: None,
             script_kill_sent: false,
+            last_down: None,
         }
     }
 
@@ -83,7 +89,9 @@ pub(crate) struct Master {
     pub leader: Option<RunId>,
     /// When our last failover of this master started, or when we voted for
     /// another sentinel (blocks our own failover for 2 × failover-timeout).
-    pub failover_start_time: Millis,
+    pub failover_start_time: Option<Millis>,
+    /// Our failover of this master, while one runs (`failover.rs`).
+    pub failover: Option<Failover>,
     /// Known replicas.
     pub replicas: BTreeMap<Addr, Replica>,
     /// Known peer sentinels.
@@ -108,7 +116,8 @@ impl Master {
             odown_since: None,
             reboot_since: None,
             leader: None,
-            failover_start_time: Millis::ZERO,
+            failover_start_time: None,
+            failover: None,
             replicas,
             sentinels,
         }
@@ -138,6 +147,9 @@ pub(crate) struct Replica {
     pub repl_offset: u64,
     /// `replica_announced` (true unless INFO says 0).
     pub announced: bool,
+    /// When we last sent it `SLAVEOF` to convert or fix it
+    /// (`reconcile.rs`), to resend at most once per INFO period.
+    pub slaveof_sent: Option<Millis>,
 }
 
 impl Replica {
@@ -154,6 +166,7 @@ impl Replica {
             priority: 100,
             repl_offset: 0,
             announced: true,
+            slaveof_sent: None,
         }
     }
 }

@@ -44,6 +44,9 @@ pub(crate) enum Cmd {
     Publish,
     /// `SENTINEL is-master-down-by-addr` about this master.
     AskMasterDown(String),
+    /// The `EXEC` closing a `SLAVEOF` transaction (`failover.rs`): its
+    /// reply triggers an INFO at once, to see the new role without waiting.
+    Exec,
 }
 
 /// The outputs of the core plus the allocators and routing table that

@@ -49,6 +49,24 @@
 //! Every persisted change follows that rule: update `config`, queue
 //! `Persist`, then the events and replies that announce it.
 //!
+//! # FAILOVER
+//!
+//! `failover.rs` holds the whole failover as one [`Timer`]-armed state
+//! machine per master (`Failover`, `FailoverState`): an ODOWN master with
+//! no failover in the last 2 × failover-timeout gets a new epoch
+//! (persisted, `+new-epoch`, `+try-failover`); after a small seeded desync
+//! (`VOTE_REQUEST_DESYNC`) we vote for ourselves and ask every peer at
+//! once; each vote reply is counted as it arrives (majority of known
+//! sentinels + us, and the quorum). Elected: the best replica
+//! (`select.rs`) gets `MULTI`/`SLAVEOF NO ONE`/`CONFIG REWRITE`/`CLIENT
+//! KILL`×2/`EXEC`; `EXEC`'s reply asks INFO at once, whose `role:master`
+//! confirms the promotion (config epoch = failover epoch, persisted,
+//! hellos with the new address at once). The other replicas get `SLAVEOF
+//! <new>` `parallel-syncs` at a time; then `+switch-master` and
+//! `switch_master`. `SENTINEL FAILOVER` skips ODOWN and the election.
+//! `reconcile.rs` converts a replica reporting master (the old master, back)
+//! and fixes one following the wrong master (§7.6).
+//!
 //! # TILT
 //!
 //! If an input arrives more than the TILT trigger (2 s) after the deadline
@@ -72,12 +90,24 @@
 //! - Script paths in `SENTINEL SET` are not checked for existence here: the
 //!   core never touches the file system.
 //! - Ties (two masters at one address) are broken by name, not hash order.
+//! - Failover states move on the reply or INFO that proves their condition,
+//!   not one per tick; promotion is confirmed by an INFO sent on `EXEC`'s
+//!   reply; +convert-to-slave comes 8 s after the role change (an INFO is
+//!   asked then), not at the next 10 s INFO.
+//! - The vote request waits a random 0–99 ms (none without peers), so that
+//!   simultaneous candidates do not split the votes.
+//! - A replica stuck in reconf_sent times out after 10 s even when it holds
+//!   the last parallel-syncs slot; failover-timeout ends reconf_slaves even
+//!   while the promoted replica is SDOWN.
+//! - A switch forgets the peers' down reports and votes about the old
+//!   address.
 
 mod admin;
 mod detect;
 mod discovery;
 mod election;
 mod event;
+mod failover;
 mod hello;
 mod ids;
 mod info;
@@ -89,6 +119,7 @@ mod options;
 mod output;
 mod pattern;
 mod quorum;
+mod reconcile;
 mod rng;
 mod select;
 mod sentinel;

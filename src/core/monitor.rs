@@ -32,6 +32,9 @@ pub(crate) struct Ctx<'a> {
     pub periods: &'a Periods,
     pub config: &'a Config,
     pub master: &'a MasterConfig,
+    /// The master address hellos advertise: the promoted replica's once our
+    /// failover reached `reconf_slaves` (`Master::client_addr`).
+    pub master_addr: &'a Addr,
 }
 
 impl Ctx<'_> {
@@ -50,7 +53,7 @@ impl Ctx<'_> {
             runid: s.myid.clone().expect("myid is set in Sentinel::new"),
             current_epoch: s.current_epoch,
             master_name: self.master.name.clone(),
-            master_addr: self.master.addr.clone(),
+            master_addr: self.master_addr.clone(),
             master_config_epoch: self.master.config_epoch,
         };
         Some(hello.encode())
@@ -141,7 +144,9 @@ fn arm_instance(e: &mut Earliest, ctx: &Ctx, mon: &Monitor, addr: &Addr, info_pe
 /// INFO period of a replica (spec §6.2; we also speed up while the master
 /// is only SDOWN, which only makes replica facts fresher).
 fn replica_info_period(master: &Master, master_link_down_ms: u64, periods: &Periods) -> Millis {
-    let troubled = master.mon.sdown_since.is_some() || master.odown_since.is_some();
+    let troubled = master.mon.sdown_since.is_some()
+        || master.odown_since.is_some()
+        || master.failover.is_some();
     if troubled || master_link_down_ms != 0 { FAST_INFO_PERIOD } else { periods.info() }
 }
 
@@ -152,7 +157,8 @@ impl Sentinel {
         let (Some(mc), Some(master)) = (config.master(name), masters.get_mut(name)) else {
             return;
         };
-        let ctx = Ctx { now, periods, config, master: mc };
+        let master_addr = master.client_addr(mc);
+        let ctx = Ctx { now, periods, config, master: mc, master_addr: &master_addr };
         let owner = |kind| LinkOwner::Master(name.to_owned(), kind);
         drive_instance(out, &ctx, &mut master.mon, &mc.addr, owner, periods.info());
         let periods_of: Vec<Millis> = master
@@ -181,8 +187,14 @@ impl Sentinel {
         let (Some(mc), Some(master)) = (self.config.master(name), self.masters.get(name)) else {
             return;
         };
-        let ctx =
-            Ctx { now: self.last_now, periods: &self.periods, config: &self.config, master: mc };
+        let master_addr = master.client_addr(mc);
+        let ctx = Ctx {
+            now: self.last_now,
+            periods: &self.periods,
+            config: &self.config,
+            master: mc,
+            master_addr: &master_addr,
+        };
         arm_instance(e, &ctx, &master.mon, &mc.addr, self.periods.info());
         for (addr, r) in &master.replicas {
             let period = replica_info_period(master, r.master_link_down_ms, &self.periods);
@@ -211,7 +223,7 @@ impl Sentinel {
         for runid in runids {
             let Some(mc) = self.peer_master(&runid).cloned() else { continue };
             let Sentinel { config, peers, out, periods, .. } = self;
-            let ctx = Ctx { now, periods, config, master: &mc };
+            let ctx = Ctx { now, periods, config, master: &mc, master_addr: &mc.addr };
             let Some(pl) = peers.get_mut(&runid) else { continue };
             if reached(stale_at(&pl.link, &ctx), now) {
                 pl.link.close(out);
@@ -235,6 +247,7 @@ impl Sentinel {
                 periods: &self.periods,
                 config: &self.config,
                 master: mc,
+                master_addr: &mc.addr,
             };
             e.arm(Timer::CloseStaleLink, stale_at(&pl.link, &ctx));
             e.arm(Timer::Reconnect, pl.link.connect_due(&pl.addr, self.periods.ping()));
@@ -320,6 +333,7 @@ impl Sentinel {
                     self.on_ask_reply(now, &master, &runid, &frame);
                 }
             }
+            Cmd::Exec => self.on_exec_reply(now, &owner),
             Cmd::Setup | Cmd::Publish => {}
         }
     }

@@ -149,7 +149,7 @@ impl Sentinel {
 
     /// Queues a snapshot of the configuration to persist.
     pub(crate) fn persist(&mut self) {
-        self.out.push(Output::Persist(Box::new(self.config.clone())));
+        self.out.push(Output::Persist(Box::new(self.config_to_persist())));
     }
 
     /// Runs everything that is due at `now`.
@@ -163,6 +163,8 @@ impl Sentinel {
                 self.check_sdown(now, name);
                 self.expire_peer_reports(now, name);
                 self.check_odown(now, name);
+                self.drive_failover(now, name);
+                self.reconcile_replicas(now, name);
                 self.ask_peers(now, name);
             }
         }
@@ -179,6 +181,8 @@ impl Sentinel {
             if self.tilt_since.is_none() {
                 self.arm_sdown(&mut earliest, name);
                 self.arm_peer_reports(&mut earliest, name);
+                self.arm_failover(&mut earliest, name);
+                self.arm_reconcile(&mut earliest, name);
             }
         }
         // A deadline at or before `now` would make the shell spin: it can

@@ -1,5 +1,6 @@
 //! Building the [`View`] from the core's state after every input.
 
+use super::failover::{Failover, Reconf};
 use super::ids::{Addr, RunId};
 use super::info::Role;
 use super::instance::{Master, Monitor};
@@ -19,6 +20,12 @@ struct Flags {
     sentinel: bool,
     disconnected: bool,
     master_down: bool,
+    failover_in_progress: bool,
+    promoted: bool,
+    reconf_sent: bool,
+    reconf_inprog: bool,
+    reconf_done: bool,
+    force_failover: bool,
     script_kill_sent: bool,
 }
 
@@ -32,6 +39,12 @@ impl Flags {
             (self.sentinel, "sentinel"),
             (self.disconnected, "disconnected"),
             (self.master_down, "master_down"),
+            (self.failover_in_progress, "failover_in_progress"),
+            (self.promoted, "promoted"),
+            (self.reconf_sent, "reconf_sent"),
+            (self.reconf_inprog, "reconf_inprog"),
+            (self.reconf_done, "reconf_done"),
+            (self.force_failover, "force_failover"),
             (self.script_kill_sent, "script_kill_sent"),
         ]
         .into_iter()
@@ -93,18 +106,26 @@ impl Sentinel {
             o_down: m.odown_since.is_some(),
             master: true,
             disconnected: m.mon.is_disconnected(),
+            failover_in_progress: m.failover.is_some(),
+            force_failover: m.failover.as_ref().is_some_and(|f| f.forced),
             script_kill_sent: m.mon.script_kill_sent,
             ..Flags::default()
         };
         let base = instance(mc.name.clone(), &mc.addr, &m.mon.cmd, mc.down_after_ms, flags);
+        let failover = m.failover.as_ref();
         let replicas = m
             .replicas
             .values()
             .map(|r| {
+                let reconf = failover.and_then(|f| f.reconf(&r.addr));
                 let flags = Flags {
                     s_down: r.mon.sdown_since.is_some(),
                     slave: true,
                     disconnected: r.mon.is_disconnected(),
+                    promoted: failover.and_then(Failover::promoted) == Some(&r.addr),
+                    reconf_sent: matches!(reconf, Some(Reconf::Sent(_))),
+                    reconf_inprog: reconf == Some(Reconf::InProgress),
+                    reconf_done: reconf == Some(Reconf::Done),
                     script_kill_sent: r.mon.script_kill_sent,
                     ..Flags::default()
                 };
@@ -151,8 +172,8 @@ impl Sentinel {
         MasterView {
             instance: with_monitor(base, &m.mon),
             odown_since: m.odown_since,
-            failover_state: None,
-            client_addr: mc.addr.clone(),
+            failover_state: failover.map(Failover::state_name),
+            client_addr: m.client_addr(mc),
             config_epoch: mc.config_epoch,
             quorum: mc.quorum,
             failover_timeout_ms: mc.failover_timeout_ms,

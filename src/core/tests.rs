@@ -13,8 +13,14 @@
 //!   Redis. `up` answers everything, `hang` accepts connections and answers
 //!   nothing, `down` refuses connections and drops open ones. `reply` makes
 //!   PING answer with that error instead of `+PONG`.
-//! - `sentinel ADDR [up|down|hang] runid=ID [down=0|1] [vote=RUNID:EPOCH]`:
-//!   a fake peer answering PING, PUBLISH and is-master-down-by-addr.
+//!   `priority=N offset=N` go in a replica's INFO; `slaveof=ignore` makes
+//!   it ignore `SLAVEOF` (otherwise `SLAVEOF NO ONE` makes it a master and
+//!   `SLAVEOF h p` a replica of h:p whose link is down until `link=up`);
+//!   `hold=1` keeps its replies until `deliver ADDR` (`hold=0` stops that).
+//! - `sentinel ADDR [up|down|hang] runid=ID [down=0|1] [vote=RUNID:EPOCH|grant]`:
+//!   a fake peer answering PING, PUBLISH and is-master-down-by-addr; with
+//!   `vote=grant` it votes as a sentinel does (first requester per epoch).
+//! - `deliver ADDR`: the replies `hold=1` kept, in order.
 //! - `run MS|by=MS [verbose]`: move time to each deadline in turn up to the
 //!   target (absolute, or relative with `by`), feeding `Timeout` (the
 //!   shell's loop).
@@ -69,6 +75,11 @@ struct Node {
     ping_error: Option<String>,
     down: bool,
     vote: Option<(String, i64)>,
+    grant: bool,
+    obey: bool,
+    hold: bool,
+    priority: u32,
+    offset: u64,
 }
 
 impl Node {
@@ -84,6 +95,11 @@ impl Node {
             ping_error: None,
             down: false,
             vote: None,
+            grant: false,
+            obey: true,
+            hold: false,
+            priority: 100,
+            offset: 100,
         }
     }
 
@@ -98,7 +114,8 @@ impl Node {
             if !self.link_up {
                 s.push_str("master_link_down_since_seconds:5\r\n");
             }
-            s.push_str("slave_repl_offset:100\r\nslave_priority:100\r\n");
+            write!(s, "slave_repl_offset:{}\r\nslave_priority:{}\r\n", self.offset, self.priority)
+                .unwrap();
         }
         for (i, r) in self.replicas.iter().enumerate() {
             let (ip, port) = r.rsplit_once(':').unwrap();
@@ -118,6 +135,8 @@ struct Runner {
     /// Pub/sub links subscribed to the hello channel.
     subscribed: BTreeSet<LinkId>,
     inputs: VecDeque<Input>,
+    /// Replies of `hold=1` nodes, by address, until `deliver`.
+    held: Vec<(String, Input)>,
     next_request: u64,
 }
 
@@ -195,7 +214,9 @@ fn show_persist(c: &crate::config::Config) -> String {
 /// Whether a send is routine (hidden unless verbose).
 fn is_routine(args: &[Bytes]) -> bool {
     let name = String::from_utf8_lossy(&args[0]).to_ascii_uppercase();
-    matches!(name.as_str(), "PING" | "INFO" | "PUBLISH" | "CLIENT" | "AUTH" | "SUBSCRIBE")
+    let setname = args.get(1).is_some_and(|a| a.eq_ignore_ascii_case(b"SETNAME"));
+    matches!(name.as_str(), "PING" | "INFO" | "PUBLISH" | "AUTH" | "SUBSCRIBE")
+        || (name == "CLIENT" && setname)
 }
 
 impl Runner {
@@ -294,6 +315,12 @@ impl Runner {
                 Frame::Integer(1)
             }
             "SENTINEL" if node.sentinel => {
+                let (runid, epoch) = (arg(5), arg(4).parse::<i64>().unwrap_or(0));
+                if node.grant && runid != "*" && node.vote.as_ref().is_none_or(|(_, e)| *e < epoch)
+                {
+                    self.nodes.get_mut(&addr).unwrap().vote = Some((runid, epoch));
+                }
+                let node = &self.nodes[&addr];
                 let (leader, epoch) = node.vote.clone().unwrap_or(("*".into(), 0));
                 Frame::Array(vec![
                     Frame::Integer(node.down.into()),
@@ -301,9 +328,26 @@ impl Runner {
                     Frame::Integer(epoch),
                 ])
             }
+            "SLAVEOF" if !node.sentinel && node.obey => {
+                let n = self.nodes.get_mut(&addr).unwrap();
+                if arg(1).eq_ignore_ascii_case("NO") {
+                    n.role = "master".into();
+                    n.master = None;
+                } else {
+                    n.role = "slave".into();
+                    n.master = Some(format!("{}:{}", arg(1), arg(2)));
+                    n.link_up = false;
+                }
+                Frame::ok()
+            }
             _ => Frame::ok(),
         };
-        self.inputs.push_back(Input::Reply { link, tag, frame });
+        let reply = Input::Reply { link, tag, frame };
+        if node.hold {
+            self.held.push((addr, reply));
+        } else {
+            self.inputs.push_back(reply);
+        }
     }
 
     /// Delivers a hello published on the Redis at `addr` to our subscribers.
@@ -353,10 +397,15 @@ impl Runner {
                     "link" => node.link_up = v == "up",
                     "reply" => node.ping_error = (!v.is_empty()).then(|| v.clone()),
                     "down" => node.down = v == "1",
+                    "vote" if v == "grant" => node.grant = true,
                     "vote" => {
                         let (r, e) = v.split_once(':').ok_or("vote=RUNID:EPOCH")?;
                         node.vote = Some((format!("{r:0<40}"), e.parse()?));
                     }
+                    "slaveof" => node.obey = v != "ignore",
+                    "hold" => node.hold = v == "1",
+                    "priority" => node.priority = v.parse()?,
+                    "offset" => node.offset = v.parse()?,
                     _ => return Err(format!("unknown key {k}").into()),
                 },
                 _ => return Err("bad argument".into()),
@@ -365,6 +414,7 @@ impl Runner {
         if node.state == State::Down {
             let gone: Vec<LinkId> =
                 self.links.iter().filter(|(_, (a, _))| *a == addr).map(|(l, _)| *l).collect();
+            self.held.retain(|(a, _)| *a != addr);
             for link in gone {
                 self.links.remove(&link);
                 self.subscribed.remove(&link);
@@ -381,6 +431,9 @@ impl Runner {
             format!("epoch={} tilt={:?}\n", view.current_epoch, view.tilt_since.map(|t| t.0));
         for m in &view.masters {
             let i = &m.instance;
+            if let Some(state) = m.failover_state {
+                writeln!(s, "failover {} state={state} client={}", i.name, m.client_addr.name())?;
+            }
             writeln!(
                 s,
                 "master {} {} flags={} config-epoch={} quorum={} sdown_since={:?} odown_since={:?} role={} runid={}",
@@ -480,6 +533,19 @@ impl goldenscript::Runner for Runner {
                 self.next_request += 1;
                 let args = pos.iter().map(|a| Bytes::copy_from_slice(a.as_bytes())).collect();
                 self.inputs.push_back(Input::Admin { request: RequestId(self.next_request), args });
+                self.settle(&mut out, verbose)?;
+            }
+            "deliver" => {
+                let addr = pos.first().ok_or("address expected")?;
+                let addr = [6379, 26379]
+                    .map(|port| full_addr(addr, port))
+                    .into_iter()
+                    .find(|a| self.nodes.contains_key(a))
+                    .ok_or("unknown node")?;
+                let (now, later): (Vec<_>, Vec<_>) =
+                    std::mem::take(&mut self.held).into_iter().partition(|(a, _)| *a == addr);
+                self.held = later;
+                self.inputs.extend(now.into_iter().map(|(_, i)| i));
                 self.settle(&mut out, verbose)?;
             }
             "status" => out.push_str(&self.status()?),

@@ -68,6 +68,19 @@ pub enum Timer {
     CloseStaleLink,
     /// TILT lasts long enough to end.
     TiltEnd,
+    /// A failover may start again: 2 × failover-timeout after the last one.
+    FailoverRetry,
+    /// The random desync before a candidate votes and asks for votes.
+    VoteRequest,
+    /// The election is lost: min(election timeout, failover-timeout).
+    ElectionTimeout,
+    /// A failover state lasted failover-timeout (abort, or end for timeout).
+    FailoverTimeout,
+    /// A replica in `reconf_sent` for the replica reconf timeout.
+    ReplicaReconfTimeout,
+    /// A replica reporting a wrong role or master may be reconfigured
+    /// (`+convert-to-slave`, `+fix-slave-config`).
+    Reconcile,
 }
 
 /// The earliest of a set of deadlines, and which timer it is.
@@ -185,8 +198,17 @@ impl Periods {
     pub fn tilt_period(&self) -> Millis {
         self.get(7)
     }
+    /// A replica in `reconf_sent` this long counts as done (10 s).
+    pub fn replica_reconf_timeout(&self) -> Millis {
+        self.get(8)
+    }
     /// A link younger than this is never closed for inactivity (15 s).
     pub fn min_link_reconnect(&self) -> Millis {
         self.get(9)
+    }
+    /// How long a candidate waits for votes, at most (10 s; capped by
+    /// failover-timeout).
+    pub fn election_timeout(&self) -> Millis {
+        self.get(10)
     }
 }

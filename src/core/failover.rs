@@ -1,0 +1,652 @@
+//! FAILOVER: electing a leader and replacing a master, as one state machine
+//! (spec §7.3 candidate side, §7.4).
+//!
+//! A failover is a [`Failover`] held by its [`Master`] while it runs. Its
+//! [`FailoverState`] variants carry their own data and are redis-sentinel's
+//! states, with the names `SENTINEL MASTER` shows:
+//!
+//! ```text
+//! wait_start ─► select_slave ─► send_slaveof_noone ─► wait_promotion ─► reconf_slaves ─► update_config
+//!     │               │                │                    │
+//!     └ not elected   └ no good slave  └──── slave timeout ─┘   (aborts: the master stays)
+//! ```
+//!
+//! Unlike redis-sentinel, which moves one state per 100 ms tick and polls
+//! INFO to see progress, [`Sentinel::drive_failover`] runs after every
+//! input and moves through as many states as their conditions allow: the
+//! deciding vote reply elects at once, the promotion transaction is sent in
+//! the same step, its `EXEC` reply triggers an INFO ([`Sentinel::on_exec_reply`])
+//! whose `role:master` confirms the promotion, and hellos with the new
+//! address go out right then. Deadlines ([`Sentinel::arm_failover`]) only
+//! serve the timeouts and the vote desync.
+//!
+//! Election (`wait_start`): a master ODOWN for us, with no failover running
+//! and none started (or voted away) in the last 2 × failover-timeout, gets a
+//! new epoch (persisted before `+new-epoch` and `+try-failover`). After a
+//! random delay below [`VOTE_REQUEST_DESYNC`] we vote for ourselves and ask
+//! every peer for its vote at once; each reply is counted as it arrives
+//! (`is_elected`). A candidate that receives another's request during its
+//! delay grants it and so cannot win: near-simultaneous candidates resolve
+//! instead of splitting the votes.
+//!
+//! After the switch ([`Sentinel::switch_master`]) the master entry starts
+//! over at the promoted address; the old master, once back, is converted by
+//! `reconcile.rs`.
+
+use std::collections::BTreeMap;
+
+use super::admin::{SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION};
+use super::event::Event;
+use super::ids::{Addr, Epoch};
+use super::info::Role;
+use super::input::RequestId;
+use super::instance::{Master, master_ref, replica_ref};
+use super::link::{Cmd, Link, LinkOwner, Outbox, command};
+use super::output::{LinkKind, Output};
+use super::quorum::majority;
+use super::select::{has_candidate, select_replica};
+use super::sentinel::Sentinel;
+use super::timer::{Earliest, Millis, Timer};
+use crate::config::{Config, MasterConfig};
+use crate::resp::Frame;
+
+/// The vote request of a new election goes out after a random delay in
+/// `0..VOTE_REQUEST_DESYNC` (seeded `Rng`), so that two sentinels reaching
+/// ODOWN at the same moment rarely ask at the same moment: the later one
+/// grants the earlier one's request while it waits, and cannot win.
+/// Small, as it adds to every failover's latency; it should exceed the
+/// usual peer round trip (the simulation tunes it). redis-sentinel only
+/// has 0–999 ms added to its timeouts, not to the request.
+pub(crate) const VOTE_REQUEST_DESYNC: Millis = Millis(100);
+
+/// Where one replica is in its reconfiguration towards the promoted one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reconf {
+    /// `SLAVEOF <promoted>` sent at this time (`reconf_sent`).
+    Sent(Millis),
+    /// It reports the promoted replica as its master (`reconf_inprog`).
+    InProgress,
+    /// Its link to the promoted replica is up, or it timed out
+    /// (`reconf_done`).
+    Done,
+}
+
+/// The states of a failover, each with its own data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum FailoverState {
+    /// Election: vote and ask at `ask_at`, then count the replies.
+    WaitStart {
+        /// When we vote for ourselves and ask the peers (after the desync).
+        ask_at: Millis,
+        /// Whether that was done.
+        asked: bool,
+    },
+    /// Elected: pick the replica to promote.
+    SelectSlave,
+    /// Waiting for the chosen replica's command link to send the promotion.
+    SendSlaveofNoOne {
+        /// The chosen replica.
+        promoted: Addr,
+    },
+    /// Promotion sent; waiting for its INFO to say `role:master`.
+    WaitPromotion {
+        /// The chosen replica.
+        promoted: Addr,
+    },
+    /// Promoted: pointing the other replicas at it, `parallel-syncs` at once.
+    ReconfSlaves {
+        /// The promoted replica, now the master clients are given.
+        promoted: Addr,
+        /// Replicas sent `SLAVEOF` so far, by address.
+        replicas: BTreeMap<Addr, Reconf>,
+    },
+    /// Done: switch the master entry to the promoted address.
+    UpdateConfig {
+        /// The promoted replica.
+        promoted: Addr,
+    },
+}
+
+/// A failover of one master, led by this sentinel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failover {
+    /// The epoch of the election, and the new config epoch once promoted.
+    pub epoch: Epoch,
+    /// Started by `SENTINEL FAILOVER`: no ODOWN, no election.
+    pub forced: bool,
+    /// When it started.
+    pub started: Millis,
+    /// When the current state was entered.
+    pub state_since: Millis,
+    /// Where it is.
+    pub state: FailoverState,
+}
+
+impl Failover {
+    /// The state's name, as `SENTINEL MASTER` shows it.
+    pub fn state_name(&self) -> &'static str {
+        match self.state {
+            FailoverState::WaitStart { .. } => "wait_start",
+            FailoverState::SelectSlave => "select_slave",
+            FailoverState::SendSlaveofNoOne { .. } => "send_slaveof_noone",
+            FailoverState::WaitPromotion { .. } => "wait_promotion",
+            FailoverState::ReconfSlaves { .. } => "reconf_slaves",
+            FailoverState::UpdateConfig { .. } => "update_config",
+        }
+    }
+
+    /// The replica chosen for promotion (the `promoted` flag).
+    pub fn promoted(&self) -> Option<&Addr> {
+        match &self.state {
+            FailoverState::WaitStart { .. } | FailoverState::SelectSlave => None,
+            FailoverState::SendSlaveofNoOne { promoted }
+            | FailoverState::WaitPromotion { promoted }
+            | FailoverState::ReconfSlaves { promoted, .. }
+            | FailoverState::UpdateConfig { promoted } => Some(promoted),
+        }
+    }
+
+    /// The address clients and hellos are given: the promoted replica's
+    /// once its promotion is confirmed.
+    pub fn client_addr(&self) -> Option<&Addr> {
+        match &self.state {
+            FailoverState::ReconfSlaves { promoted, .. }
+            | FailoverState::UpdateConfig { promoted } => Some(promoted),
+            _ => None,
+        }
+    }
+
+    /// Whether our questions to peers carry our run id (we have voted for
+    /// ourselves and asked).
+    pub fn asks_votes(&self) -> bool {
+        !matches!(self.state, FailoverState::WaitStart { asked: false, .. })
+    }
+
+    /// Where replica `addr` is in its reconfiguration.
+    pub fn reconf(&self, addr: &Addr) -> Option<Reconf> {
+        match &self.state {
+            FailoverState::ReconfSlaves { replicas, .. } => replicas.get(addr).copied(),
+            _ => None,
+        }
+    }
+}
+
+impl Master {
+    /// The address `GET-MASTER-ADDR-BY-NAME` and hellos give.
+    pub fn client_addr(&self, config: &MasterConfig) -> Addr {
+        self.failover.as_ref().and_then(Failover::client_addr).unwrap_or(&config.addr).clone()
+    }
+}
+
+/// Sends the transaction that makes a replica follow `target`, or become a
+/// master (`None`): `MULTI`, `SLAVEOF`, `CONFIG REWRITE`, `CLIENT KILL TYPE
+/// normal`, `CLIENT KILL TYPE pubsub`, `EXEC`, every name renamed. Only
+/// `EXEC`'s reply is read ([`Sentinel::on_exec_reply`]). False if the link
+/// is down.
+pub(crate) fn send_slaveof(
+    out: &mut Outbox,
+    mc: &MasterConfig,
+    link: &mut Link,
+    target: Option<&Addr>,
+) -> bool {
+    if !link.is_up() {
+        return false;
+    }
+    let port = target.map(|a| a.port.to_string()).unwrap_or_default();
+    let slaveof: [&str; 2] = match target {
+        Some(a) => [a.host.as_str(), port.as_str()],
+        None => ["NO", "ONE"],
+    };
+    let renames = &mc.rename_commands;
+    link.send(out, Cmd::Setup, command(renames, "MULTI", &[]));
+    link.send(out, Cmd::Setup, command(renames, "SLAVEOF", &slaveof));
+    link.send(out, Cmd::Setup, command(renames, "CONFIG", &["REWRITE"]));
+    link.send(out, Cmd::Setup, command(renames, "CLIENT", &["KILL", "TYPE", "normal"]));
+    link.send(out, Cmd::Setup, command(renames, "CLIENT", &["KILL", "TYPE", "pubsub"]));
+    link.send(out, Cmd::Exec, command(renames, "EXEC", &[]));
+    true
+}
+
+/// Why a failover is given up.
+enum Abort {
+    NotElected,
+    NoGoodReplica,
+    ReplicaTimeout,
+}
+
+impl Sentinel {
+    /// The failover of `name`, if one runs.
+    fn failover(&self, name: &str) -> Option<&Failover> {
+        self.masters.get(name)?.failover.as_ref()
+    }
+
+    fn failover_mut(&mut self, name: &str) -> Option<&mut Failover> {
+        self.masters.get_mut(name)?.failover.as_mut()
+    }
+
+    /// The master's configuration (it exists while its state does).
+    fn mc(&self, name: &str) -> &MasterConfig {
+        self.config.master(name).expect("a master with a state has a config")
+    }
+
+    /// Moves to `state`, now.
+    fn enter(&mut self, now: Millis, name: &str, state: FailoverState) {
+        if let Some(f) = self.failover_mut(name) {
+            f.state = state;
+            f.state_since = now;
+        }
+    }
+
+    /// The configuration to write: during a failover past promotion, the
+    /// master line has the promoted address and the old master takes the
+    /// promoted replica's place among the replicas (spec §2.2 lines 5, 16).
+    pub(crate) fn config_to_persist(&self) -> Config {
+        let mut config = self.config.clone();
+        for mc in &mut config.masters {
+            let Some(promoted) = self.failover(&mc.name).and_then(Failover::client_addr) else {
+                continue;
+            };
+            let old = std::mem::replace(&mut mc.addr, promoted.clone());
+            for r in mc.known_replicas.iter_mut().filter(|r| *r == promoted) {
+                *r = old.clone();
+            }
+        }
+        config
+    }
+
+    /// `SENTINEL FAILOVER <name>`: a failover without ODOWN nor election.
+    pub(crate) fn failover_command(&mut self, now: Millis, request: RequestId, name: &str) {
+        let (Some(mc), Some(m)) = (self.config.master(name), self.masters.get(name)) else {
+            return self.reply(request, Frame::error(super::admin::NO_SUCH_MASTER), false);
+        };
+        if m.failover.is_some() {
+            return self.reply(request, Frame::error("INPROG Failover already in progress"), false);
+        }
+        if !has_candidate(mc, m, now, &self.periods) {
+            let frame = Frame::error("NOGOODSLAVE No suitable replica to promote");
+            return self.reply(request, frame, false);
+        }
+        self.start_failover(now, name, true);
+        self.reply(request, Frame::ok(), false);
+    }
+
+    /// Starts a failover if `name` is ODOWN, none runs, and the last one
+    /// (or our vote for another sentinel) is 2 × failover-timeout old.
+    fn maybe_start_failover(&mut self, now: Millis, name: &str) {
+        let Some(m) = self.masters.get(name) else { return };
+        if m.failover.is_some() || m.odown_since.is_none() {
+            return;
+        }
+        if let Some(at) = retry_at(self.mc(name), m)
+            && now < at
+        {
+            return;
+        }
+        self.start_failover(now, name, false);
+    }
+
+    /// A new epoch, persisted, then `+new-epoch` and `+try-failover`.
+    fn start_failover(&mut self, now: Millis, name: &str, forced: bool) {
+        let epoch = self.config.sentinel.current_epoch + 1;
+        self.config.sentinel.current_epoch = epoch;
+        let m = self.masters.get_mut(name).expect("caller checked");
+        // Alone (no peer known), nobody can compete: no desync.
+        let alone = forced || m.sentinels.is_empty();
+        let delay = if alone { 0 } else { self.rng.below(VOTE_REQUEST_DESYNC.0.max(1)) };
+        m.failover_start_time = Some(now);
+        m.failover = Some(Failover {
+            epoch,
+            forced,
+            started: now,
+            state_since: now,
+            state: FailoverState::WaitStart { ask_at: now + Millis(delay), asked: false },
+        });
+        self.persist();
+        let mref = master_ref(self.mc(name));
+        self.event(Event::NewEpoch { master: mref.clone(), epoch });
+        self.event(Event::TryFailover(mref));
+    }
+
+    /// Runs the failover of `name` as far as its conditions allow now, then
+    /// the periodic work again: what this step changed (SDOWN, ODOWN, a
+    /// failover that speeds up replica INFO, hellos forced at promotion)
+    /// may make a command due now, and it goes out in this step.
+    pub(crate) fn drive_failover(&mut self, now: Millis, name: &str) {
+        self.maybe_start_failover(now, name);
+        self.advance_failover(now, name);
+        self.drive_master(now, name);
+    }
+
+    /// Moves through as many states as their conditions allow.
+    fn advance_failover(&mut self, now: Millis, name: &str) {
+        loop {
+            let Some(f) = self.failover(name) else { return };
+            let moved = match f.state.clone() {
+                FailoverState::WaitStart { ask_at, asked } => {
+                    self.wait_start(now, name, ask_at, asked)
+                }
+                FailoverState::SelectSlave => self.select_slave(now, name),
+                FailoverState::SendSlaveofNoOne { promoted } => {
+                    self.send_slaveof_noone(now, name, &promoted)
+                }
+                FailoverState::WaitPromotion { promoted } => {
+                    self.wait_promotion(now, name, &promoted)
+                }
+                FailoverState::ReconfSlaves { promoted, .. } => {
+                    self.reconf_slaves(now, name, &promoted)
+                }
+                FailoverState::UpdateConfig { promoted } => {
+                    self.update_config(now, name, promoted);
+                    false
+                }
+            };
+            if !moved {
+                return;
+            }
+        }
+    }
+
+    /// `wait_start`: vote and ask once the desync passed, then count.
+    fn wait_start(&mut self, now: Millis, name: &str, ask_at: Millis, asked: bool) -> bool {
+        let f = self.failover(name).expect("caller checked").clone();
+        if !asked {
+            if now < ask_at {
+                return false;
+            }
+            let myid = self.myid().clone();
+            self.vote_leader(now, name, f.epoch, myid);
+            if let Some(f) = self.failover_mut(name) {
+                f.state = FailoverState::WaitStart { ask_at, asked: true };
+            }
+            if !f.forced {
+                self.ask_peers_with(now, name, true);
+            }
+        }
+        if f.forced || self.is_elected(name, f.epoch) {
+            let mref = master_ref(self.mc(name));
+            self.event(Event::ElectedLeader(mref.clone()));
+            if self.simulate_failure_flags & SIMFAILURE_CRASH_AFTER_ELECTION != 0 {
+                self.out.push(Output::Exit(99));
+                return false;
+            }
+            self.event(Event::FailoverStateSelectReplica(mref));
+            self.enter(now, name, FailoverState::SelectSlave);
+            return true;
+        }
+        let timeout =
+            self.periods.election_timeout().min(Millis(self.mc(name).failover_timeout_ms));
+        if now >= f.started + timeout {
+            self.abort(name, Abort::NotElected);
+        }
+        false
+    }
+
+    /// Whether we hold votes from a majority of the known sentinels (us
+    /// included) and at least the quorum, in `epoch`, and no newer epoch
+    /// began meanwhile (spec §7.3 counting).
+    fn is_elected(&self, name: &str, epoch: Epoch) -> bool {
+        let (mc, m, me) = (self.mc(name), &self.masters[name], self.myid());
+        if self.config.sentinel.current_epoch != epoch {
+            return false;
+        }
+        let own = usize::from(m.leader.as_ref() == Some(me) && mc.leader_epoch == epoch);
+        let peers = m
+            .sentinels
+            .values()
+            .filter(|p| p.leader.as_ref().is_some_and(|(r, e)| r == me && *e == epoch))
+            .count();
+        let votes = own + peers;
+        votes >= majority(m.sentinels.len() + 1) && votes >= mc.quorum as usize
+    }
+
+    /// `select_slave`: the best replica, or abort.
+    fn select_slave(&mut self, now: Millis, name: &str) -> bool {
+        let (mc, m) = (self.mc(name), &self.masters[name]);
+        let Some(addr) = select_replica(mc, m, now, &self.periods).map(|r| r.addr.clone()) else {
+            self.abort(name, Abort::NoGoodReplica);
+            return false;
+        };
+        let rref = replica_ref(mc, &addr);
+        self.event(Event::SelectedReplica(rref.clone()));
+        self.event(Event::FailoverStateSendReplicaofNoOne(rref));
+        self.enter(now, name, FailoverState::SendSlaveofNoOne { promoted: addr });
+        true
+    }
+
+    /// `send_slaveof_noone`: the promotion transaction as soon as the
+    /// replica's command link is up.
+    fn send_slaveof_noone(&mut self, now: Millis, name: &str, promoted: &Addr) -> bool {
+        let Sentinel { config, masters, out, .. } = self;
+        let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else {
+            return false;
+        };
+        let sent = match m.replicas.get_mut(promoted) {
+            Some(r) => send_slaveof(out, mc, &mut r.mon.cmd, None),
+            None => false,
+        };
+        if sent {
+            let rref = replica_ref(mc, promoted);
+            self.event(Event::FailoverStateWaitPromotion(rref));
+            let promoted = promoted.clone();
+            self.enter(now, name, FailoverState::WaitPromotion { promoted });
+            return true;
+        }
+        self.maybe_state_timeout(now, name);
+        false
+    }
+
+    /// `wait_promotion`: an INFO received since the transaction says
+    /// `role:master`.
+    fn wait_promotion(&mut self, now: Millis, name: &str, promoted: &Addr) -> bool {
+        let since = self.failover(name).expect("caller checked").state_since;
+        let confirmed = self.masters[name].replicas.get(promoted).is_some_and(|r| {
+            r.mon.role_reported == Role::Master && r.mon.info_refresh.is_some_and(|t| t >= since)
+        });
+        if !confirmed {
+            self.maybe_state_timeout(now, name);
+            return false;
+        }
+        let epoch = self.failover(name).expect("caller checked").epoch;
+        self.config.master_mut(name).expect("checked").config_epoch = epoch;
+        let state =
+            FailoverState::ReconfSlaves { promoted: promoted.clone(), replicas: BTreeMap::new() };
+        self.enter(now, name, state);
+        self.persist();
+        let mc = self.mc(name);
+        let (rref, mref) = (replica_ref(mc, promoted), master_ref(mc));
+        self.event(Event::PromotedReplica(rref));
+        if self.simulate_failure_flags & SIMFAILURE_CRASH_AFTER_PROMOTION != 0 {
+            self.out.push(Output::Exit(99));
+            return false;
+        }
+        self.event(Event::FailoverStateReconfReplicas(mref));
+        self.force_hellos(now, name);
+        true
+    }
+
+    /// `reconf_slaves`: progress seen in INFO, the 10 s timeout of every
+    /// `reconf_sent` replica (all of them, not only while a slot is free:
+    /// redis-sentinel's §9.2 #13), `SLAVEOF` to as many replicas as
+    /// `parallel-syncs` allows, and the end. Each event follows its send.
+    fn reconf_slaves(&mut self, now: Millis, name: &str, promoted: &Addr) -> bool {
+        let reconf_timeout = self.periods.replica_reconf_timeout();
+        let Sentinel { config, masters, out, .. } = self;
+        let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else {
+            return false;
+        };
+        let Master { failover: Some(f), replicas, .. } = m else { return false };
+        let FailoverState::ReconfSlaves { replicas: states, .. } = &mut f.state else {
+            return false;
+        };
+        let mut event = |e: Event| out.push(Output::Event(e));
+        for (addr, st) in states.iter_mut() {
+            let Some(r) = replicas.get(addr) else { continue };
+            if let Reconf::Sent(at) = *st {
+                let follows = r.master_host.as_deref() == Some(promoted.host.as_str())
+                    && r.master_port == Some(promoted.port)
+                    && r.mon.info_refresh.is_some_and(|t| t >= at);
+                if follows {
+                    *st = Reconf::InProgress;
+                    event(Event::ReplicaReconfInProgress(replica_ref(mc, addr)));
+                } else if now >= at + reconf_timeout {
+                    *st = Reconf::Done;
+                    event(Event::ReplicaReconfSentTimeout(replica_ref(mc, addr)));
+                }
+            }
+            if *st == Reconf::InProgress && r.master_link_up {
+                *st = Reconf::Done;
+                event(Event::ReplicaReconfDone(replica_ref(mc, addr)));
+            }
+        }
+        let mut in_flight = states.values().filter(|s| **s != Reconf::Done).count();
+        for (addr, r) in replicas.iter_mut() {
+            if in_flight >= mc.parallel_syncs as usize {
+                break;
+            }
+            if addr == promoted || states.contains_key(addr) {
+                continue;
+            }
+            if send_slaveof(out, mc, &mut r.mon.cmd, Some(promoted)) {
+                states.insert(addr.clone(), Reconf::Sent(now));
+                out.push(Output::Event(Event::ReplicaReconfSent(replica_ref(mc, addr))));
+                in_flight += 1;
+            }
+        }
+        // The end: every replica done or SDOWN, and the promoted one not
+        // SDOWN (it may come back); or failover-timeout, which applies even
+        // while the promoted replica is SDOWN (redis-sentinel's §9.2 #14).
+        let waiting = replicas.iter().any(|(a, r)| {
+            let done = states.get(a) == Some(&Reconf::Done);
+            if a == promoted {
+                r.mon.sdown_since.is_some()
+            } else {
+                !done && r.mon.sdown_since.is_none()
+            }
+        });
+        let timed_out = now >= f.state_since + Millis(mc.failover_timeout_ms);
+        if waiting && !timed_out {
+            return false;
+        }
+        let mref = master_ref(mc);
+        if timed_out {
+            out.push(Output::Event(Event::FailoverEndForTimeout(mref.clone())));
+        }
+        out.push(Output::Event(Event::FailoverEnd(mref)));
+        if timed_out {
+            for (addr, r) in replicas.iter_mut() {
+                if addr == promoted || states.contains_key(addr) {
+                    continue;
+                }
+                if send_slaveof(out, mc, &mut r.mon.cmd, Some(promoted)) {
+                    let e = Event::ReplicaReconfSentBestEffort(replica_ref(mc, addr));
+                    out.push(Output::Event(e));
+                }
+            }
+        }
+        f.state = FailoverState::UpdateConfig { promoted: promoted.clone() };
+        f.state_since = now;
+        true
+    }
+
+    /// Sends hellos with the new address to every instance and peer now,
+    /// before the replicas are reconfigured, so peers switch first.
+    fn force_hellos(&mut self, now: Millis, name: &str) {
+        let Some(m) = self.masters.get_mut(name) else { return };
+        m.mon.hello_sent = None;
+        for r in m.replicas.values_mut() {
+            r.mon.hello_sent = None;
+        }
+        for p in m.sentinels.values_mut() {
+            p.hello_sent = None;
+        }
+        self.drive_master(now, name);
+    }
+
+    /// Aborts with `-failover-abort-slave-timeout` once the current state
+    /// lasted failover-timeout (before promotion only).
+    fn maybe_state_timeout(&mut self, now: Millis, name: &str) {
+        let since = self.failover(name).expect("caller checked").state_since;
+        if now >= since + Millis(self.mc(name).failover_timeout_ms) {
+            self.abort(name, Abort::ReplicaTimeout);
+        }
+    }
+
+    /// Gives up: the event, then the failover is forgotten. Its start time
+    /// stays, so the next attempt waits 2 × failover-timeout.
+    fn abort(&mut self, name: &str, why: Abort) {
+        let mref = master_ref(self.mc(name));
+        self.event(match why {
+            Abort::NotElected => Event::FailoverAbortNotElected(mref),
+            Abort::NoGoodReplica => Event::FailoverAbortNoGoodReplica(mref),
+            Abort::ReplicaTimeout => Event::FailoverAbortReplicaTimeout(mref),
+        });
+        if let Some(m) = self.masters.get_mut(name) {
+            m.failover = None;
+        }
+    }
+
+    /// `update_config`: `+switch-master` and the master entry moves to the
+    /// promoted address (persisted in `switch_master`).
+    fn update_config(&mut self, now: Millis, name: &str, promoted: Addr) {
+        let mref = master_ref(self.mc(name));
+        let first = vec![Event::SwitchMaster { master: mref, new_addr: promoted.clone() }];
+        self.switch_master(now, name, promoted, first);
+    }
+
+    /// An `EXEC` reply on a replica's command link: ask INFO at once, so
+    /// the promotion or reconfiguration shows without waiting for the
+    /// INFO period.
+    pub(crate) fn on_exec_reply(&mut self, now: Millis, owner: &LinkOwner) {
+        let LinkOwner::Replica(name, addr, LinkKind::Command) = owner else { return };
+        let Sentinel { config, masters, out, .. } = self;
+        let Some(mc) = config.master(name) else { return };
+        let Some(r) = masters.get_mut(name).and_then(|m| m.replicas.get_mut(addr)) else { return };
+        if r.mon.cmd.can_queue(1) {
+            r.mon.cmd.send(out, Cmd::Info, command(&mc.rename_commands, "INFO", &[]));
+            r.mon.info_sent = Some(now);
+        }
+    }
+
+    /// The deadlines of [`Sentinel::drive_failover`].
+    pub(crate) fn arm_failover(&self, e: &mut Earliest, name: &str) {
+        let (Some(mc), Some(m)) = (self.config.master(name), self.masters.get(name)) else {
+            return;
+        };
+        let ft = Millis(mc.failover_timeout_ms);
+        let Some(f) = &m.failover else {
+            if m.odown_since.is_some() {
+                e.arm(Timer::FailoverRetry, retry_at(mc, m));
+            }
+            return;
+        };
+        match &f.state {
+            FailoverState::WaitStart { ask_at, asked } => {
+                if !asked {
+                    e.arm(Timer::VoteRequest, Some(*ask_at));
+                }
+                let timeout = self.periods.election_timeout().min(ft);
+                e.arm(Timer::ElectionTimeout, Some(f.started + timeout));
+            }
+            FailoverState::SendSlaveofNoOne { .. }
+            | FailoverState::WaitPromotion { .. }
+            | FailoverState::ReconfSlaves { .. } => {
+                e.arm(Timer::FailoverTimeout, Some(f.state_since + ft));
+            }
+            FailoverState::SelectSlave | FailoverState::UpdateConfig { .. } => {}
+        }
+        if let FailoverState::ReconfSlaves { replicas, .. } = &f.state {
+            let reconf_timeout = self.periods.replica_reconf_timeout();
+            for r in replicas.values() {
+                if let Reconf::Sent(at) = r {
+                    e.arm(Timer::ReplicaReconfTimeout, Some(*at + reconf_timeout));
+                }
+            }
+        }
+    }
+}
+
+/// When a new failover of `m` may start: 2 × failover-timeout after the
+/// last start (or vote for another sentinel); `None` = now.
+fn retry_at(mc: &MasterConfig, m: &Master) -> Option<Millis> {
+    m.failover_start_time.map(|t| t + Millis(2 * mc.failover_timeout_ms))
+}
