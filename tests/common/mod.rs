@@ -303,6 +303,12 @@ impl Events {
         }
     }
 
+    /// Reads what is available; true if a line starting with `prefix` was seen.
+    pub fn try_wait(&mut self, prefix: &str) -> bool {
+        self.pump();
+        self.seen.iter().any(|l| l.starts_with(prefix))
+    }
+
     /// Waits until an event line starting with `prefix` arrives.
     pub fn wait(&mut self, secs: u64, prefix: &str) -> String {
         let start = Instant::now();
