@@ -52,7 +52,14 @@ pub fn parse_yaml(text: &str, overrides: &[Vec<String>]) -> Result<Config, Confi
     let doc: schema::Document = if text.trim().is_empty() {
         schema::Document::default()
     } else {
-        serde_saphyr::from_str(text).map_err(syntax_error)?
+        let mut path = String::new();
+        serde_saphyr::with_deserializer_from_str(text, |de| {
+            serde_path_to_error::deserialize(de).map_err(|e| {
+                path = e.path().to_string();
+                e.into_inner()
+            })
+        })
+        .map_err(|e| syntax_error(e, &path))?
     };
     read::lower(&doc)?.into_reader()?.finish(overrides).map_err(|mut e| {
         if e.path.is_some() {
@@ -72,13 +79,22 @@ pub fn to_yaml(config: &Config) -> String {
 }
 
 /// A YAML syntax or shape error (unknown field, missing field, a list where
-/// a value belongs, duplicate key...), with its line.
-fn syntax_error(e: serde_saphyr::Error) -> ConfigError {
+/// a value belongs, duplicate key...), with its line and, when serde got
+/// that far, the path of the field (`.` for the whole document).
+fn syntax_error(e: serde_saphyr::Error, path: &str) -> ConfigError {
     let line = e.location().map_or(1, |l| l.line() as usize);
     let mut reason = e.without_snippet().to_string();
     // The message ends with " at line L, column C"; the line is said already.
     if let Some(at) = reason.rfind(" at line ") {
         reason.truncate(at);
     }
-    ConfigError::yaml(line, "", reason)
+    // The parser's advice is for programmers using it, not for operators.
+    if let Some(at) = reason.find(", set DuplicateKeyPolicy") {
+        reason.truncate(at);
+    }
+    // `Spanned` wrappers add a `.value` step; `?` stands for a key serde
+    // could not name (a duplicate).
+    let path: Vec<&str> =
+        path.split('.').filter(|s| !s.is_empty() && *s != "value" && *s != "?").collect();
+    ConfigError::yaml(line, path.join("."), reason)
 }

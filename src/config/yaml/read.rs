@@ -116,7 +116,7 @@ pub(super) fn lower(doc: &Document) -> Result<Lowered, ConfigError> {
         out.plain(&g.sentinel_pass, &s("sentinel-pass"), &["sentinel", "sentinel-pass"]);
     }
     for (name, master) in doc.masters.iter().flat_map(|m| &m.0) {
-        monitor(&mut out, &name.value, master)?;
+        monitor(&mut out, name, master)?;
     }
     if let Some(state) = &doc.state {
         if let Some(id) = &state.myid {
@@ -172,19 +172,15 @@ fn server(out: &mut Lowered, doc: &Document) -> Result<(), ConfigError> {
         out.push(user, &path, words(&["user"], rules));
     }
     for (command, new_name) in doc.rename_command.iter().flat_map(|m| &m.0) {
-        let path = format!("rename-command.{}", command.value);
-        out.push(
-            new_name,
-            &path,
-            words(&["rename-command", &command.value], [new_name.value.clone()]),
-        );
+        let path = format!("rename-command.{command}");
+        out.push(new_name, &path, words(&["rename-command", command], [new_name.value.clone()]));
     }
     for (name, value) in doc.tls.iter().flat_map(|m| &m.0) {
-        let path = format!("tls.{}", name.value);
-        if !name.value.starts_with("tls-") {
-            return Err(error(name, &path, "expected a tls-* directive"));
+        let path = format!("tls.{name}");
+        if !name.starts_with("tls-") {
+            return Err(error(value, &path, "expected a tls-* directive"));
         }
-        out.push(value, &path, words(&[&name.value], [value.value.clone()]));
+        out.push(value, &path, words(&[name], [value.value.clone()]));
     }
     Ok(())
 }
@@ -219,10 +215,10 @@ fn monitor(out: &mut Lowered, name: &str, m: &Master) -> Result<(), ConfigError>
         0,
     )?;
     for (command, new_name) in m.rename_command.iter().flat_map(|r| &r.0) {
-        let args = [command.value.clone(), new_name.value.clone()];
+        let args = [command.clone(), new_name.value.clone()];
         out.push(
             new_name,
-            &path(&format!("rename-command.{}", command.value)),
+            &path(&format!("rename-command.{command}")),
             words(&sub("rename-command"), args),
         );
     }
@@ -230,9 +226,9 @@ fn monitor(out: &mut Lowered, name: &str, m: &Master) -> Result<(), ConfigError>
 }
 
 /// `state.masters.<name>`: epochs, known replicas and sentinels.
-fn master_state(out: &mut Lowered, name: &Text, m: &MasterState) -> Result<(), ConfigError> {
-    let path = |field: &str| format!("state.masters.{}.{field}", name.value);
-    let sub = |directive: &'static str| ["sentinel", directive, name.value.as_str()];
+fn master_state(out: &mut Lowered, name: &str, m: &MasterState) -> Result<(), ConfigError> {
+    let path = |field: &str| format!("state.masters.{name}.{field}");
+    let sub = |directive: &'static str| ["sentinel", directive, name];
     for (value, field) in [(&m.config_epoch, "config-epoch"), (&m.leader_epoch, "leader-epoch")] {
         if let Some(v) = value {
             parse_epoch(&v.value).map_err(|r| error(v, &path(field), r))?;

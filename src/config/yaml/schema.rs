@@ -97,7 +97,10 @@ pub(super) struct KnownSentinel {
 /// order they are written; duplicate keys are already refused by the YAML
 /// reader).
 #[derive(Debug)]
-pub(super) struct Ordered<V>(pub(super) Vec<(Text, V)>);
+///
+/// Keys are plain strings (not [`Spanned`]) so that `serde_path_to_error`
+/// can name them in the path of a shape error.
+pub(super) struct Ordered<V>(pub(super) Vec<(String, V)>);
 
 impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
     fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
