@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::Parser;
-use rsentinel::config::{self, Config};
+use rsentinel::config::{self, Config, Format};
 use rsentinel::shell::{self, Startup};
 
 /// A Redis Sentinel, compatible with redis-sentinel 7.0.
@@ -13,6 +13,7 @@ use rsentinel::shell::{self, Startup};
 #[command(version, about, long_about = None)]
 #[command(
     after_help = "Examples:\n  rsentinel sentinel.conf\n  rsentinel sentinel.conf --port 5000\n  \
+                        rsentinel sentinel.yaml --port 5000\n  \
                         rsentinel sentinel.conf --sentinel monitor mymaster 127.0.0.1 6379 2\n  \
                         rsentinel --check-config sentinel.conf"
 )]
@@ -20,7 +21,8 @@ struct Cli {
     /// Validate the configuration file and exit (0 = valid, 1 = invalid).
     #[arg(long)]
     check_config: bool,
-    /// The sentinel.conf to load and keep up to date.
+    /// The config file to load and keep up to date: a sentinel.conf, or
+    /// YAML when its name ends in .yaml or .yml.
     config: Option<PathBuf>,
     /// Extra configuration lines, redis-server style: `--port 5000`,
     /// `--sentinel monitor mymaster 127.0.0.1 6379 2`.
@@ -51,12 +53,15 @@ fn override_lines(args: &[String]) -> Result<Vec<Vec<String>>, String> {
     Ok(lines)
 }
 
-fn load(path: &Path, overrides: &[Vec<String>]) -> Result<(Config, String), String> {
+/// Reads and parses the config file, in the format its extension says
+/// (`.yaml`/`.yml` = YAML, anything else `sentinel.conf`).
+fn load(path: &Path, overrides: &[Vec<String>]) -> Result<(Config, String, Format), String> {
+    let format = Format::from_path(path);
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("Can't read the configuration file {}: {e}", path.display()))?;
-    let config = config::parse_with_overrides(&text, overrides)
+    let config = config::load_str(format, &text, overrides)
         .map_err(|e| e.render(&path.display().to_string()))?;
-    Ok((config, text))
+    Ok((config, text, format))
 }
 
 fn seed() -> u64 {
@@ -83,7 +88,7 @@ fn main() -> ExitCode {
         }
     };
     let path = std::path::absolute(&path).unwrap_or(path);
-    let (config, text) = match load(&path, &overrides) {
+    let (config, text, format) = match load(&path, &overrides) {
         Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("{e}");
@@ -121,7 +126,13 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let startup = Startup { config, config_path: path, config_text: text, seed: seed() };
+    let startup = Startup {
+        config,
+        config_path: path,
+        config_text: text,
+        config_format: format,
+        seed: seed(),
+    };
     match runtime.block_on(shell::run(startup)) {
         Ok(code) => {
             tracing::warn!("Sentinel is now ready to exit, bye bye...");

@@ -9,9 +9,13 @@ use std::fmt;
 /// (`--port 5000`) have no line number: [`ConfigError::line`] is `None` and
 /// [`ConfigError::text`] is the option written as a config line
 /// (`port 5000`).
+///
+/// An error in a YAML file also has the [`path`](ConfigError::path) of the
+/// field (`masters.mymaster.down-after`); its `text` is then the equivalent
+/// `sentinel.conf` line, and it renders as `file: line N: path: reason`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-#[error("{}: {reason} (>>> '{text}')", Where(*line))]
+#[error("{}: {}{reason}{}", Where(*line), PathPrefix(path.as_deref()), TextSuffix(path.is_none(), text))]
 pub struct ConfigError {
     /// 1-based line number in the file; `None` for a command-line option.
     pub line: Option<usize>,
@@ -19,12 +23,27 @@ pub struct ConfigError {
     pub text: String,
     /// Why the line was rejected, in redis-sentinel's words where it has some.
     pub reason: String,
+    /// The field path in a YAML file (`masters.mymaster.quorum`; empty when
+    /// the YAML itself is malformed); `None` for `sentinel.conf` lines and
+    /// command-line options.
+    pub path: Option<String>,
 }
 
 impl ConfigError {
     /// An error for `text`, at `line` (`None` = command line), because of `reason`.
     pub fn new(line: Option<usize>, text: impl Into<String>, reason: impl Into<String>) -> Self {
-        ConfigError { line, text: text.into(), reason: reason.into() }
+        ConfigError { line, text: text.into(), reason: reason.into(), path: None }
+    }
+
+    /// An error in a YAML file, at `line`, for the field at `path`.
+    pub fn yaml(line: usize, path: impl Into<String>, reason: impl Into<String>) -> Self {
+        let path = path.into();
+        ConfigError {
+            line: Some(line),
+            text: path.clone(),
+            reason: reason.into(),
+            path: Some(path),
+        }
     }
 
     /// Renders the error as redis-sentinel prints it on standard error, with
@@ -38,8 +57,15 @@ impl ConfigError {
     /// Invalid port number 'notaport': must be an integer between 0 and 65535
     /// ```
     ///
-    /// The result ends with a newline.
+    /// The result ends with a newline. A YAML error is one line instead:
+    ///
+    /// ```text
+    /// sentinel.yaml: line 7: masters.mymaster.down-after: invalid duration 'fast'
+    /// ```
     pub fn render(&self, file: &str) -> String {
+        if let (Some(path), Some(line)) = (&self.path, self.line) {
+            return format!("{file}: line {line}: {}{}\n", PathPrefix(Some(path)), self.reason);
+        }
         let place = match self.line {
             Some(n) => format!("Reading the configuration file {file}, at line {n}"),
             None => format!(
@@ -67,6 +93,27 @@ impl fmt::Display for Where {
     }
 }
 
+/// Formats `path: `, or nothing when there is no (or an empty) path.
+struct PathPrefix<'a>(Option<&'a str>);
+
+impl fmt::Display for PathPrefix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(path) if !path.is_empty() => write!(f, "{path}: "),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Formats ` (>>> 'text')` for `sentinel.conf` errors, nothing for YAML ones.
+struct TextSuffix<'a>(bool, &'a str);
+
+impl fmt::Display for TextSuffix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 { write!(f, " (>>> '{}')", self.1) } else { Ok(()) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +131,17 @@ mod tests {
             )
         );
         assert_eq!(e.to_string(), "line 2: Invalid port number (>>> 'port x')");
+    }
+
+    #[test]
+    fn yaml_errors_are_one_line_with_the_path() {
+        let e = ConfigError::yaml(7, "masters.mymaster.down-after", "invalid duration 'fast'");
+        assert_eq!(
+            e.render("sentinel.yaml"),
+            "sentinel.yaml: line 7: masters.mymaster.down-after: invalid duration 'fast'\n"
+        );
+        assert_eq!(e.to_string(), "line 7: masters.mymaster.down-after: invalid duration 'fast'");
+        assert_eq!(ConfigError::yaml(2, "", "bad").render("s.yaml"), "s.yaml: line 2: bad\n");
     }
 
     #[test]

@@ -40,42 +40,80 @@ pub fn parse(text: &str) -> Result<Config, ConfigError> {
 /// ([`ConfigError::line`] is `None`); its text is the override as a config
 /// line. Empty overrides are ignored.
 pub fn parse_with_overrides(text: &str, overrides: &[Vec<String>]) -> Result<Config, ConfigError> {
-    let mut config = Config::default();
-    let mut queue = Queue::default();
+    let mut reader = Reader::default();
     for (index, raw) in text.lines().enumerate() {
         let line = raw.trim();
         let args =
             split_line(line).map_err(|e| ConfigError::new(Some(index + 1), line, e.to_string()))?;
         if !args.is_empty() {
-            read_directive(&mut config, &mut queue, Some(index + 1), line, args)?;
+            reader.directive(At::line(index + 1, line), args)?;
         }
     }
-    for args in overrides.iter().filter(|a| !a.is_empty()) {
-        read_directive(&mut config, &mut queue, None, &join_line(args), args.clone())?;
-    }
-    queue.apply(&mut config)?;
-    Ok(config)
+    reader.finish(overrides)
 }
 
-/// Applies one server directive, or queues a `sentinel` line.
-fn read_directive(
-    config: &mut Config,
-    queue: &mut Queue,
-    line: Option<usize>,
-    text: &str,
-    mut args: Vec<String>,
-) -> Result<(), ConfigError> {
-    let name = args[0].to_ascii_lowercase();
-    if name == "sentinel" {
-        args.remove(0);
-        // A bare `sentinel` line is ignored, as in redis-sentinel.
-        if !args.is_empty() {
-            queue.push(line, text, args);
-        }
-        return Ok(());
+/// Where a directive came from, for its error message.
+#[derive(Debug, Clone)]
+pub(crate) struct At {
+    /// 1-based line number; `None` for a command-line option.
+    pub(crate) line: Option<usize>,
+    /// The directive as a config line.
+    pub(crate) text: String,
+    /// The field path, for a directive read from YAML.
+    pub(crate) path: Option<String>,
+}
+
+impl At {
+    /// A line of a `sentinel.conf`.
+    pub(crate) fn line(line: usize, text: &str) -> At {
+        At { line: Some(line), text: text.to_string(), path: None }
     }
-    server_directive(config, &name, &args[1..])
-        .map_err(|reason| ConfigError::new(line, text, reason))
+
+    /// The error for this directive, because of `reason`.
+    pub(crate) fn error(&self, reason: impl Into<String>) -> ConfigError {
+        let mut e = ConfigError::new(self.line, self.text.clone(), reason);
+        e.path = self.path.clone();
+        e
+    }
+}
+
+/// Reads directives one by one, from any source (`sentinel.conf` lines,
+/// fields of a YAML file, command-line options), into a [`Config`]: server
+/// directives apply at once, `sentinel` ones are queued until [`finish`].
+///
+/// [`finish`]: Reader::finish
+#[derive(Debug, Default)]
+pub(crate) struct Reader {
+    config: Config,
+    queue: Queue,
+}
+
+impl Reader {
+    /// Applies one server directive, or queues a `sentinel` line. `args`
+    /// is not empty.
+    pub(crate) fn directive(&mut self, at: At, mut args: Vec<String>) -> Result<(), ConfigError> {
+        let name = args[0].to_ascii_lowercase();
+        if name == "sentinel" {
+            args.remove(0);
+            // A bare `sentinel` line is ignored, as in redis-sentinel.
+            if !args.is_empty() {
+                self.queue.push(at, args);
+            }
+            return Ok(());
+        }
+        server_directive(&mut self.config, &name, &args[1..]).map_err(|reason| at.error(reason))
+    }
+
+    /// Applies the command-line `overrides`, then the queued `sentinel`
+    /// lines.
+    pub(crate) fn finish(mut self, overrides: &[Vec<String>]) -> Result<Config, ConfigError> {
+        for args in overrides.iter().filter(|a| !a.is_empty()) {
+            let at = At { line: None, text: join_line(args), path: None };
+            self.directive(at, args.clone())?;
+        }
+        self.queue.apply(&mut self.config)?;
+        Ok(self.config)
+    }
 }
 
 /// Applies a plain (non-`sentinel`) directive; `name` is lowercase.

@@ -15,7 +15,7 @@ use core::net::IpAddr;
 
 use super::error::ConfigError;
 use super::model::{Config, KnownSentinel, MasterConfig};
-use super::parse::{non_empty, parse_port, parse_u64, yes_no};
+use super::parse::{At, non_empty, parse_port, parse_u64, yes_no};
 use crate::core::{Addr, Epoch, RunId};
 
 /// Sub-directives applied in the first pass.
@@ -38,10 +38,8 @@ pub(crate) const UNRECOGNIZED: &str = "Unrecognized sentinel configuration state
 /// One queued `sentinel` line.
 #[derive(Debug)]
 struct Pending {
-    /// 1-based line number; `None` for a command-line option.
-    line: Option<usize>,
-    /// The trimmed line, for error messages.
-    text: String,
+    /// Where it came from, for error messages.
+    at: At,
     /// The arguments after `sentinel` (never empty).
     args: Vec<String>,
 }
@@ -56,9 +54,9 @@ pub(crate) struct Queue {
 
 impl Queue {
     /// Queues a `sentinel` line; `args` are the words after `sentinel`.
-    pub(crate) fn push(&mut self, line: Option<usize>, text: &str, args: Vec<String>) {
+    pub(crate) fn push(&mut self, at: At, args: Vec<String>) {
         let sub = args.first().map(|s| s.to_ascii_lowercase()).unwrap_or_default();
-        let pending = Pending { line, text: text.to_string(), args };
+        let pending = Pending { at, args };
         if PRE_MONITOR.contains(&sub.as_str()) {
             self.pre_monitor.push(pending);
         } else if sub == "monitor" {
@@ -71,8 +69,7 @@ impl Queue {
     /// Applies the queued lines to `config`, pass by pass.
     pub(crate) fn apply(self, config: &mut Config) -> Result<(), ConfigError> {
         for pending in self.pre_monitor.into_iter().chain(self.monitor).chain(self.rest) {
-            apply_one(config, &pending.args)
-                .map_err(|reason| ConfigError::new(pending.line, pending.text, reason))?;
+            apply_one(config, &pending.args).map_err(|reason| pending.at.error(reason))?;
         }
         Ok(())
     }
@@ -127,16 +124,21 @@ fn monitor(
     port: &str,
     quorum: &str,
 ) -> Result<(), String> {
-    let quorum = match parse_u64(quorum).map(u32::try_from) {
-        Some(Ok(q)) if q >= 1 => q,
-        _ => return Err(format!("Quorum must be 1 or greater. Got '{quorum}'.")),
-    };
+    let quorum = parse_quorum(quorum)?;
     let addr = parse_addr(config, host, port)?;
     if config.master(name).is_some() {
         return Err("Duplicate master name.".into());
     }
     config.masters.push(MasterConfig::new(name, addr, quorum));
     Ok(())
+}
+
+/// A quorum: an integer of at least 1.
+pub(crate) fn parse_quorum(quorum: &str) -> Result<u32, String> {
+    match parse_u64(quorum).map(u32::try_from) {
+        Some(Ok(q)) if q >= 1 => Ok(q),
+        _ => Err(format!("Quorum must be 1 or greater. Got '{quorum}'.")),
+    }
 }
 
 /// A per-master sub-directive: `sentinel <sub> <name> <values...>`.
@@ -166,16 +168,7 @@ fn master_directive(
     match (sub, values) {
         ("down-after-milliseconds", [ms]) => master.down_after_ms = parse_positive_time(ms)?,
         ("failover-timeout", [ms]) => master.failover_timeout_ms = parse_positive_time(ms)?,
-        ("parallel-syncs", [n]) => {
-            master.parallel_syncs = match parse_u64(n).map(u32::try_from) {
-                Some(Ok(n)) if n >= 1 => n,
-                _ => {
-                    return Err(format!(
-                        "Invalid parallel-syncs '{n}': must be an integer of at least 1"
-                    ));
-                }
-            }
-        }
+        ("parallel-syncs", [n]) => master.parallel_syncs = parse_parallel_syncs(n)?,
         ("notification-script", [path]) => master.notification_script = Some(path.clone()),
         ("client-reconfig-script", [path]) => master.client_reconfig_script = Some(path.clone()),
         ("auth-pass", [pass]) => master.auth_pass = Some(pass.clone()),
@@ -256,6 +249,14 @@ fn parse_addr(config: &Config, host: &str, port: &str) -> Result<Addr, String> {
     Ok(Addr::new(host, port))
 }
 
+/// `parallel-syncs`: an integer of at least 1.
+pub(crate) fn parse_parallel_syncs(n: &str) -> Result<u32, String> {
+    match parse_u64(n).map(u32::try_from) {
+        Some(Ok(n)) if n >= 1 => Ok(n),
+        _ => Err(format!("Invalid parallel-syncs '{n}': must be an integer of at least 1")),
+    }
+}
+
 /// A time in milliseconds that must be at least 1.
 fn parse_positive_time(ms: &str) -> Result<u64, String> {
     match parse_u64(ms) {
@@ -267,7 +268,7 @@ fn parse_positive_time(ms: &str) -> Result<u64, String> {
 }
 
 /// An epoch: a non-negative integer.
-fn parse_epoch(epoch: &str) -> Result<Epoch, String> {
+pub(crate) fn parse_epoch(epoch: &str) -> Result<Epoch, String> {
     parse_u64(epoch)
         .ok_or_else(|| format!("Invalid epoch '{epoch}': must be a non-negative integer"))
 }

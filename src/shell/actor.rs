@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, trace, warn};
 
 use super::link::{self, LinkCommand, LinkHandle};
-use crate::config::{Config, persist, rewrite};
+use crate::config::{Config, Format, persist, render};
 use crate::core::{Event, EventLevel, Input, LinkId, Output, RequestId, Sentinel};
 use crate::resp::Frame;
 use crate::server::{AdminRequest, PubMessage, Shared};
@@ -25,12 +25,15 @@ pub struct ConfigFile {
     pub path: PathBuf,
     /// The file's text as last written (comments and user lines to keep).
     pub text: String,
+    /// The file's format: a `sentinel.conf` is rewritten keeping its lines,
+    /// a YAML file is regenerated.
+    pub format: Format,
 }
 
 impl ConfigFile {
     /// Rewrites and persists the file; logs like redis-sentinel.
     async fn save(&mut self, config: &Config) -> bool {
-        let text = rewrite(&self.text, config);
+        let text = render(self.format, &self.text, config);
         let path = self.path.clone();
         let to_write = text.clone();
         let result = tokio::task::spawn_blocking(move || persist(&path, &to_write)).await;

@@ -16,7 +16,7 @@ use tracing::{info, warn};
 pub use actor::ConfigFile;
 pub use clock::Clock;
 
-use crate::config::Config;
+use crate::config::{Config, Format};
 use crate::core::Sentinel;
 use crate::server::{self, Clients, ServerFacts, Shared, Stats};
 
@@ -32,6 +32,8 @@ pub struct Startup {
     pub config_path: PathBuf,
     /// The config file's text.
     pub config_text: String,
+    /// The config file's format (how it is rewritten).
+    pub config_format: Format,
     /// Seed for the core's randomness.
     pub seed: u64,
 }
@@ -39,7 +41,7 @@ pub struct Startup {
 /// Binds the listeners, starts the core, serves until SIGTERM/SIGINT or
 /// SHUTDOWN. Returns the process exit code.
 pub async fn run(startup: Startup) -> std::io::Result<i32> {
-    let Startup { config, config_path, config_text, seed } = startup;
+    let Startup { config, config_path, config_text, config_format, seed } = startup;
     let clock = Clock::start();
     let mut listeners = Vec::new();
     if config.server.port != 0 {
@@ -93,7 +95,7 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
     });
     info!("Sentinel ID is {}", core.view().myid);
     let signals = tokio::spawn(stop_on_signal(shared.clone()));
-    let file = ConfigFile { path: config_path, text: config_text };
+    let file = ConfigFile { path: config_path, text: config_text, format: config_format };
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     let actor = tokio::spawn(actor::run(core, file, shared.clone(), admin_rx, ready_tx));
     if ready_rx.await.is_ok() {
