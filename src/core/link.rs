@@ -228,11 +228,20 @@ impl Link {
         Some(later(self.last_pong + period, self.last_ping.map(|t| t + Millis(period.0 / 2))))
     }
 
-    /// How long the instance has gone without a valid reply (spec §7.1
-    /// rule 3), as the time at which that started.
+    /// Since when the instance has gone without a valid reply, while it is
+    /// being asked (a PING pending) or cannot be reached; `None` when all
+    /// is answered.
+    ///
+    /// redis-sentinel counts from the oldest unanswered PING (spec §7.1
+    /// rule 3), so a hang is only noticed down-after *after the next PING*,
+    /// up to a ping period late. We count from the last valid reply: a
+    /// master that stops answering is SDOWN exactly down-after after it last
+    /// answered. This is safe because PINGs go out at least three times per
+    /// down-after (`Ctx::ping_period`), so a healthy instance always has a
+    /// reply younger than down-after.
     pub fn unavailable_since(&self) -> Option<Millis> {
         match self.act_ping {
-            Some(t) => Some(t),
+            Some(t) => Some(t.min(self.last_avail)),
             None if !self.is_up() => Some(self.last_avail),
             None => None,
         }

@@ -38,9 +38,12 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    /// PING period of this master's instances: min(down-after, ping period).
+    /// PING period of this master's instances: the ping period, but at
+    /// least three PINGs per down-after (redis-sentinel: min(down-after,
+    /// ping period)). SDOWN is counted from the last valid reply, so a
+    /// healthy instance must be asked well within down-after.
     fn ping_period(&self) -> Millis {
-        Millis(self.master.down_after_ms.min(self.periods.ping().0).max(1))
+        Millis((self.master.down_after_ms / 3).min(self.periods.ping().0).max(1))
     }
 
     /// The hello payload to publish on a link whose socket has `local`.
