@@ -165,6 +165,7 @@ impl Sentinel {
                 self.check_odown(now, name);
                 self.ask_peers(now, name);
             }
+            self.drive_replicas(now, name);
         }
     }
 
