@@ -342,7 +342,6 @@ fn replay_is_deterministic() {
 /// (c) With a whole network, sentinels discover each other and all
 /// replicas, and nothing is SDOWN.
 #[test]
-#[ignore = "needs core monitoring (issue 3)"]
 fn discovery() {
     run_seeds::<Sentinel>("discovery", 50, random_params, scenario_discovery);
 }
@@ -364,7 +363,6 @@ fn pause_params(seed: u64) -> Params {
 /// (d) A master paused (SIGSTOP) for longer than down-after is `+sdown`
 /// everywhere and `+odown` somewhere; resumed, it is `-sdown` everywhere.
 #[test]
-#[ignore = "needs core monitoring (issue 3)"]
 fn pause_master() {
     run_seeds::<Sentinel>("pause_master", 50, pause_params, scenario_pause_master);
 }
@@ -400,7 +398,6 @@ fn scenario_pause_master<C: Core>(w: &mut World<C>) -> Result<(), String> {
 
 /// DESIGN 5 (and (c)): after random faults stop, the fleet converges.
 #[test]
-#[ignore = "needs core monitoring and failover (issue 3)"]
 fn converges_after_faults() {
     run_seeds::<Sentinel>("converges_after_faults", 50, random_params, |w| {
         schedule_random_faults(w);

@@ -19,7 +19,8 @@
 //! (`Sentinel::on_link_up`), closes links that went silent
 //! (`Link::cmd_stale_at`, `Link::pubsub_stale_at`), and queues PING (every
 //! min(1 s, down-after)), INFO (10 s; 1 s for replicas of a troubled master)
-//! and hellos (2 s) in `drive_master`/`drive_peer_links`, never beyond 100
+//! and hellos (2 s) in `drive_master`/`drive_replicas`/`drive_peer_links`
+//! (replicas after their master is judged, as redis does), never beyond 100
 //! pending commands per link user. `discovery.rs` reads INFO
 //! (`on_master_info`: `+reboot`, `±role-change`, new replicas `+slave`,
 //! persisted) and hellos (`process_hello`: `+sentinel`, address switches,

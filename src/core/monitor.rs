@@ -154,7 +154,8 @@ fn replica_info_period(master: &Master, master_link_down_ms: u64, periods: &Peri
 }
 
 impl Sentinel {
-    /// Periodic work for a master, its replicas, and the hellos to its peers.
+    /// Periodic work for a master and the hellos to its peers (its replicas:
+    /// [`Sentinel::drive_replicas`]).
     pub(crate) fn drive_master(&mut self, now: Millis, name: &str) {
         let Sentinel { config, masters, peers, out, periods, .. } = self;
         let (Some(mc), Some(master)) = (config.master(name), masters.get_mut(name)) else {
@@ -164,15 +165,6 @@ impl Sentinel {
         let ctx = Ctx { now, periods, config, master: mc, master_addr: &master_addr };
         let owner = |kind| LinkOwner::Master(name.to_owned(), kind);
         drive_instance(out, &ctx, &mut master.mon, &mc.addr, owner, periods.info());
-        let periods_of: Vec<Millis> = master
-            .replicas
-            .values()
-            .map(|r| replica_info_period(master, r.master_link_down_ms, periods))
-            .collect();
-        for ((addr, replica), period) in master.replicas.iter_mut().zip(periods_of) {
-            let owner = |kind| LinkOwner::Replica(name.to_owned(), addr.clone(), kind);
-            drive_instance(out, &ctx, &mut replica.mon, addr, owner, period);
-        }
         for (runid, peer) in master.sentinels.iter_mut() {
             let Some(pl) = peers.get_mut(runid) else { continue };
             if !pl.link.can_queue(pl.users) || hello_due(peer.hello_sent, periods) > now {
@@ -185,7 +177,29 @@ impl Sentinel {
         }
     }
 
-    /// The deadlines of [`Sentinel::drive_master`].
+    /// Periodic work for the replicas of a master. The step runs it after
+    /// the master is judged, as redis-sentinel handles a master before its
+    /// replicas: a master going SDOWN in this step shortens its replicas'
+    /// INFO period, and the INFO that makes due goes out in the same step.
+    pub(crate) fn drive_replicas(&mut self, now: Millis, name: &str) {
+        let Sentinel { config, masters, out, periods, .. } = self;
+        let (Some(mc), Some(master)) = (config.master(name), masters.get_mut(name)) else {
+            return;
+        };
+        let ctx = Ctx { now, periods, config, master: mc };
+        let periods_of: Vec<Millis> = master
+            .replicas
+            .values()
+            .map(|r| replica_info_period(master, r.master_link_down_ms, periods))
+            .collect();
+        for ((addr, replica), period) in master.replicas.iter_mut().zip(periods_of) {
+            let owner = |kind| LinkOwner::Replica(name.to_owned(), addr.clone(), kind);
+            drive_instance(out, &ctx, &mut replica.mon, addr, owner, period);
+        }
+    }
+
+    /// The deadlines of [`Sentinel::drive_master`] and
+    /// [`Sentinel::drive_replicas`].
     pub(crate) fn arm_master(&self, e: &mut Earliest, name: &str) {
         let (Some(mc), Some(master)) = (self.config.master(name), self.masters.get(name)) else {
             return;

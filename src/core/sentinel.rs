@@ -167,6 +167,7 @@ impl Sentinel {
                 self.reconcile_replicas(now, name);
                 self.ask_peers(now, name);
             }
+            self.drive_replicas(now, name);
         }
     }
 
