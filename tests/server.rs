@@ -233,6 +233,8 @@ fn client_commands() {
 fn maxclients_refuses_the_extra_client() {
     let dir = tempdir();
     let s = start_sentinel(dir.path(), &format!("maxclients 2\n{SEED}"));
+    // The readiness probe's connection must be gone before counting.
+    std::thread::sleep(std::time::Duration::from_millis(300));
     let mut a = Raw::connect(s.port);
     let mut b = Raw::connect(s.port);
     a.expect(b"PING\r\n", b"+PONG\r\n");

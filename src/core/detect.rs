@@ -16,7 +16,7 @@ use crate::config::MasterConfig;
 
 /// When a link's instance goes SDOWN for lack of valid replies.
 fn unavailable_at(link: &Link, down_after: Millis) -> Option<Millis> {
-    link.unavailable_since().map(|t| t + down_after)
+    link.unavailable_at(down_after)
 }
 
 /// When a master goes SDOWN: no valid reply for down-after, or reporting

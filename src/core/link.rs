@@ -228,21 +228,26 @@ impl Link {
         Some(later(self.last_pong + period, self.last_ping.map(|t| t + Millis(period.0 / 2))))
     }
 
-    /// Since when the instance has gone without a valid reply, while it is
-    /// being asked (a PING pending) or cannot be reached; `None` when all
-    /// is answered.
+    /// When the instance is SDOWN for lack of a valid reply, with this
+    /// down-after; `None` while everything asked has been answered.
     ///
-    /// redis-sentinel counts from the oldest unanswered PING (spec §7.1
-    /// rule 3), so a hang is only noticed down-after *after the next PING*,
-    /// up to a ping period late. We count from the last valid reply: a
-    /// master that stops answering is SDOWN exactly down-after after it last
-    /// answered. This is safe because PINGs go out at least three times per
+    /// redis-sentinel counts down-after from the oldest unanswered PING
+    /// (spec §7.1 rule 3), so a hang is only noticed down-after *after the
+    /// next PING*, up to a ping period late. We count from the last valid
+    /// reply: a master that stops answering is SDOWN down-after after it last
+    /// answered. That is safe because PINGs go out at least three times per
     /// down-after (`Ctx::ping_period`), so a healthy instance always has a
-    /// reply younger than down-after.
-    pub fn unavailable_since(&self) -> Option<Millis> {
+    /// reply younger than down-after. When we were late to ask ourselves
+    /// (a congested link, a stalled process), the PING still gets a third of
+    /// down-after to be answered, as in redis-sentinel's own rule it would
+    /// get all of it.
+    pub fn unavailable_at(&self, down_after: Millis) -> Option<Millis> {
         match self.act_ping {
-            Some(t) => Some(t.min(self.last_avail)),
-            None if !self.is_up() => Some(self.last_avail),
+            Some(asked) => {
+                let grace = Millis(down_after.0 / 3);
+                Some((self.last_avail.min(asked) + down_after).max(asked + grace))
+            }
+            None if !self.is_up() => Some(self.last_avail + down_after),
             None => None,
         }
     }

@@ -186,7 +186,8 @@ impl Sentinel {
         let (Some(mc), Some(master)) = (config.master(name), masters.get_mut(name)) else {
             return;
         };
-        let ctx = Ctx { now, periods, config, master: mc };
+        let master_addr = master.client_addr(mc);
+        let ctx = Ctx { now, periods, config, master: mc, master_addr: &master_addr };
         let periods_of: Vec<Millis> = master
             .replicas
             .values()
