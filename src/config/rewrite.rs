@@ -59,6 +59,16 @@ pub fn rewrite(original: &str, config: &Config) -> String {
         }
     }
     let had: BTreeSet<String> = index.keys().cloned().collect();
+    // Per-master options the user wrote stay, even at their default value
+    // (redis-sentinel drops them; the file is the user's).
+    let had_master: BTreeSet<(String, String)> = original
+        .lines()
+        .filter_map(|l| {
+            let key = line_key(l)?;
+            let args = super::lexer::split_line(l).ok()?;
+            Some((key, args.get(2)?.clone()))
+        })
+        .collect();
     let mut appended = Vec::new();
 
     for &name in SERVER_KEYS {
@@ -66,7 +76,7 @@ pub fn rewrite(original: &str, config: &Config) -> String {
         rewrite_server_directive(&mut lines, name, &old, &config.server, &mut appended);
     }
 
-    for generated in sentinel_lines(config, &had) {
+    for generated in sentinel_lines(config, &had, &had_master) {
         match index.get_mut(generated.key).and_then(VecDeque::pop_front) {
             Some(i) => lines[i] = Some(generated.text),
             None => appended.push(generated.text),
@@ -192,7 +202,11 @@ fn directive_line(name: &str, args: &[String]) -> String {
 /// Every `sentinel` line the model needs, in redis-sentinel's order. `had`
 /// holds the keys present in the original file (some lines are only written
 /// when not at their default, or when the file already had one).
-fn sentinel_lines(config: &Config, had: &BTreeSet<String>) -> Vec<Generated> {
+fn sentinel_lines(
+    config: &Config,
+    had: &BTreeSet<String>,
+    had_master: &BTreeSet<(String, String)>,
+) -> Vec<Generated> {
     let mut out = Vec::new();
     let mut add = |key: &'static str, args: &[&str]| {
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
@@ -218,13 +232,15 @@ fn sentinel_lines(config: &Config, had: &BTreeSet<String>) -> Vec<Generated> {
         let name = m.name.as_str();
         let port = m.addr.port.to_string();
         add("sentinel monitor", &[name, &m.addr.host, &port, &m.quorum.to_string()]);
-        if m.down_after_ms != DEFAULT_DOWN_AFTER_MS {
+        let kept = |key: &str| had_master.contains(&(key.to_string(), name.to_string()));
+        if m.down_after_ms != DEFAULT_DOWN_AFTER_MS || kept("sentinel down-after-milliseconds") {
             add("sentinel down-after-milliseconds", &[name, &m.down_after_ms.to_string()]);
         }
-        if m.failover_timeout_ms != DEFAULT_FAILOVER_TIMEOUT_MS {
+        if m.failover_timeout_ms != DEFAULT_FAILOVER_TIMEOUT_MS || kept("sentinel failover-timeout")
+        {
             add("sentinel failover-timeout", &[name, &m.failover_timeout_ms.to_string()]);
         }
-        if m.parallel_syncs != DEFAULT_PARALLEL_SYNCS {
+        if m.parallel_syncs != DEFAULT_PARALLEL_SYNCS || kept("sentinel parallel-syncs") {
             add("sentinel parallel-syncs", &[name, &m.parallel_syncs.to_string()]);
         }
         let optional = [
