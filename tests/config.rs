@@ -14,6 +14,8 @@
 //! `UPDATE_GOLDENFILES=1 cargo test --test config` rewrites the `.out`
 //! files; review the diff like code.
 
+mod golden;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -115,7 +117,6 @@ fn run_case(conf: &Path) -> String {
 
 #[test]
 fn golden_files() {
-    let update = std::env::var_os("UPDATE_GOLDENFILES").is_some_and(|v| v == "1");
     let mut confs: Vec<PathBuf> = fs::read_dir(golden_dir())
         .expect("tests/config exists")
         .map(|e| e.expect("dir entry").path())
@@ -123,21 +124,7 @@ fn golden_files() {
         .collect();
     confs.sort();
     assert!(confs.len() >= 20, "golden files missing: {confs:?}");
-    let mut failures = Vec::new();
-    for conf in &confs {
-        let got = run_case(conf);
-        let out = conf.with_extension("out");
-        if update {
-            fs::write(&out, &got).expect("write .out");
-        } else if fs::read_to_string(&out).ok().as_deref() != Some(got.as_str()) {
-            failures.push(format!("{}:\n{got}", out.display()));
-        }
-    }
-    assert!(
-        failures.is_empty(),
-        "golden mismatch (UPDATE_GOLDENFILES=1 to regenerate):\n{}",
-        failures.join("\n")
-    );
+    golden::check(&confs, run_case);
 }
 
 #[test]

@@ -15,6 +15,8 @@
 //! `UPDATE_GOLDENFILES=1 cargo test --test config_yaml` rewrites the `.out`
 //! files; review the diff like code.
 
+mod golden;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -71,26 +73,13 @@ fn cases(extension: &str) -> Vec<PathBuf> {
 
 #[test]
 fn golden_files() {
-    let update = std::env::var_os("UPDATE_GOLDENFILES").is_some_and(|v| v == "1");
     let yamls = cases("yaml");
     assert!(yamls.len() >= 20, "golden files missing: {yamls:?}");
-    let mut failures = Vec::new();
     for yaml in &yamls {
         let stem = yaml.file_stem().expect("stem").to_string_lossy();
         assert!(stem.starts_with("yaml-"), "{}: YAML cases are named yaml-*", yaml.display());
-        let got = run_case(yaml);
-        let out = yaml.with_extension("out");
-        if update {
-            fs::write(&out, &got).expect("write .out");
-        } else if fs::read_to_string(&out).ok().as_deref() != Some(got.as_str()) {
-            failures.push(format!("{}:\n{got}", out.display()));
-        }
     }
-    assert!(
-        failures.is_empty(),
-        "golden mismatch (UPDATE_GOLDENFILES=1 to regenerate):\n{}",
-        failures.join("\n")
-    );
+    golden::check(&yamls, run_case);
 }
 
 #[test]
