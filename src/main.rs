@@ -126,6 +126,12 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    let pidfile = config.server.pidfile.clone();
+    if let Some(pidfile) = &pidfile
+        && let Err(e) = std::fs::write(pidfile, format!("{}\n", std::process::id()))
+    {
+        tracing::warn!("Failed to write PID file {pidfile}: {e}");
+    }
     let startup = Startup {
         config,
         config_path: path,
@@ -133,7 +139,11 @@ fn main() -> ExitCode {
         config_format: format,
         seed: seed(),
     };
-    match runtime.block_on(shell::run(startup)) {
+    let result = runtime.block_on(shell::run(startup));
+    if let Some(pidfile) = &pidfile {
+        let _ = std::fs::remove_file(pidfile);
+    }
+    match result {
         Ok(code) => {
             tracing::warn!("Sentinel is now ready to exit, bye bye...");
             ExitCode::from(code as u8)

@@ -112,11 +112,13 @@ fn sigterm_exits_cleanly_and_logfile_gets_the_logs() {
     let port = free_port();
     let conf = dir.path().join("s.conf");
     let log = dir.path().join("s.log");
+    let pidfile = dir.path().join("s.pid");
     std::fs::write(
         &conf,
         format!(
-            "bind 127.0.0.1\nport {port}\nlogfile {}\nsentinel monitor m 127.0.0.1 6379 2\n",
-            log.display()
+            "bind 127.0.0.1\nport {port}\nlogfile {}\npidfile {}\nsentinel monitor m 127.0.0.1 6379 2\n",
+            log.display(),
+            pidfile.display()
         ),
     )
     .unwrap();
@@ -127,6 +129,8 @@ fn sigterm_exits_cleanly_and_logfile_gets_the_logs() {
         .spawn()
         .unwrap();
     wait_port(port);
+    let written = std::fs::read_to_string(&pidfile).expect("pidfile written at start");
+    assert_eq!(written.trim(), child.id().to_string());
     unsafe_kill(child.id());
     let start = Instant::now();
     let status = loop {
@@ -137,6 +141,7 @@ fn sigterm_exits_cleanly_and_logfile_gets_the_logs() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(status.code(), Some(0));
+    assert!(!pidfile.exists(), "pidfile removed at exit");
     let out = child.wait_with_output().unwrap();
     assert!(out.stderr.is_empty(), "nothing on stderr: {}", String::from_utf8_lossy(&out.stderr));
     assert!(out.stdout.is_empty(), "logs go to the logfile");
