@@ -53,7 +53,8 @@ def wait_port(port, secs=10):
 
 def redis(port, *extra):
     p = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                          "--repl-diskless-sync-delay", "0", "--enable-debug-command", "yes", *extra],
+                          "--repl-diskless-sync-delay", "0", "--enable-debug-command", "yes",
+                          "--dir", tempfile.gettempdir(), *extra],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_port(port)
     return p

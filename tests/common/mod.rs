@@ -197,6 +197,8 @@ pub fn start_redis(extra: &[&str]) -> Proc {
             "--protected-mode",
             "no",
         ])
+        // Any RDB a full sync writes goes to the temp dir, not the checkout.
+        .args(["--dir", std::env::temp_dir().to_str().expect("utf-8 temp dir")])
         .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())

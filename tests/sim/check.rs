@@ -56,6 +56,10 @@ pub struct SentinelState<'a> {
     pub view: &'a View,
 }
 
+/// Replaces the DESIGN 4 bound; set it to `Some(1)` once to see the check
+/// fail. `None` in real runs.
+const FAILOVER_BOUND_OVERRIDE: Option<u64> = None;
+
 /// Invariant state and findings.
 #[derive(Debug)]
 pub struct Checker {
@@ -70,6 +74,13 @@ pub struct Checker {
     leaders: BTreeMap<(String, Epoch), (usize, String)>,
     failover_epoch: BTreeMap<(usize, String), Epoch>,
     last_new_epoch: BTreeMap<usize, Epoch>,
+    /// Since when each running, non-TILT sentinel shows a failover of a
+    /// master in progress (DESIGN 4).
+    failover_since: BTreeMap<(usize, String), Millis>,
+    /// The longest a failover may last: the election timeout plus
+    /// failover-timeout for each of promotion, its confirmation and the
+    /// reconfiguration of replicas, plus slack for network delays.
+    failover_bound: Millis,
 }
 
 fn has(flags: &[&str], f: &str) -> bool {
@@ -91,6 +102,12 @@ impl Checker {
             leaders: BTreeMap::new(),
             failover_epoch: BTreeMap::new(),
             last_new_epoch: BTreeMap::new(),
+            failover_since: BTreeMap::new(),
+            failover_bound: Millis(
+                FAILOVER_BOUND_OVERRIDE.unwrap_or(
+                    p.failover_timeout_ms.min(10_000) + 3 * p.failover_timeout_ms + 5_000,
+                ),
+            ),
         }
     }
 
@@ -234,6 +251,26 @@ impl Checker {
                     self.violation(now, msg);
                 } else {
                     self.max_config_epoch.insert(key, m.config_epoch);
+                }
+            }
+            // DESIGN 4: a failover that starts ends (switched or aborted) in
+            // bounded time. The clock only counts while the sentinel runs
+            // outside TILT (TILT suspends the state machine, a paused process
+            // does nothing).
+            for m in &s.view.masters {
+                let key = (i, m.instance.name.clone());
+                let running = s.running && s.view.tilt_since.is_none();
+                if running && has(&m.instance.flags, "failover_in_progress") {
+                    let since = *self.failover_since.entry(key).or_insert(now);
+                    if now - since > self.failover_bound {
+                        let msg = format!(
+                            "DESIGN 4: S{i} has been failing over {} since {since} (state {:?})",
+                            m.instance.name, m.failover_state
+                        );
+                        self.violation(now, msg);
+                    }
+                } else {
+                    self.failover_since.remove(&key);
                 }
             }
             if !s.settled || s.view.tilt_since.is_some() {
