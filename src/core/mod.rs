@@ -104,6 +104,7 @@
 //!   address.
 
 mod admin;
+mod coordinated;
 mod detect;
 mod discovery;
 mod election;
