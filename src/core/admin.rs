@@ -71,7 +71,7 @@ impl Sentinel {
                 self.persist();
                 self.reply(request, Frame::ok(), true);
             }
-            "failover" if args.len() == 3 => self.failover_command(now, request, &arg(args, 2)),
+            "failover" if args.len() >= 3 => self.failover_admin(now, request, args),
             "is-master-down-by-addr"
             | "ckquorum"
             | "reset"

@@ -40,6 +40,9 @@ fn apply_common(
     let mut events = Vec::new();
     mon.info = Some(Arc::from(text));
     mon.info_refresh = Some(now);
+    if let Some(v) = &report.redis_version {
+        mon.redis_version = Some(v.clone());
+    }
     let mut rebooted = false;
     if let Some(id) = &report.run_id
         && mon.runid.as_ref() != Some(id)

@@ -278,6 +278,19 @@ pub enum Event {
     FailoverAbortNoGoodReplica(InstanceRef),
     /// `-failover-abort-slave-timeout`: `%@` (the master).
     FailoverAbortReplicaTimeout(InstanceRef),
+    /// `+failover-state-coordinated`: `%@` (the chosen replica); rsentinel
+    /// only: `FAILOVER TO <replica>` was sent to the master
+    /// (`SENTINEL FAILOVER <name> COORDINATED`, `coordinated.rs`).
+    FailoverStateCoordinated(InstanceRef),
+    /// `-failover-abort-coordinated`: `%@ <error>` (the master); rsentinel
+    /// only: the master refused `FAILOVER TO` with this error, nothing
+    /// changed on the servers.
+    FailoverAbortCoordinated {
+        /// The master.
+        master: InstanceRef,
+        /// The master's error reply, as it sent it.
+        error: String,
+    },
     /// `+convert-to-slave`: `%@`; SLAVEOF sent to a replica claiming master.
     ConvertToReplica(InstanceRef),
     /// `+fix-slave-config`: `%@`; SLAVEOF sent to a replica following the
@@ -378,6 +391,8 @@ impl Event {
             FailoverAbortNotElected(_) => "-failover-abort-not-elected",
             FailoverAbortNoGoodReplica(_) => "-failover-abort-no-good-slave",
             FailoverAbortReplicaTimeout(_) => "-failover-abort-slave-timeout",
+            FailoverStateCoordinated(_) => "+failover-state-coordinated",
+            FailoverAbortCoordinated { .. } => "-failover-abort-coordinated",
             ConvertToReplica(_) => "+convert-to-slave",
             FixReplicaConfig(_) => "+fix-slave-config",
             TiltOn => "+tilt",
@@ -408,6 +423,7 @@ impl Event {
             | Reboot(_)
             | FailoverStateSendReplicaofNoOne(_)
             | FailoverStateWaitPromotion(_)
+            | FailoverStateCoordinated(_)
             | ReplicaReconfSent(_)
             | ReplicaReconfInProgress(_)
             | ReplicaReconfDone(_)
@@ -441,6 +457,7 @@ impl Event {
             | OdownOn { master, .. }
             | NewEpoch { master, .. }
             | VoteForLeader { master, .. }
+            | FailoverAbortCoordinated { master, .. }
             | SwitchMaster { master, .. } => Some(master),
             SentinelAddressUpdate { sentinel, .. } => Some(sentinel),
             RoleChange { instance, .. }
@@ -474,6 +491,7 @@ impl Event {
             | FailoverAbortNotElected(i)
             | FailoverAbortNoGoodReplica(i)
             | FailoverAbortReplicaTimeout(i)
+            | FailoverStateCoordinated(i)
             | ConvertToReplica(i)
             | FixReplicaConfig(i) => Some(i),
         }
@@ -504,6 +522,7 @@ impl Event {
             SwitchMaster { master, new_addr } => {
                 format!("{} {} {new_addr}", master.name, master.addr)
             }
+            FailoverAbortCoordinated { master, error } => format!("{master} {error}"),
             TiltOn => "#tilt mode entered".to_owned(),
             TiltOff => "#tilt mode exited".to_owned(),
             ScriptError { path, signal, exit_code } => format!("{path} {signal} {exit_code}"),

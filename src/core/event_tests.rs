@@ -153,6 +153,16 @@ fn table() -> Vec<(Event, EventLevel, String)> {
             Warning,
             format!("-failover-abort-slave-timeout {M}"),
         ),
+        // rsentinel only (SENTINEL FAILOVER <name> COORDINATED)
+        (FailoverStateCoordinated(replica()), Notice, format!("+failover-state-coordinated {R}")),
+        (
+            FailoverAbortCoordinated {
+                master: master(),
+                error: "ERR FAILOVER requires connected replicas.".into(),
+            },
+            Warning,
+            format!("-failover-abort-coordinated {M} ERR FAILOVER requires connected replicas."),
+        ),
         // captured
         (ConvertToReplica(replica()), Notice, format!("+convert-to-slave {R}")),
         (FixReplicaConfig(replica()), Notice, format!("+fix-slave-config {R}")),
@@ -210,8 +220,9 @@ fn every_channel_is_covered_once() {
     let mut channels: Vec<&str> = table().iter().map(|(e, ..)| e.channel()).collect();
     channels.sort_unstable();
     channels.dedup();
-    // 48 distinct types: spec §5's table, +/- pairs counted twice.
-    assert_eq!(channels.len(), 48, "{channels:?}");
+    // 48 distinct types: spec §5's table, +/- pairs counted twice; plus
+    // rsentinel's two coordinated-failover events.
+    assert_eq!(channels.len(), 50, "{channels:?}");
 }
 
 #[test]

@@ -36,6 +36,7 @@
 use std::collections::BTreeMap;
 
 use super::admin::{SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION};
+use super::coordinated::Coordinated;
 use super::event::Event;
 use super::ids::{Addr, Epoch};
 use super::info::Role;
@@ -120,6 +121,9 @@ pub(crate) struct Failover {
     pub state_since: Millis,
     /// Where it is.
     pub state: FailoverState,
+    /// `SENTINEL FAILOVER <name> COORDINATED`: promoted by `FAILOVER TO`
+    /// on the master (`coordinated.rs`).
+    pub coordinated: Option<Coordinated>,
 }
 
 impl Failover {
@@ -286,7 +290,7 @@ impl Sentinel {
     }
 
     /// A new epoch, persisted, then `+new-epoch` and `+try-failover`.
-    fn start_failover(&mut self, now: Millis, name: &str, forced: bool) {
+    pub(crate) fn start_failover(&mut self, now: Millis, name: &str, forced: bool) {
         let epoch = self.config.sentinel.current_epoch + 1;
         self.config.sentinel.current_epoch = epoch;
         let m = self.masters.get_mut(name).expect("caller checked");
@@ -300,6 +304,7 @@ impl Sentinel {
             started: now,
             state_since: now,
             state: FailoverState::WaitStart { ask_at: now + Millis(delay), asked: false },
+            coordinated: None,
         });
         self.persist();
         let mref = master_ref(self.mc(name));
@@ -407,15 +412,28 @@ impl Sentinel {
             return false;
         };
         let rref = replica_ref(mc, &addr);
+        let coordinated = m.failover.as_ref().is_some_and(|f| f.coordinated.is_some());
         self.event(Event::SelectedReplica(rref.clone()));
-        self.event(Event::FailoverStateSendReplicaofNoOne(rref));
+        if !coordinated {
+            self.event(Event::FailoverStateSendReplicaofNoOne(rref));
+        }
         self.enter(now, name, FailoverState::SendSlaveofNoOne { promoted: addr });
         true
     }
 
     /// `send_slaveof_noone`: the promotion transaction as soon as the
-    /// replica's command link is up.
+    /// replica's command link is up (for a coordinated failover, `FAILOVER
+    /// TO` as soon as the master's is).
     fn send_slaveof_noone(&mut self, now: Millis, name: &str, promoted: &Addr) -> bool {
+        if self.failover(name).is_some_and(|f| f.coordinated.is_some()) {
+            if self.send_failover_to(name, promoted) {
+                let promoted = promoted.clone();
+                self.enter(now, name, FailoverState::WaitPromotion { promoted });
+                return true;
+            }
+            self.maybe_state_timeout(now, name);
+            return false;
+        }
         let Sentinel { config, masters, out, .. } = self;
         let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else {
             return false;
@@ -563,11 +581,18 @@ impl Sentinel {
     }
 
     /// Aborts with `-failover-abort-slave-timeout` once the current state
-    /// lasted failover-timeout (before promotion only).
+    /// lasted failover-timeout (before promotion only); a coordinated
+    /// failover waiting for its promotion also tells the master to stop.
     fn maybe_state_timeout(&mut self, now: Millis, name: &str) {
-        let since = self.failover(name).expect("caller checked").state_since;
-        if now >= since + Millis(self.mc(name).failover_timeout_ms) {
-            self.abort(name, Abort::ReplicaTimeout);
+        let f = self.failover(name).expect("caller checked");
+        if now < f.state_since + f.state_timeout(self.mc(name)) {
+            return;
+        }
+        let sent_failover_to =
+            f.coordinated.is_some() && matches!(f.state, FailoverState::WaitPromotion { .. });
+        self.abort(name, Abort::ReplicaTimeout);
+        if sent_failover_to {
+            self.send_failover_abort(name);
         }
     }
 
@@ -630,7 +655,7 @@ impl Sentinel {
             FailoverState::SendSlaveofNoOne { .. }
             | FailoverState::WaitPromotion { .. }
             | FailoverState::ReconfSlaves { .. } => {
-                e.arm(Timer::FailoverTimeout, Some(f.state_since + ft));
+                e.arm(Timer::FailoverTimeout, Some(f.state_since + f.state_timeout(mc)));
             }
             FailoverState::SelectSlave | FailoverState::UpdateConfig { .. } => {}
         }

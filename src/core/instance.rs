@@ -34,6 +34,9 @@ pub(crate) struct Monitor {
     pub role_reported_time: Millis,
     /// The last INFO text.
     pub info: Option<Arc<str>>,
+    /// `redis_version` from the last INFO that had one (a coordinated
+    /// failover needs 6.2 or later on the master).
+    pub redis_version: Option<String>,
     /// When the last INFO reply arrived.
     pub info_refresh: Option<Millis>,
     /// When the last INFO was sent.
@@ -60,6 +63,7 @@ impl Monitor {
             role_reported: role,
             role_reported_time: now,
             info: None,
+            redis_version: None,
             info_refresh: None,
             info_sent: None,
             hello_sent: None,

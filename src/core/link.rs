@@ -47,6 +47,9 @@ pub(crate) enum Cmd {
     /// The `EXEC` closing a `SLAVEOF` transaction (`failover.rs`): its
     /// reply triggers an INFO at once, to see the new role without waiting.
     Exec,
+    /// `FAILOVER TO` sent to a master (`coordinated.rs`): an error reply
+    /// aborts the coordinated failover, `+OK` asks the replica's INFO.
+    FailoverTo,
 }
 
 /// The outputs of the core plus the allocators and routing table that

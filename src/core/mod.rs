@@ -64,7 +64,9 @@
 //! confirms the promotion (config epoch = failover epoch, persisted,
 //! hellos with the new address at once). The other replicas get `SLAVEOF
 //! <new>` `parallel-syncs` at a time; then `+switch-master` and
-//! `switch_master`. `SENTINEL FAILOVER` skips ODOWN and the election.
+//! `switch_master`. `SENTINEL FAILOVER` skips ODOWN and the election;
+//! `SENTINEL FAILOVER <name> COORDINATED` (`coordinated.rs`) also replaces
+//! the promotion transaction by Redis's own `FAILOVER TO` on the old master.
 //! `reconcile.rs` converts a replica reporting master (the old master, back)
 //! and fixes one following the wrong master (§7.6).
 //!
@@ -102,8 +104,35 @@
 //!   while the promoted replica is SDOWN.
 //! - A switch forgets the peers' down reports and votes about the old
 //!   address.
+//!
+//! ## Coordinated switchover (rsentinel only)
+//!
+//! redis-sentinel's `SENTINEL FAILOVER` is not graceful (spec §9.2 #18):
+//! the replica is promoted while the old master still takes writes, and the
+//! old master is demoted only ≈ 10 s after the switch, so the writes it
+//! acknowledged meanwhile (and any the replica had not received) are lost.
+//! `SENTINEL FAILOVER <name> COORDINATED` keeps every acknowledged write:
+//! the failover is forced as the plain form (new epoch, `+try-failover`,
+//! `+elected-leader`), but instead of `SLAVEOF NO ONE` to the replica the
+//! old master gets `FAILOVER TO <replica> TIMEOUT <min(failover-timeout,
+//! 10 s)>` (Redis ≥ 6.2: pause writes, wait until the replica has the whole
+//! stream, swap the roles), announced by `+failover-state-coordinated`
+//! (no `+failover-state-send-slaveof-noone`/`-wait-promotion`). The
+//! replica's INFO, asked on FAILOVER's reply and then every 100 ms,
+//! confirms the promotion as usual; the rest of the failover is unchanged,
+//! and the old master, already following the new one, is never sent
+//! `SLAVEOF`. It is refused before anything is sent when the master is
+//! unreachable (`-NOGOODMASTER`), runs Redis < 6.2 (`-ERR`), or no replica
+//! fits (`-NOGOODSLAVE`). A master that answers FAILOVER with an error
+//! aborts it (`-failover-abort-coordinated <error>`, no trace left, not
+//! even the 2 × failover-timeout block); no promotion within the timeout
+//! plus 2 s aborts it (`-failover-abort-slave-timeout`) and sends `FAILOVER
+//! ABORT`. The plain three-argument form is redis-sentinel's, unchanged;
+//! any other fourth argument is `ERR syntax error`. `SENTINEL HELP` keeps
+//! redis-sentinel's text.
 
 mod admin;
+mod coordinated;
 mod detect;
 mod discovery;
 mod election;

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
+use super::coordinated::COORDINATED_POLL;
 use super::hello::{HELLO_CHANNEL, Hello};
 use super::ids::{Addr, RunId};
 use super::input::{LinkId, Tag};
@@ -146,7 +147,15 @@ fn arm_instance(e: &mut Earliest, ctx: &Ctx, mon: &Monitor, addr: &Addr, info_pe
 
 /// INFO period of a replica (spec §6.2; we also speed up while the master
 /// is only SDOWN, which only makes replica facts fresher).
-fn replica_info_period(master: &Master, master_link_down_ms: u64, periods: &Periods) -> Millis {
+fn replica_info_period(
+    master: &Master,
+    addr: &Addr,
+    master_link_down_ms: u64,
+    periods: &Periods,
+) -> Millis {
+    if master.failover.as_ref().is_some_and(|f| f.polls_fast(addr)) {
+        return COORDINATED_POLL;
+    }
     let troubled = master.mon.sdown_since.is_some()
         || master.odown_since.is_some()
         || master.failover.is_some();
@@ -191,7 +200,7 @@ impl Sentinel {
         let periods_of: Vec<Millis> = master
             .replicas
             .values()
-            .map(|r| replica_info_period(master, r.master_link_down_ms, periods))
+            .map(|r| replica_info_period(master, &r.addr, r.master_link_down_ms, periods))
             .collect();
         for ((addr, replica), period) in master.replicas.iter_mut().zip(periods_of) {
             let owner = |kind| LinkOwner::Replica(name.to_owned(), addr.clone(), kind);
@@ -215,7 +224,7 @@ impl Sentinel {
         };
         arm_instance(e, &ctx, &master.mon, &mc.addr, self.periods.info());
         for (addr, r) in &master.replicas {
-            let period = replica_info_period(master, r.master_link_down_ms, &self.periods);
+            let period = replica_info_period(master, addr, r.master_link_down_ms, &self.periods);
             arm_instance(e, &ctx, &r.mon, addr, period);
         }
         for (runid, peer) in &master.sentinels {
@@ -352,6 +361,7 @@ impl Sentinel {
                 }
             }
             Cmd::Exec => self.on_exec_reply(now, &owner),
+            Cmd::FailoverTo => self.on_failover_to_reply(now, &owner, &frame),
             Cmd::Setup | Cmd::Publish => {}
         }
     }

@@ -17,6 +17,10 @@
 //!   it ignore `SLAVEOF` (otherwise `SLAVEOF NO ONE` makes it a master and
 //!   `SLAVEOF h p` a replica of h:p whose link is down until `link=up`);
 //!   `hold=1` keeps its replies until `deliver ADDR` (`hold=0` stops that).
+//!   `version=V` is its INFO `redis_version` (default 7.0.15). `FAILOVER TO
+//!   h p ...` (Redis 6.2) swaps roles with the replica h:p at once, unless
+//!   `failover=ignore` (answers `+OK`, does nothing) or `failover=ERR...`
+//!   (answers that error); `FAILOVER ABORT` answers `+OK`.
 //! - `sentinel ADDR [up|down|hang] runid=ID [down=0|1] [vote=RUNID:EPOCH|grant]`:
 //!   a fake peer answering PING, PUBLISH and is-master-down-by-addr; with
 //!   `vote=grant` it votes as a sentinel does (first requester per epoch).
@@ -80,6 +84,8 @@ struct Node {
     hold: bool,
     priority: u32,
     offset: u64,
+    version: String,
+    failover: Option<String>,
 }
 
 impl Node {
@@ -100,12 +106,16 @@ impl Node {
             hold: false,
             priority: 100,
             offset: 100,
+            version: "7.0.15".into(),
+            failover: None,
         }
     }
 
     fn info(&self) -> String {
-        let mut s =
-            format!("# Server\r\nrun_id:{}\r\n# Replication\r\nrole:{}\r\n", self.runid, self.role);
+        let mut s = format!(
+            "# Server\r\nredis_version:{}\r\nrun_id:{}\r\n# Replication\r\nrole:{}\r\n",
+            self.version, self.runid, self.role
+        );
         if self.role == "slave" {
             let (host, port) = self.master.as_deref().unwrap_or("?:0").rsplit_once(':').unwrap();
             let link = if self.link_up { "up" } else { "down" };
@@ -340,6 +350,7 @@ impl Runner {
                 }
                 Frame::ok()
             }
+            "FAILOVER" if !node.sentinel => self.failover(&addr, &node, &arg(1), &arg(2), &arg(3)),
             _ => Frame::ok(),
         };
         let reply = Input::Reply { link, tag, frame };
@@ -348,6 +359,32 @@ impl Runner {
         } else {
             self.inputs.push_back(reply);
         }
+    }
+
+    /// `FAILOVER TO host port ...` on the Redis at `addr`: roles swap at
+    /// once (what Redis does once the replica caught up).
+    fn failover(&mut self, addr: &str, node: &Node, sub: &str, host: &str, port: &str) -> Frame {
+        if !sub.eq_ignore_ascii_case("TO") {
+            return Frame::ok();
+        }
+        match node.failover.as_deref() {
+            Some("ignore") => return Frame::ok(),
+            Some(error) => return Frame::Error(error.to_owned()),
+            None => {}
+        }
+        let target = format!("{host}:{port}");
+        let Some(t) = self.nodes.get_mut(&target) else {
+            return Frame::error("ERR FAILOVER target HOST and PORT is not a replica.");
+        };
+        t.role = "master".into();
+        t.master = None;
+        t.replicas = vec![addr.to_owned()];
+        let n = self.nodes.get_mut(addr).unwrap();
+        n.role = "slave".into();
+        n.master = Some(target.clone());
+        n.link_up = true;
+        n.replicas.retain(|r| *r != target);
+        Frame::ok()
     }
 
     /// Delivers a hello published on the Redis at `addr` to our subscribers.
@@ -406,6 +443,8 @@ impl Runner {
                     "hold" => node.hold = v == "1",
                     "priority" => node.priority = v.parse()?,
                     "offset" => node.offset = v.parse()?,
+                    "version" => node.version = v.clone(),
+                    "failover" => node.failover = (!v.is_empty()).then(|| v.clone()),
                     _ => return Err(format!("unknown key {k}").into()),
                 },
                 _ => return Err("bad argument".into()),

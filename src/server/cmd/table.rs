@@ -180,7 +180,7 @@ pub static COMMANDS: &[Spec] = &[
             sub("ckquorum", 3, ADMIN),
             sub("config", -3, ADMIN),
             sub("debug", -2, ADMIN),
-            sub("failover", 3, ADMIN),
+            sub("failover", -3, ADMIN),
             sub("flushconfig", 2, ADMIN),
             sub("get-master-addr-by-name", 3, ADMIN),
             sub("help", 2, &["loading", "stale", "sentinel", "only_sentinel"]),
