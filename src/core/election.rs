@@ -13,7 +13,7 @@
 use bytes::Bytes;
 
 use super::event::Event;
-use super::ids::{Epoch, RunId};
+use super::ids::{Addr, Epoch, RunId};
 use super::input::RequestId;
 use super::instance::master_ref;
 use super::link::{Cmd, command};
@@ -57,7 +57,7 @@ impl Sentinel {
                 continue;
             }
             let cmd = command(&mc.rename_commands, "SENTINEL", &args);
-            pl.link.send(out, Cmd::AskMasterDown(name.to_owned()), cmd);
+            pl.link.send(out, Cmd::AskMasterDown(name.to_owned(), mc.addr.clone()), cmd);
             peer.ask_sent = Some(now);
         }
     }
@@ -92,9 +92,21 @@ impl Sentinel {
         }
     }
 
-    /// A peer's reply `[down, leader, leader-epoch]`; anything else is
-    /// ignored.
-    pub(crate) fn on_ask_reply(&mut self, now: Millis, name: &str, runid: &RunId, frame: &Frame) {
+    /// A peer's reply `[down, leader, leader-epoch]` about the master at
+    /// `asked`; anything else is ignored, and so is a reply about an address
+    /// the master no longer has: a question asked before a switch must not
+    /// count as a report about the new master (found by the simulation).
+    pub(crate) fn on_ask_reply(
+        &mut self,
+        now: Millis,
+        name: &str,
+        asked: &Addr,
+        runid: &RunId,
+        frame: &Frame,
+    ) {
+        if self.config.master(name).is_none_or(|mc| mc.addr != *asked) {
+            return;
+        }
         let Frame::Array(items) = frame else { return };
         let [Frame::Integer(down), leader, Frame::Integer(epoch)] = &items[..] else { return };
         let Some(leader) = leader.as_str().filter(|_| !matches!(leader, Frame::Verbatim(_))) else {

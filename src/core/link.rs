@@ -42,8 +42,9 @@ pub(crate) enum Cmd {
     Info,
     /// `PUBLISH` of a hello.
     Publish,
-    /// `SENTINEL is-master-down-by-addr` about this master.
-    AskMasterDown(String),
+    /// `SENTINEL is-master-down-by-addr` about this master, at this address
+    /// (a reply about an address the master no longer has is stale).
+    AskMasterDown(String, Addr),
     /// The `EXEC` closing a `SLAVEOF` transaction (`failover.rs`): its
     /// reply triggers an INFO at once, to see the new role without waiting.
     Exec,

@@ -355,9 +355,9 @@ impl Sentinel {
                     LinkOwner::Peer(_) => {}
                 }
             }
-            Cmd::AskMasterDown(master) => {
+            Cmd::AskMasterDown(master, asked) => {
                 if let LinkOwner::Peer(runid) = owner {
-                    self.on_ask_reply(now, &master, &runid, &frame);
+                    self.on_ask_reply(now, &master, &asked, &runid, &frame);
                 }
             }
             Cmd::Exec => self.on_exec_reply(now, &owner),
