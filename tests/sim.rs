@@ -10,7 +10,8 @@
 //!   scenario, fast enough for CI);
 //! - `SIM_HEAVY=1` means `SIM_SEEDS=100000`: run it with
 //!   `SIM_HEAVY=1 cargo test --release --test sim -- --include-ignored`;
-//! - `SIM_THREADS=<n>` runs seeds on n threads (default: all cores).
+//! - `SIM_THREADS=<n>` runs seeds on n threads (default: all cores);
+//! - `SIM_TRACE=<n>` prints the last n trace lines of a failure (default 50).
 //!
 //! A failure prints the seed, the command that replays it and the last 50
 //! lines of the trace.
@@ -122,12 +123,14 @@ fn run_one<C: Core>(
             format!("panic: {msg}")
         }
     };
-    let tail = world.as_ref().map(|w| w.trace_tail(50)).unwrap_or_default();
+    // SIM_TRACE=<n> shows more of the trace when replaying a seed.
+    let lines = std::env::var("SIM_TRACE").ok().and_then(|v| v.parse().ok()).unwrap_or(50);
+    let tail = world.as_ref().map(|w| w.trace_tail(lines)).unwrap_or_default();
     let now = world.as_ref().map(|w| w.now.as_u64()).unwrap_or(0);
     Err(format!(
         "\n{name}: seed {seed} failed at t={now} ms: {error}\n\
          replay: SIM_SEED={seed} cargo test --test sim {name} -- --exact --include-ignored --nocapture\n\
-         --- last 50 trace lines ---\n{tail}\n"
+         --- last {lines} trace lines (SIM_TRACE=n for more) ---\n{tail}\n"
     ))
 }
 

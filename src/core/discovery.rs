@@ -218,6 +218,10 @@ impl Sentinel {
                     },
                 ];
                 self.switch_master(now, &name, hello.master_addr.clone(), first);
+            } else {
+                // redis-sentinel keeps this in memory only, so a restart
+                // from the file would take the config epoch backwards.
+                self.persist();
             }
         }
         if let Some(p) = self.masters.get_mut(&name).and_then(|m| m.sentinels.get_mut(&hello.runid))
