@@ -55,10 +55,30 @@ use crate::resp::Frame;
 /// `0..VOTE_REQUEST_DESYNC` (seeded `Rng`), so that two sentinels reaching
 /// ODOWN at the same moment rarely ask at the same moment: the later one
 /// grants the earlier one's request while it waits, and cannot win.
-/// Small, as it adds to every failover's latency; it should exceed the
-/// usual peer round trip (the simulation tunes it). redis-sentinel only
-/// has 0–999 ms added to its timeouts, not to the request.
-pub(crate) const VOTE_REQUEST_DESYNC: Millis = Millis(100);
+/// redis-sentinel only has 0–999 ms added to its timeouts, not to the
+/// request. Small, as it adds to every failover's latency; it must be
+/// large against the one-way peer delay, as splits happen when candidates
+/// ask within about one delay of each other.
+///
+/// 50 ms, from `tests/sim/desync.rs` (`SIM_DESYNC_SWEEP=1`): master killed,
+/// all sentinels ODOWN within ms, 500 seeds per cell, % of first elections
+/// that elected a leader (3 / 5 sentinels) by one-way delay:
+///
+/// | desync | 0–1 ms      | 0–5 ms      | 0–20 ms     |
+/// |--------|-------------|-------------|-------------|
+/// | 0      | 99.0 / 96.0 | 99.0 / 92.0 | 98.8 / 93.4 |
+/// | 5      | 99.8 / 99.6 | 99.4 / 96.6 | 98.8 / 93.2 |
+/// | 10     | 100 / 100   | 98.8 / 97.6 | 98.2 / 93.4 |
+/// | 20     | 100 / 100   | 100 / 99.8  | 98.6 / 93.2 |
+/// | 50     | 100 / 100   | 100 / 99.8  | 99.6 / 97.2 |
+/// | 100    | 100 / 100   | 100 / 99.8  | 99.6 / 98.8 |
+/// | 200    | 100 / 100   | 100 / 100   | 99.8 / 99.4 |
+///
+/// 50 is the smallest value near 100 % up to 5 ms delays that still helps
+/// at the harness's worst 20 ms; it costs ~10–25 ms of median time to
+/// switch over 0 ms. A lost first round costs 2 × failover-timeout.
+/// Changeable for tests only (`Sentinel::set_vote_desync`).
+pub(crate) const VOTE_REQUEST_DESYNC: Millis = Millis(50);
 
 /// Where one replica is in its reconfiguration towards the promoted one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -296,7 +316,7 @@ impl Sentinel {
         let m = self.masters.get_mut(name).expect("caller checked");
         // Alone (no peer known), nobody can compete: no desync.
         let alone = forced || m.sentinels.is_empty();
-        let delay = if alone { 0 } else { self.rng.below(VOTE_REQUEST_DESYNC.0.max(1)) };
+        let delay = if alone { 0 } else { self.rng.below(self.periods.vote_desync().0.max(1)) };
         m.failover_start_time = Some(now);
         m.failover = Some(Failover {
             epoch,

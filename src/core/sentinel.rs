@@ -117,6 +117,14 @@ impl Sentinel {
         self.out.queue.pop_front()
     }
 
+    /// Sets the bound of the random delay before a vote request (see
+    /// `Periods::vote_desync`). For simulation experiments only: the
+    /// daemon always runs with the default.
+    #[doc(hidden)]
+    pub fn set_vote_desync(&mut self, bound: Millis) {
+        self.periods.set_vote_desync(bound);
+    }
+
     /// When the core next needs an `Input::Timeout`; `None` = idle.
     pub fn next_deadline(&self) -> Option<Millis> {
         self.deadline.map(|(at, _)| at)

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::ops::{Add, Sub};
 
+use super::failover::VOTE_REQUEST_DESYNC;
+
 /// A point in time or a duration, in milliseconds.
 ///
 /// The core never reads a clock: the shell converts its monotonic clock to
@@ -114,11 +116,14 @@ pub(crate) fn reached(at: Option<Millis>, now: Millis) -> bool {
 pub struct Periods {
     /// The values, indexed like [`Periods::NAMES`].
     values: [u64; 13],
+    /// The bound of the random delay before a vote request (not one of the
+    /// 13: `SENTINEL DEBUG` does not show it; only tests change it).
+    vote_desync: u64,
 }
 
 impl Default for Periods {
     fn default() -> Self {
-        Periods { values: Periods::DEFAULTS }
+        Periods { values: Periods::DEFAULTS, vote_desync: VOTE_REQUEST_DESYNC.0 }
     }
 }
 
@@ -210,5 +215,15 @@ impl Periods {
     /// failover-timeout).
     pub fn election_timeout(&self) -> Millis {
         self.get(10)
+    }
+    /// A new election's vote request waits a random delay below this
+    /// ([`VOTE_REQUEST_DESYNC`] unless a test changed it).
+    pub fn vote_desync(&self) -> Millis {
+        Millis(self.vote_desync)
+    }
+    /// Sets [`Periods::vote_desync`] (simulation experiments only).
+    #[doc(hidden)]
+    pub fn set_vote_desync(&mut self, bound: Millis) {
+        self.vote_desync = bound.0;
     }
 }

@@ -60,6 +60,8 @@ pub trait Core: Sized {
     fn next_deadline(&self) -> Option<Millis>;
     /// See [`Sentinel::view`].
     fn view(&self) -> &View;
+    /// See [`Sentinel::set_vote_desync`]; a double may ignore it.
+    fn set_vote_desync(&mut self, _bound: Millis) {}
 }
 
 impl Core for Sentinel {
@@ -77,6 +79,9 @@ impl Core for Sentinel {
     }
     fn view(&self) -> &View {
         Sentinel::view(self)
+    }
+    fn set_vote_desync(&mut self, bound: Millis) {
+        Sentinel::set_vote_desync(self, bound)
     }
 }
 
@@ -100,6 +105,8 @@ pub struct Params {
     pub renames: Vec<(String, String)>,
     /// The network.
     pub net: NetConfig,
+    /// The cores' vote request desync bound (`None`: the core's default).
+    pub vote_desync_ms: Option<u64>,
 }
 
 impl Params {
@@ -114,6 +121,7 @@ impl Params {
             failover_timeout_ms: 30_000,
             renames: Vec::new(),
             net: NetConfig::default(),
+            vote_desync_ms: None,
         }
     }
 }
@@ -466,7 +474,11 @@ impl<C: Core> World<C> {
         s.boots += 1;
         s.proc.alive = true;
         s.proc.paused = false;
-        s.core = Some(C::boot(s.disk.clone(), seed, self.now));
+        let mut core = C::boot(s.disk.clone(), seed, self.now);
+        if let Some(ms) = self.params.vote_desync_ms {
+            core.set_vote_desync(Millis(ms));
+        }
+        s.core = Some(core);
         let boots = s.boots;
         self.log(NodeId::Sentinel(i), format_args!("boot #{boots}"));
         self.drain(i);
