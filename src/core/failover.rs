@@ -60,7 +60,7 @@ use crate::resp::Frame;
 /// large against the one-way peer delay, as splits happen when candidates
 /// ask within about one delay of each other.
 ///
-/// 50 ms, from `tests/sim/desync.rs` (`SIM_DESYNC_SWEEP=1`): master killed,
+/// 100 ms, from `tests/sim/desync.rs` (`SIM_DESYNC_SWEEP=1`): master killed,
 /// all sentinels ODOWN within ms, 500 seeds per cell, % of first elections
 /// that elected a leader (3 / 5 sentinels) by one-way delay:
 ///
@@ -74,11 +74,13 @@ use crate::resp::Frame;
 /// | 100    | 100 / 100   | 100 / 99.8  | 99.6 / 98.8 |
 /// | 200    | 100 / 100   | 100 / 100   | 99.8 / 99.4 |
 ///
-/// 50 is the smallest value near 100 % up to 5 ms delays that still helps
-/// at the harness's worst 20 ms; it costs ~10–25 ms of median time to
-/// switch over 0 ms. A lost first round costs 2 × failover-timeout.
+/// 20 ms is the smallest value near 100 % up to 5 ms delays, 50 the
+/// smallest that helps at the harness's worst 20 ms; we take 100, because a
+/// lost first round costs 2 × failover-timeout (6 minutes with the default)
+/// while 100 ms costs ~15–40 ms of median time to switch (the failover
+/// benchmark in the README was measured with it).
 /// Changeable for tests only (`Sentinel::set_vote_desync`).
-pub(crate) const VOTE_REQUEST_DESYNC: Millis = Millis(50);
+pub(crate) const VOTE_REQUEST_DESYNC: Millis = Millis(100);
 
 /// Where one replica is in its reconfiguration towards the promoted one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

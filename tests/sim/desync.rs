@@ -33,7 +33,7 @@ const SWEEP: [u64; 7] = [0, 5, 10, 20, 50, 100, 200];
 /// delay is `0..=this` (the harness's random worlds use 1, 5 and 20).
 const SWEEP_DELAYS: [u64; 3] = [1, 5, 20];
 /// The desync the CI test checks: keep in step with `VOTE_REQUEST_DESYNC`.
-const CHOSEN: u64 = 50;
+const CHOSEN: u64 = 100;
 
 /// What one seed showed.
 #[derive(Debug, Clone)]
