@@ -413,6 +413,31 @@ fn converges_after_faults() {
     });
 }
 
+/// Seeds that once found a bug (in the core or the harness), replayed in
+/// every run: 114 stale peer answers after a switch, 701 an answer to a
+/// question asked before a switch, 1671 a config epoch lost across a
+/// restart, 2976 a failover finished under a newer configuration.
+const REGRESSION_SEEDS: [u64; 4] = [114, 701, 1671, 2976];
+
+/// The regression seeds through the convergence scenario (which checks
+/// every safety invariant on the way).
+#[test]
+fn regression_seeds() {
+    for seed in REGRESSION_SEEDS {
+        let outcome =
+            run_one("converges_after_faults", seed, &random_params, &|w: &mut World<Sentinel>| {
+                schedule_random_faults(w);
+                let quiet = 3 * w.params.failover_timeout_ms.max(30_000);
+                w.run_until(Millis(FAULTS_END + quiet))?;
+                check_converged(w)?;
+                check_discovery(w)
+            });
+        if let Err(report) = outcome {
+            panic!("{report}");
+        }
+    }
+}
+
 // ----- the same scenarios with the probe: the harness tests itself -----------
 
 /// (c) with the stand-in core: proves the plumbing (links, hello over

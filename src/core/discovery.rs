@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use super::event::Event;
+use super::event::{Event, InstanceRef};
 use super::hello::{HELLO_CHANNEL, Hello};
 use super::ids::{Addr, RunId};
 use super::info::{Role, parse_info};
@@ -205,18 +205,32 @@ impl Sentinel {
                 self.event(e);
             }
         }
+        let m = self.masters.get(&name).expect("checked above");
+        let in_failover = m.failover.is_some();
         let mc = self.config.master_mut(&name).expect("checked above");
+        // What we tell clients: the promoted replica's address once our own
+        // failover has confirmed it.
+        let ours = m.client_addr(mc);
         if hello.master_config_epoch > mc.config_epoch {
             mc.config_epoch = hello.master_config_epoch;
-            if hello.master_addr != mc.addr {
-                let peer = peer_ref(mc, &hello.runid, &hello.sentinel_addr);
-                let first = vec![
-                    Event::ConfigUpdateFrom(peer),
-                    Event::SwitchMaster {
-                        master: master_ref(mc),
+            // A newer configuration also ends a failover of ours in progress,
+            // even when it names the address we started from: finishing ours
+            // would switch to our promoted replica under the newer epoch, and
+            // the fleet would never agree again (found by the simulation;
+            // redis-sentinel compares with the old address only).
+            if hello.master_addr != mc.addr || in_failover {
+                let mut first = Vec::new();
+                if hello.master_addr != ours {
+                    first.push(Event::ConfigUpdateFrom(peer_ref(
+                        mc,
+                        &hello.runid,
+                        &hello.sentinel_addr,
+                    )));
+                    first.push(Event::SwitchMaster {
+                        master: InstanceRef::master(name.clone(), ours),
                         new_addr: hello.master_addr.clone(),
-                    },
-                ];
+                    });
+                }
                 self.switch_master(now, &name, hello.master_addr.clone(), first);
             } else {
                 // redis-sentinel keeps this in memory only, so a restart
