@@ -6,7 +6,7 @@
 //! checked at the end of each scenario.
 //!
 //! - `SIM_SEED=<n>` replays exactly one seed;
-//! - `SIM_SEEDS=<count>` runs seeds `0..count` (default: a small number per
+//! - `SIM_SEEDS=<count>` (or `a..b`) runs seeds `0..count` (default: a small number per
 //!   scenario, fast enough for CI);
 //! - `SIM_HEAVY=1` means `SIM_SEEDS=100000`: run it with
 //!   `SIM_HEAVY=1 cargo test --release --test sim -- --include-ignored`;
@@ -52,6 +52,15 @@ fn seeds(default: u64) -> Vec<u64> {
         return vec![s.trim().parse().expect("SIM_SEED is a number")];
     }
     let heavy = std::env::var("SIM_HEAVY").is_ok_and(|v| !v.is_empty() && v != "0");
+    // `SIM_SEEDS=n` runs 0..n; `SIM_SEEDS=a..b` runs a..b (to explore new
+    // seeds without re-running old ones).
+    if let Ok(s) = std::env::var("SIM_SEEDS")
+        && let Some((a, b)) = s.trim().split_once("..")
+    {
+        let (a, b): (u64, u64) =
+            (a.parse().expect("SIM_SEEDS a..b"), b.parse().expect("SIM_SEEDS a..b"));
+        return (a..b).collect();
+    }
     let count = match std::env::var("SIM_SEEDS") {
         Ok(s) => s.trim().parse().expect("SIM_SEEDS is a number"),
         Err(_) if heavy => 100_000,
