@@ -217,7 +217,7 @@ impl Periods {
         self.get(10)
     }
     /// A new election's vote request waits a random delay below this
-    /// ([`VOTE_REQUEST_DESYNC`] unless a test changed it).
+    /// (`VOTE_REQUEST_DESYNC` in `failover.rs` unless a test changed it).
     pub fn vote_desync(&self) -> Millis {
         Millis(self.vote_desync)
     }
