@@ -38,7 +38,13 @@ pub fn split_line(line: &str) -> Result<Vec<String>, LexError> {
     if line.starts_with('#') {
         return Ok(Vec::new());
     }
-    let bytes = line.as_bytes();
+    let args = split_bytes(line.as_bytes())?;
+    Ok(args.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect())
+}
+
+/// Splits bytes into arguments with the same rules, binary-safe and
+/// without comment handling: the inline protocol (`resp`) uses it too.
+pub fn split_bytes(bytes: &[u8]) -> Result<Vec<Vec<u8>>, LexError> {
     let mut args = Vec::new();
     let mut pos = 0;
     loop {
@@ -49,7 +55,7 @@ pub fn split_line(line: &str) -> Result<Vec<String>, LexError> {
             return Ok(args);
         }
         let (arg, next) = split_arg(bytes, pos)?;
-        args.push(String::from_utf8_lossy(&arg).into_owned());
+        args.push(arg);
         pos = next;
     }
 }

@@ -106,97 +106,13 @@ fn decode_inline(buf: &[u8], limits: &Limits) -> Result<Decoded<Vec<Bytes>>, Pro
     if let Some(stripped) = line.strip_suffix(b"\r") {
         line = stripped;
     }
-    let args = split_inline(line).ok_or(ProtocolError::UnbalancedQuotes)?;
+    // The same quoting rules as a config line (redis's sdssplitargs).
+    let args = crate::config::lexer::split_bytes(line)
+        .map_err(|_| ProtocolError::UnbalancedQuotes)?
+        .into_iter()
+        .map(Bytes::from)
+        .collect();
     Ok(Some((args, nl + 1)))
-}
-
-/// Splits an inline command line with redis's quoting rules (the same rules
-/// as a config line): double quotes with escapes, single quotes, and a
-/// closing quote that must be followed by a space.
-fn split_inline(line: &[u8]) -> Option<Vec<Bytes>> {
-    let mut args = Vec::new();
-    let mut i = 0;
-    loop {
-        while i < line.len() && line[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= line.len() {
-            return Some(args);
-        }
-        let mut arg = Vec::new();
-        match line[i] {
-            b'"' => {
-                i += 1;
-                loop {
-                    let c = *line.get(i)?;
-                    match c {
-                        b'\\'
-                            if i + 3 < line.len()
-                                && line[i + 1] == b'x'
-                                && line[i + 2].is_ascii_hexdigit()
-                                && line[i + 3].is_ascii_hexdigit() =>
-                        {
-                            let hex = std::str::from_utf8(&line[i + 2..i + 4]).ok()?;
-                            arg.push(u8::from_str_radix(hex, 16).ok()?);
-                            i += 4;
-                        }
-                        b'\\' if i + 1 < line.len() => {
-                            arg.push(match line[i + 1] {
-                                b'n' => b'\n',
-                                b'r' => b'\r',
-                                b't' => b'\t',
-                                b'b' => 0x08,
-                                b'a' => 0x07,
-                                other => other,
-                            });
-                            i += 2;
-                        }
-                        b'"' => {
-                            i += 1;
-                            if i < line.len() && !line[i].is_ascii_whitespace() {
-                                return None;
-                            }
-                            break;
-                        }
-                        _ => {
-                            arg.push(c);
-                            i += 1;
-                        }
-                    }
-                }
-            }
-            b'\'' => {
-                i += 1;
-                loop {
-                    let c = *line.get(i)?;
-                    match c {
-                        b'\\' if line.get(i + 1) == Some(&b'\'') => {
-                            arg.push(b'\'');
-                            i += 2;
-                        }
-                        b'\'' => {
-                            i += 1;
-                            if i < line.len() && !line[i].is_ascii_whitespace() {
-                                return None;
-                            }
-                            break;
-                        }
-                        _ => {
-                            arg.push(c);
-                            i += 1;
-                        }
-                    }
-                }
-            }
-            _ => {
-                while i < line.len() && !line[i].is_ascii_whitespace() {
-                    arg.push(line[i]);
-                    i += 1;
-                }
-            }
-        }
-        args.push(Bytes::from(arg));
-    }
 }
 
 /// Reads a header line (`*3`, `$5`, `:1`...) starting at `at`: returns the
