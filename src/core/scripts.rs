@@ -247,3 +247,43 @@ impl Sentinel {
         Frame::Array(jobs.collect())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sentinel() -> Sentinel {
+        let text = "port 26379\nsentinel myid 5e0000000000000000000000000000000000000e\n";
+        let config = crate::config::parse(text).expect("valid config");
+        Sentinel::new(config, 1, Millis::ZERO)
+    }
+
+    #[test]
+    fn the_257th_job_drops_the_oldest_not_running() {
+        let mut s = sentinel();
+        s.queue_script(Millis::ZERO, "/first", vec![]);
+        s.drive_scripts(Millis::ZERO);
+        for i in 0..MAX_QUEUE {
+            s.queue_script(Millis::ZERO, &format!("/job{i}"), vec![]);
+        }
+        assert_eq!(s.scripts.len(), MAX_QUEUE);
+        let paths: Vec<&str> = s.scripts.jobs.iter().map(|j| j.path.as_str()).collect();
+        // The running job stays; the oldest scheduled one (/job0) is gone.
+        assert_eq!(paths[..2], ["/first", "/job1"]);
+        assert_eq!(paths.last(), Some(&"/job255"));
+    }
+
+    #[test]
+    fn at_most_sixteen_run_at_once() {
+        let mut s = sentinel();
+        for i in 0..20 {
+            s.queue_script(Millis::ZERO, &format!("/job{i}"), vec![]);
+        }
+        s.drive_scripts(Millis::ZERO);
+        assert_eq!(s.scripts.running(), MAX_RUNNING);
+        let first = s.scripts.jobs[0].id;
+        s.on_script_exited(Millis(5), first, Some(0), None);
+        s.drive_scripts(Millis(5));
+        assert_eq!((s.scripts.running(), s.scripts.len()), (MAX_RUNNING, 19));
+    }
+}
