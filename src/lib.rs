@@ -22,6 +22,8 @@
 //! - [`server`]: the RESP server for clients, one module per command family.
 //! - [`logging`]: redis-sentinel's log line format.
 //! - [`glob`]: redis-style glob patterns.
+//! - [`scripts`]: spawns the notification and client-reconfig scripts the
+//!   core asks for and reports their exit.
 #![warn(missing_docs)]
 
 pub mod config;
@@ -29,5 +31,6 @@ pub mod core;
 pub mod glob;
 pub mod logging;
 pub mod resp;
+pub mod scripts;
 pub mod server;
 pub mod shell;

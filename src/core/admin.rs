@@ -65,7 +65,8 @@ impl Sentinel {
             "debug" => self.debug(request, args),
             "simulate-failure" if args.len() >= 3 => self.simulate_failure(request, args),
             "pending-scripts" if args.len() == 2 => {
-                self.reply(request, Frame::Array(vec![]), false)
+                let frame = self.pending_scripts(now);
+                self.reply(request, frame, false)
             }
             "flushconfig" if args.len() == 2 => {
                 self.persist();

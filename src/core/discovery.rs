@@ -220,18 +220,22 @@ impl Sentinel {
             // redis-sentinel compares with the old address only).
             if hello.master_addr != mc.addr || in_failover {
                 let mut first = Vec::new();
-                if hello.master_addr != ours {
+                let observed = hello.master_addr != ours;
+                if observed {
                     first.push(Event::ConfigUpdateFrom(peer_ref(
                         mc,
                         &hello.runid,
                         &hello.sentinel_addr,
                     )));
                     first.push(Event::SwitchMaster {
-                        master: InstanceRef::master(name.clone(), ours),
+                        master: InstanceRef::master(name.clone(), ours.clone()),
                         new_addr: hello.master_addr.clone(),
                     });
                 }
                 self.switch_master(now, &name, hello.master_addr.clone(), first);
+                if observed {
+                    self.queue_client_reconfig(now, &name, "observer", &ours, &hello.master_addr);
+                }
             } else {
                 // redis-sentinel keeps this in memory only, so a restart
                 // from the file would take the config epoch backwards.

@@ -495,6 +495,8 @@ impl Sentinel {
         let mc = self.mc(name);
         let (rref, mref) = (replica_ref(mc, promoted), master_ref(mc));
         self.event(Event::PromotedReplica(rref));
+        let from = self.mc(name).addr.clone();
+        self.queue_client_reconfig(now, name, "leader", &from, promoted);
         if self.simulate_failure_flags & SIMFAILURE_CRASH_AFTER_PROMOTION != 0 {
             self.out.push(Output::Exit(99));
             return false;

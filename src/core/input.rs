@@ -3,6 +3,7 @@
 use bytes::Bytes;
 
 use super::ids::Addr;
+use super::scripts::ScriptId;
 use crate::resp::Frame;
 
 /// Identifies one outgoing connection, chosen by the core.
@@ -65,5 +66,23 @@ pub enum Input {
         request: RequestId,
         /// The command's arguments, command name first (`SENTINEL`, `SET`...).
         args: Vec<Bytes>,
+    },
+    /// A script asked for with `Output::RunScript` started as process `pid`
+    /// (optional: only for `-script-timeout` and PENDING-SCRIPTS).
+    ScriptStarted {
+        /// The job.
+        id: ScriptId,
+        /// Its process id.
+        pid: u32,
+    },
+    /// A script asked for with `Output::RunScript` ended (a script that
+    /// could not be started is reported as exit code 2).
+    ScriptExited {
+        /// The job.
+        id: ScriptId,
+        /// Its exit code, if it exited.
+        code: Option<i32>,
+        /// The signal that killed it, if one did.
+        signal: Option<i32>,
     },
 }

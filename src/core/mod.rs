@@ -79,6 +79,17 @@
 //! no questions to peers, `down=0` to theirs. Links, PING, INFO, hellos and
 //! votes go on.
 //!
+//! # SCRIPTS
+//!
+//! `scripts.rs` keeps redis-sentinel's script queue: after every step the
+//! warning events output in it queue the master's notification script
+//! (`queue_notifications`), `+promoted-slave` (leader) and a switch from a
+//! hello (observer) queue the client-reconfig script, and due jobs start
+//! (`Output::RunScript`, at most 16 at once). The shell reports
+//! `Input::ScriptExited`; exit 1 or a signal is retried after 30 s ×
+//! 2^(attempt − 1) up to 10 attempts ([`Timer::ScriptRetry`]), a script
+//! running 60 s is killed ([`Timer::ScriptTimeout`]).
+//!
 //! # WHERE WE DIFFER FROM REDIS-SENTINEL
 //!
 //! - No 100 ms tick: every rule is a deadline, so SDOWN is flagged at
@@ -151,6 +162,7 @@ mod pattern;
 mod quorum;
 mod reconcile;
 mod rng;
+mod scripts;
 mod select;
 mod sentinel;
 mod snapshot;
@@ -165,6 +177,7 @@ pub use info::{InfoReport, Role, parse_info};
 pub use input::{Input, LinkId, RequestId, Tag};
 pub use output::{LinkKind, Output};
 pub use rng::Rng;
+pub use scripts::ScriptId;
 pub use sentinel::Sentinel;
 pub use timer::{Millis, Periods, Timer};
 pub use view::{InstanceView, MasterView, ReplicaView, SentinelView, View};

@@ -5,6 +5,7 @@ use bytes::Bytes;
 use super::event::Event;
 use super::ids::Addr;
 use super::input::{LinkId, RequestId, Tag};
+use super::scripts::ScriptId;
 use crate::config::Config;
 use crate::resp::Frame;
 
@@ -63,6 +64,21 @@ pub enum Output {
         /// succeeded; otherwise the shell answers
         /// `ERR Failed to save config file. Check server logs.`
         needs_persist: bool,
+    },
+    /// Run a script: `path` with `args` (no shell). The shell reports
+    /// `Input::ScriptExited` (and may report `Input::ScriptStarted`).
+    RunScript {
+        /// The job.
+        id: ScriptId,
+        /// The executable.
+        path: String,
+        /// Its arguments (after argv\[0\]).
+        args: Vec<String>,
+    },
+    /// Kill a running script with SIGKILL (its exit is still reported).
+    KillScript {
+        /// The job.
+        id: ScriptId,
     },
     /// Exit the process with this code (`SENTINEL SIMULATE-FAILURE`).
     Exit(i32),

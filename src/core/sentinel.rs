@@ -15,6 +15,7 @@ use super::instance::{Master, PeerLink, master_ref};
 use super::link::Outbox;
 use super::output::Output;
 use super::rng::Rng;
+use super::scripts::Scripts;
 use super::timer::{Earliest, Millis, Periods, Timer};
 use super::view::View;
 use crate::config::Config;
@@ -52,6 +53,8 @@ pub struct Sentinel {
     pub(crate) deadline: Option<(Millis, Timer)>,
     /// `SENTINEL SIMULATE-FAILURE` flags.
     pub(crate) simulate_failure_flags: u32,
+    /// The script queue.
+    pub(crate) scripts: Scripts,
     /// The read model, rebuilt after every input.
     view: View,
 }
@@ -70,8 +73,9 @@ impl Sentinel {
             out.push(Output::Persist(Box::new(config.clone())));
         }
         let mut masters = BTreeMap::new();
+        let mut monitors = Vec::new();
         for m in &config.masters {
-            out.push(Output::Event(Event::Monitor { master: master_ref(m), quorum: m.quorum }));
+            monitors.push(Event::Monitor { master: master_ref(m), quorum: m.quorum });
             masters.insert(m.name.clone(), Master::new(m, now));
         }
         let mut sentinel = Sentinel {
@@ -85,10 +89,14 @@ impl Sentinel {
             last_now: now,
             deadline: None,
             simulate_failure_flags: 0,
+            scripts: Scripts::default(),
             view: View::default(),
         };
+        for e in monitors {
+            sentinel.event(e);
+        }
         sentinel.sync_peer_links(now);
-        sentinel.step(now);
+        sentinel.step(now, 0);
         sentinel.rearm(now);
         sentinel.rebuild_view(now);
         sentinel
@@ -96,6 +104,7 @@ impl Sentinel {
 
     /// Feeds one input. Never fails: malformed data is ignored.
     pub fn handle(&mut self, now: Millis, input: Input) {
+        let from = self.out.queue.len();
         self.check_tilt(now);
         match input {
             Input::Timeout => {}
@@ -106,8 +115,12 @@ impl Sentinel {
                 self.on_message(now, link, &channel, &payload)
             }
             Input::Admin { request, args } => self.on_admin(now, request, &args),
+            Input::ScriptStarted { id, pid } => self.on_script_started(id, pid),
+            Input::ScriptExited { id, code, signal } => {
+                self.on_script_exited(now, id, code, signal)
+            }
         }
-        self.step(now);
+        self.step(now, from);
         self.rearm(now);
         self.rebuild_view(now);
     }
@@ -160,8 +173,10 @@ impl Sentinel {
         self.out.push(Output::Persist(Box::new(self.config_to_persist())));
     }
 
-    /// Runs everything that is due at `now`.
-    fn step(&mut self, now: Millis) {
+    /// Runs everything that is due at `now`; then queues the notification
+    /// scripts of the events output since index `from` and starts the
+    /// scripts that are due.
+    fn step(&mut self, now: Millis, from: usize) {
         self.maybe_exit_tilt(now);
         self.drive_peer_links(now);
         let names: Vec<String> = self.masters.keys().cloned().collect();
@@ -177,6 +192,8 @@ impl Sentinel {
             }
             self.drive_replicas(now, name);
         }
+        self.queue_notifications(now, from);
+        self.drive_scripts(now);
     }
 
     /// Recomputes the earliest deadline from the same `*_due` rules that
@@ -185,6 +202,7 @@ impl Sentinel {
         let mut earliest = Earliest::default();
         self.arm_tilt(&mut earliest);
         self.arm_peer_links(&mut earliest);
+        self.arm_scripts(&mut earliest);
         for name in self.masters.keys() {
             self.arm_master(&mut earliest, name);
             if self.tilt_since.is_none() {

@@ -94,8 +94,8 @@ impl Sentinel {
             current_epoch: self.config.sentinel.current_epoch,
             tilt_since: self.tilt_since,
             simulate_failure_flags: self.simulate_failure_flags,
-            running_scripts: 0,
-            scripts_queue_length: 0,
+            running_scripts: self.scripts.running(),
+            scripts_queue_length: self.scripts.len(),
             masters,
         }
     }

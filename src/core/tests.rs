@@ -31,7 +31,9 @@
 //! - `tick MS|by=MS`: jump straight there and feed one `Timeout` (a stall).
 //! - `hello ADDR PAYLOAD`: someone publishes a hello on that Redis.
 //! - `admin ARG...`: a client command.
-//! - `status`: the view, one line per instance.
+//! - `status`: the view, one line per instance, and the script counters.
+//! - `script ID [pid=N] [code=N] [signal=N]`: the shell reports script job
+//!   ID started as process N (`pid`), and/or exited (`code`, `signal`).
 //!
 //! Every output prints as `t=<ms> <output>`. Without `verbose`, the
 //! periodic PING/INFO/PUBLISH and link set-up commands are hidden, as well
@@ -48,6 +50,7 @@ use super::hello::HELLO_CHANNEL;
 use super::ids::Addr;
 use super::input::{Input, LinkId, RequestId, Tag};
 use super::output::{LinkKind, Output};
+use super::scripts::ScriptId;
 use super::sentinel::Sentinel;
 use super::timer::Millis;
 use crate::resp::Frame;
@@ -289,6 +292,11 @@ impl Runner {
                 show_frame(frame),
                 if *needs_persist { " (needs persist)" } else { "" }
             )),
+            Output::RunScript { id, path, args } => {
+                let args: Vec<Bytes> = args.iter().map(|a| Bytes::from(a.clone())).collect();
+                Some(format!("run-script id={} {path} {}", id.0, show_args(&args)))
+            }
+            Output::KillScript { id } => Some(format!("kill-script id={}", id.0)),
             Output::Exit(code) => Some(format!("exit {code}")),
         }
     }
@@ -468,6 +476,13 @@ impl Runner {
         let view = self.sentinel.as_ref().ok_or("no sentinel")?.view();
         let mut s =
             format!("epoch={} tilt={:?}\n", view.current_epoch, view.tilt_since.map(|t| t.0));
+        if view.scripts_queue_length > 0 {
+            writeln!(
+                s,
+                "scripts running={} queued={}",
+                view.running_scripts, view.scripts_queue_length
+            )?;
+        }
         for m in &view.masters {
             let i = &m.instance;
             if let Some(state) = m.failover_state {
@@ -588,6 +603,19 @@ impl goldenscript::Runner for Runner {
                 self.settle(&mut out, verbose)?;
             }
             "status" => out.push_str(&self.status()?),
+            "script" => {
+                let mut args = command.consume_args();
+                let id = ScriptId(args.next_pos().ok_or("job id expected")?.parse()?);
+                let num = |v: Option<&str>| v.map(str::parse::<i32>).transpose();
+                if let Some(pid) = args.take_key("pid") {
+                    self.inputs.push_back(Input::ScriptStarted { id, pid: pid.parse()? });
+                }
+                let (code, signal) = (num(args.take_key("code"))?, num(args.take_key("signal"))?);
+                if code.is_some() || signal.is_some() {
+                    self.inputs.push_back(Input::ScriptExited { id, code, signal });
+                }
+                self.settle(&mut out, verbose)?;
+            }
             "deadline" => {
                 let t = self.core()?.next_timer();
                 writeln!(out, "{:?}", t.map(|(at, timer)| (at.0, timer)))?;

@@ -83,6 +83,10 @@ pub enum Timer {
     /// A replica reporting a wrong role or master may be reconfigured
     /// (`+convert-to-slave`, `+fix-slave-config`).
     Reconcile,
+    /// A queued script may start (or be retried).
+    ScriptRetry,
+    /// A script ran for the max runtime and is killed.
+    ScriptTimeout,
 }
 
 /// The earliest of a set of deadlines, and which timer it is.
@@ -215,6 +219,14 @@ impl Periods {
     /// failover-timeout).
     pub fn election_timeout(&self) -> Millis {
         self.get(10)
+    }
+    /// A script running this long is killed (60 s).
+    pub fn script_max_runtime(&self) -> Millis {
+        self.get(11)
+    }
+    /// The first retry delay of a failed script, doubled per retry (30 s).
+    pub fn script_retry_delay(&self) -> Millis {
+        self.get(12)
     }
     /// A new election's vote request waits a random delay below this
     /// (`VOTE_REQUEST_DESYNC` in `failover.rs` unless a test changed it).

@@ -14,8 +14,9 @@ use tracing::{debug, error, info, trace, warn};
 
 use super::link::{self, LinkCommand, LinkHandle};
 use crate::config::{Config, Format, persist, render};
-use crate::core::{Event, EventLevel, Input, LinkId, Output, RequestId, Sentinel};
+use crate::core::{Event, EventLevel, Input, LinkId, Output, RequestId, ScriptId, Sentinel};
 use crate::resp::Frame;
+use crate::scripts::{self, ScriptHandle};
 use crate::server::{AdminRequest, PubMessage, Shared};
 
 /// Where and how the configuration is saved.
@@ -85,6 +86,7 @@ pub async fn run(
     let mut ready = Some(ready);
     let (inputs_tx, mut inputs) = mpsc::unbounded_channel::<Input>();
     let mut links: BTreeMap<LinkId, LinkHandle> = BTreeMap::new();
+    let mut running: BTreeMap<ScriptId, ScriptHandle> = BTreeMap::new();
     let mut waiting: BTreeMap<RequestId, oneshot::Sender<Frame>> = BTreeMap::new();
     let mut next_request = 0u64;
     let mut shutdown = shared.shutdown.subscribe();
@@ -116,6 +118,14 @@ pub async fn run(
                         let _ = tx.send(frame);
                     }
                 }
+                Output::RunScript { id, path, args } => {
+                    running.insert(id, scripts::spawn(id, path, args, inputs_tx.clone()));
+                }
+                Output::KillScript { id } => {
+                    if let Some(script) = running.get_mut(&id) {
+                        script.kill();
+                    }
+                }
                 Output::Exit(code) => return Some(code),
             }
         }
@@ -126,7 +136,12 @@ pub async fn run(
         }
         let deadline = core.next_deadline().map(|t| shared.clock.instant(t));
         let input = tokio::select! {
-            Some(input) = inputs.recv() => input,
+            Some(input) = inputs.recv() => {
+                if let Input::ScriptExited { id, .. } = &input {
+                    running.remove(id);
+                }
+                input
+            }
             Some(req) = admin.recv() => {
                 next_request += 1;
                 let request = RequestId(next_request);
