@@ -98,3 +98,24 @@ fn mixed_fleet_with_a_real_redis_sentinel() {
     }
     stop_and_resume_master(&master, &ports);
 }
+
+/// Without `sentinel-pass`, sentinels authenticate to each other with their
+/// own `requirepass` (redis-sentinel's legacy shared-password mode): the
+/// peers' answers needed for ODOWN (quorum 2) only arrive if AUTH worked.
+#[test]
+fn requirepass_is_the_fleets_shared_password() {
+    let (master, _r1, _r2) = cluster();
+    let dirs: Vec<_> = (0..3).map(|_| tempdir()).collect();
+    let body = format!("requirepass \"s3cret pw\"\n{}", body(master.port));
+    let _sentinels: Vec<Proc> = dirs.iter().map(|d| start_sentinel(d.path(), &body)).collect();
+    let log = |d: &tempfile::TempDir| {
+        std::fs::read_to_string(d.path().join("stdout.log")).unwrap_or_default()
+    };
+    wait_for(20, "peer discovery", || {
+        dirs.iter().all(|d| log(d).matches("+sentinel sentinel").count() == 2)
+    });
+    signal(&master, "STOP");
+    let odown = format!("+odown master mymaster 127.0.0.1 {} #quorum", master.port);
+    wait_for(20, "+odown with the peers' answers", || dirs.iter().any(|d| log(d).contains(&odown)));
+    signal(&master, "CONT");
+}

@@ -294,7 +294,12 @@ impl Sentinel {
         let Some(mc) = mc.cloned() else { return };
         let s = &self.config.sentinel;
         let (user, pass) = match owner {
-            LinkOwner::Peer(_) => (s.sentinel_user.clone(), s.sentinel_pass.clone()),
+            // Without sentinel-pass, a sentinel's own requirepass is the
+            // fleet's shared password (redis-sentinel's legacy mode).
+            LinkOwner::Peer(_) => match &s.sentinel_pass {
+                Some(pass) => (s.sentinel_user.clone(), Some(pass.clone())),
+                None => (None, self.config.server.requirepass.clone()),
+            },
             _ => (mc.auth_user.clone(), mc.auth_pass.clone()),
         };
         let client_name = format!("sentinel-{}", &self.myid().as_str()[..8]);
