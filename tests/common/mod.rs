@@ -120,12 +120,17 @@ impl Raw {
         let start = Instant::now();
         let mut got = Vec::new();
         let mut buf = [0u8; 65536];
-        while start.elapsed() < Duration::from_secs(5) {
+        // A server may be busy (DEBUG SLEEP) for a while: wait up to 15 s,
+        // and always look at what the last read brought.
+        loop {
             if let Ok(Some((_, used))) =
                 rsentinel::resp::decode_reply(&got, &rsentinel::resp::Limits::REPLY)
             {
                 got.truncate(used);
                 return got;
+            }
+            if start.elapsed() >= Duration::from_secs(15) {
+                break;
             }
             match self.stream.read(&mut buf) {
                 Ok(0) => break,
@@ -133,7 +138,7 @@ impl Raw {
                 Err(_) => {}
             }
         }
-        panic!("no complete reply within 5 s: {:?}", String::from_utf8_lossy(&got));
+        panic!("no complete reply within 15 s: {:?}", String::from_utf8_lossy(&got));
     }
 
     /// Sends a request and returns one reply's bytes.
