@@ -20,22 +20,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use rsentinel::config::{
-    Config, ConfigError, KnownSentinel, parse, parse_with_overrides, persist, rewrite, split_line,
+    Config, ConfigError, KnownSentinel, parse, parse_with_overrides, persist, rewrite,
 };
 use rsentinel::core::{Addr, RunId};
 
-fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/config")
-}
-
-/// Reads a file of config-syntax lines into argument lists.
-fn read_lines(path: &Path) -> Vec<Vec<String>> {
-    let Ok(text) = fs::read_to_string(path) else { return Vec::new() };
-    text.lines()
-        .map(|l| split_line(l).unwrap_or_else(|e| panic!("{}: {l}: {e}", path.display())))
-        .filter(|args| !args.is_empty())
-        .collect()
-}
+use golden::{dir as golden_dir, read_lines};
 
 fn port(s: &str) -> u16 {
     s.parse().expect("port in .mutate")

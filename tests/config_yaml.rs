@@ -20,20 +20,9 @@ mod golden;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use rsentinel::config::{Config, Format, load_str, parse_with_overrides, render, split_line};
+use rsentinel::config::{Config, Format, load_str, parse_with_overrides, render};
 
-fn golden_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/config")
-}
-
-/// Reads a file of config-syntax lines into argument lists.
-fn read_lines(path: &Path) -> Vec<Vec<String>> {
-    let Ok(text) = fs::read_to_string(path) else { return Vec::new() };
-    text.lines()
-        .map(|l| split_line(l).unwrap_or_else(|e| panic!("{}: {l}: {e}", path.display())))
-        .filter(|args| !args.is_empty())
-        .collect()
-}
+use golden::{dir as golden_dir, read_lines};
 
 /// Renders `config` as YAML and checks it loads back to the same model.
 fn round_trip(name: &str, config: &Config) -> String {

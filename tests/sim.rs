@@ -69,6 +69,15 @@ fn seeds(default: u64) -> Vec<u64> {
     (0..count).collect()
 }
 
+/// How many threads run `n` seeds: `SIM_THREADS`, else all cores, at most `n`.
+fn sim_threads(n: usize) -> usize {
+    std::env::var("SIM_THREADS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .clamp(1, n.max(1))
+}
+
 /// Runs `scenario` on a fresh world for every seed, on `SIM_THREADS`
 /// threads (default: all cores); on the first failure (an `Err`, a
 /// violation or a panic, in the harness or in the core) panics with the
@@ -80,11 +89,7 @@ fn run_seeds<C: Core>(
     scenario: impl Fn(&mut World<C>) -> Result<(), String> + Sync,
 ) {
     let seeds = seeds(default_count);
-    let threads = std::env::var("SIM_THREADS")
-        .ok()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, seeds.len().max(1));
+    let threads = sim_threads(seeds.len());
     let next = AtomicUsize::new(0);
     let failure: Mutex<Option<(u64, String)>> = Mutex::new(None);
     std::thread::scope(|scope| {

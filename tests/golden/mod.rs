@@ -5,6 +5,22 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rsentinel::config::split_line;
+
+/// Where the config golden cases live.
+pub fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/config")
+}
+
+/// Reads a file of config-syntax lines (a case's `.args`) into argument lists.
+pub fn read_lines(path: &Path) -> Vec<Vec<String>> {
+    let Ok(text) = fs::read_to_string(path) else { return Vec::new() };
+    text.lines()
+        .map(|l| split_line(l).unwrap_or_else(|e| panic!("{}: {l}: {e}", path.display())))
+        .filter(|args| !args.is_empty())
+        .collect()
+}
+
 /// Runs `run` on every case and compares (or updates) its `.out` file.
 pub fn check(cases: &[PathBuf], run: impl Fn(&Path) -> String) {
     let update = std::env::var_os("UPDATE_GOLDENFILES").is_some_and(|v| v == "1");

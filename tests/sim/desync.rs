@@ -137,11 +137,7 @@ fn run(p: Params) -> Outcome {
 
 /// Runs `seeds` on `SIM_THREADS` threads (default: all cores).
 fn run_many(seeds: &[u64], sentinels: usize, desync: u64, max_delay: u64) -> Vec<Outcome> {
-    let threads = std::env::var("SIM_THREADS")
-        .ok()
-        .and_then(|t| t.parse().ok())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .clamp(1, seeds.len().max(1));
+    let threads = super::sim_threads(seeds.len());
     let next = AtomicUsize::new(0);
     let out = Mutex::new(Vec::new());
     std::thread::scope(|scope| {
