@@ -117,6 +117,12 @@ impl Raw {
 
     /// Reads exactly one RESP reply (any type) and returns its bytes.
     pub fn reply(&mut self) -> Vec<u8> {
+        self.try_reply().expect("a complete reply within 15 s, before the connection closed")
+    }
+
+    /// Reads one RESP reply; `None` if the server closed the connection
+    /// first (a `CLIENT KILL` during a reconfiguration) or 15 s passed.
+    pub fn try_reply(&mut self) -> Option<Vec<u8>> {
         let start = Instant::now();
         let mut got = Vec::new();
         let mut buf = [0u8; 65536];
@@ -127,18 +133,17 @@ impl Raw {
                 rsentinel::resp::decode_reply(&got, &rsentinel::resp::Limits::REPLY)
             {
                 got.truncate(used);
-                return got;
+                return Some(got);
             }
             if start.elapsed() >= Duration::from_secs(15) {
-                break;
+                return None;
             }
             match self.stream.read(&mut buf) {
-                Ok(0) => break,
+                Ok(0) => return None,
                 Ok(n) => got.extend_from_slice(&buf[..n]),
                 Err(_) => {}
             }
         }
-        panic!("no complete reply within 15 s: {:?}", String::from_utf8_lossy(&got));
     }
 
     /// Sends a request and returns one reply's bytes.
@@ -235,15 +240,21 @@ pub fn signal(proc: &Proc, sig: &str) {
 
 /// Sends one command (arguments as a RESP array) and decodes the reply.
 pub fn call(port: u16, args: &[&str]) -> rsentinel::resp::Frame {
+    try_call(port, args).expect("a reply before the connection closed")
+}
+
+/// Like [`call`], but `None` when the server closes the connection first
+/// (Sentinel's reconfiguration transaction ends with `CLIENT KILL`).
+pub fn try_call(port: u16, args: &[&str]) -> Option<rsentinel::resp::Frame> {
     let mut c = Raw::connect(port);
     let mut req = Vec::new();
     rsentinel::resp::encode_command(args, &mut req);
     c.send(&req);
-    let bytes = c.reply();
+    let bytes = c.try_reply()?;
     rsentinel::resp::decode_reply(&bytes, &rsentinel::resp::Limits::REPLY)
-        .expect("valid reply")
-        .expect("complete")
-        .0
+        .ok()
+        .flatten()
+        .map(|(f, _)| f)
 }
 
 /// A RESP2 flat field/value array (SENTINEL MASTER) as a map.
