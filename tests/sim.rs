@@ -19,12 +19,12 @@
 //! Layout: `sim/net.rs` (network), `sim/redis.rs` (Redis server),
 //! `sim/world.rs` (the world, faults, stepping), `sim/check.rs`
 //! (invariants), `sim/probe.rs` (a minimal stand-in core that exercises the
-//! harness itself), `sim/desync.rs` (the vote request desync measured).
+//! harness itself), `sim/election.rs` (elections under the lab's conditions: DESIGN 7).
 
 #[path = "sim/check.rs"]
 mod check;
-#[path = "sim/desync.rs"]
-mod desync;
+#[path = "sim/election.rs"]
+mod election;
 #[path = "sim/net.rs"]
 mod net;
 #[path = "sim/probe.rs"]

@@ -165,6 +165,7 @@ impl Sentinel {
             }
             (true, false) => {
                 m.odown_since = None;
+                m.fast_retries = 0;
                 Event::OdownOff(master_ref(mc))
             }
             _ => return,

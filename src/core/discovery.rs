@@ -196,6 +196,7 @@ impl Sentinel {
         }
         if hello.current_epoch > self.config.sentinel.current_epoch {
             self.config.sentinel.current_epoch = hello.current_epoch;
+            self.epoch_raised_at = Some(now);
             let mref = master_ref(self.config.master(&name).expect("checked above"));
             events.push(Event::NewEpoch { master: mref, epoch: hello.current_epoch });
         }

@@ -9,6 +9,59 @@
 //! [`Sentinel::is_master_down_by_addr`] answers those questions and, when
 //! the request carries a run id instead of `*`, grants at most one vote per
 //! epoch ([`Sentinel::vote_leader`]), persisted before the reply leaves.
+//!
+//! # The election: safe, and live in the first round
+//!
+//! Safety is redis-sentinel's, unchanged on the wire: one vote per master
+//! and epoch, to the first requester, persisted before the reply; epochs
+//! never go backwards; a candidate is elected by the votes of a majority of
+//! the sentinels it knows (itself included), and at least the quorum, all
+//! given in its own failover's epoch. The candidate's side (`failover.rs`)
+//! adds rules that make the first round elect someone whatever the phase of
+//! the sentinels' timers:
+//!
+//! 1. A candidate asks for votes only in its failover's epoch, never in a
+//!    newer current epoch learned meanwhile ([`Sentinel::ask_peers_with`]).
+//! 2. It steps down at once (`-failover-abort-not-elected`) when, before
+//!    it is elected, it learns a newer epoch or sees its own vote for that
+//!    epoch go to another candidate: that one has priority, and our vote
+//!    is free for it (`outranked`).
+//! 3. A sentinel does not start a failover within the vote desync + 100 ms
+//!    of a peer raising its current epoch (a hello, a vote request): the
+//!    candidate that raised it is about to ask for our vote (`next_start_at`).
+//! 4. The first vote request waits a random 0–99 ms, so that candidates that
+//!    start together rarely ask together (`VOTE_REQUEST_DESYNC`).
+//! 5. When the votes known leave every candidate short even with all the
+//!    votes not yet known, nobody can win that epoch: the candidates retry at
+//!    once in a new epoch, staggered by the rank of their run ids (100 ms a
+//!    rank), at most 3 times while the master stays ODOWN (`split_rank`).
+//! 6. The elected leader waits (at most 1 s) for an INFO taken after the
+//!    master went down from every reachable replica before choosing one.
+//!
+//! The race that stalled the lab (issue 8): three sentinels started
+//! together reach SDOWN within milliseconds. A starts a failover in epoch 1;
+//! B learns epoch 1 from A's hello before its own ODOWN and starts epoch 2.
+//! We used to ask in the current epoch, so A asked in epoch 2, got every
+//! vote of epoch 2 (B's included, cast during its desync) and was never
+//! elected, its failover being epoch 1; B was one vote short; both timed
+//! out, and neither could try again for 2 × failover-timeout (2 minutes in
+//! the lab). Now B holds off until A's vote request arrives (rule 3), and
+//! if it started anyway, A steps down and votes for B (rules 1, 2).
+//!
+//! redis-sentinel in the same race also asks in its current epoch, but it
+//! counts the peers' votes of the current epoch: A is elected by votes
+//! given in epoch 2 and runs its failover, and publishes its promotion,
+//! under epoch 1. A vote of one epoch elects a leader of another, so the
+//! one-leader-per-epoch guarantee rests on luck: an epoch-1 leader elected
+//! by other votes would promote under the same config epoch. Every lost
+//! round costs it 2 × failover-timeout (6 minutes by default, spec §9.2
+//! #5–6), it splits when three candidates ask together, and a leader
+//! elected within 5 s of a replica's last INFO aborts for want of a good
+//! replica. Here every vote counts only in the epoch it was given, the
+//! newer candidate wins instead of nobody, a certain split costs about a
+//! vote request's round trip, and the replica is chosen on fresh INFO. The
+//! simulation (`tests/sim/election.rs`) checks DESIGN 7 on every cell of
+//! fleet size × network delay × timer phase × failure kind.
 
 use bytes::Bytes;
 
@@ -41,13 +94,17 @@ impl Sentinel {
         if m.mon.sdown_since.is_none() {
             return;
         }
-        let epoch = config.sentinel.current_epoch.to_string();
-        let port = mc.addr.port.to_string();
+        // A vote request carries the failover's own epoch, never a newer
+        // current epoch learned meanwhile: votes granted in another epoch
+        // could not elect us (`is_elected`), and would be taken from the
+        // candidate of that epoch.
         let myid = config.sentinel.myid.as_ref().expect("myid is set in Sentinel::new");
-        let runid = match &m.failover {
-            Some(f) if f.asks_votes() => myid.as_str(),
-            _ => "*",
+        let (epoch, runid) = match &m.failover {
+            Some(f) if f.asks_votes() => (f.epoch, myid.as_str()),
+            _ => (config.sentinel.current_epoch, "*"),
         };
+        let epoch = epoch.to_string();
+        let port = mc.addr.port.to_string();
         let args = ["is-master-down-by-addr", mc.addr.host.as_str(), &port, &epoch, runid];
         for (runid, peer) in m.sentinels.iter_mut() {
             let Some(pl) = peers.get_mut(runid) else { continue };
@@ -187,6 +244,7 @@ impl Sentinel {
         let mut events = Vec::new();
         if req_epoch > self.config.sentinel.current_epoch {
             self.config.sentinel.current_epoch = req_epoch;
+            self.epoch_raised_at = Some(now);
             events.push(Event::NewEpoch { master: mref.clone(), epoch: req_epoch });
         }
         let current = self.config.sentinel.current_epoch;
@@ -201,6 +259,7 @@ impl Sentinel {
             m.leader = Some(req_runid.clone());
             if for_other {
                 m.failover_start_time = Some(now + Millis(delay));
+                m.fast_retry_at = None;
             }
             events.push(Event::VoteForLeader { master: mref, leader: req_runid, epoch: current });
         }

@@ -26,8 +26,9 @@
 //! random delay below [`VOTE_REQUEST_DESYNC`] we vote for ourselves and ask
 //! every peer for its vote at once; each reply is counted as it arrives
 //! (`is_elected`). A candidate that receives another's request during its
-//! delay grants it and so cannot win: near-simultaneous candidates resolve
-//! instead of splitting the votes.
+//! delay grants it and steps down; so does one that learns a newer epoch;
+//! a certain split is retried at once, staggered by rank. The rules, and
+//! how they differ from redis-sentinel's, are in `election.rs`.
 //!
 //! After the switch ([`Sentinel::switch_master`]) the master entry starts
 //! over at the promoted address; the old master, once back, is converted by
@@ -38,7 +39,7 @@ use std::collections::BTreeMap;
 use super::admin::{SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION};
 use super::coordinated::Coordinated;
 use super::event::Event;
-use super::ids::{Addr, Epoch};
+use super::ids::{Addr, Epoch, RunId};
 use super::info::Role;
 use super::input::RequestId;
 use super::instance::{Master, master_ref, replica_ref};
@@ -60,9 +61,11 @@ use crate::resp::Frame;
 /// large against the one-way peer delay, as splits happen when candidates
 /// ask within about one delay of each other.
 ///
-/// 100 ms, from `tests/sim/desync.rs` (`SIM_DESYNC_SWEEP=1`): master killed,
-/// all sentinels ODOWN within ms, 500 seeds per cell, % of first elections
-/// that elected a leader (3 / 5 sentinels) by one-way delay:
+/// 100 ms, from a simulation sweep (now `tests/sim/election.rs`,
+/// `SIM_ELECTION_SWEEP=1 SIM_DESYNC_VALUES=...`), made before the
+/// step-down, hold-off and split-retry rules: master killed, all sentinels
+/// ODOWN within ms, 500 seeds per cell, % of first elections that elected
+/// a leader (3 / 5 sentinels) by one-way delay:
 ///
 /// | desync | 0–1 ms      | 0–5 ms      | 0–20 ms     |
 /// |--------|-------------|-------------|-------------|
@@ -81,6 +84,23 @@ use crate::resp::Frame;
 /// benchmark in the README was measured with it).
 /// Changeable for tests only (`Sentinel::set_vote_desync`).
 pub(crate) const VOTE_REQUEST_DESYNC: Millis = Millis(100);
+
+/// How long after a peer raised our current epoch, beyond the vote desync,
+/// we hold off starting a failover (`next_start_at`): room for the vote
+/// request of the candidate that raised it to arrive.
+const EPOCH_HOLD: Millis = Millis(100);
+
+/// After a certain split vote, the candidate of rank k (by run id) retries
+/// k × this later (`split_rank`): long against a vote request's trip.
+const SPLIT_RETRY_STAGGER: Millis = Millis(100);
+
+/// Fast retries after split votes while a master stays ODOWN; then the
+/// 2 × failover-timeout rule again.
+const MAX_FAST_RETRIES: u32 = 3;
+
+/// The longest `select_slave` waits for fresh replica INFO: the fast
+/// INFO period of a troubled master's replicas.
+const SELECT_INFO_WAIT: Millis = Millis(1000);
 
 /// Where one replica is in its reconfiguration towards the promoted one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -303,12 +323,26 @@ impl Sentinel {
         if m.failover.is_some() || m.odown_since.is_none() {
             return;
         }
-        if let Some(at) = retry_at(self.mc(name), m)
-            && now < at
-        {
+        if self.next_start_at(name).is_some_and(|at| now < at) {
             return;
         }
         self.start_failover(now, name, false);
+    }
+
+    /// When a failover of `name` may start (`None`: now). 2 × failover-timeout
+    /// after our last start or our vote for another sentinel (redis-sentinel's
+    /// rule), or sooner after a certain split vote (`fast_retry_at`); and
+    /// never within [`EPOCH_HOLD`] + the vote desync of a peer raising our
+    /// current epoch: that peer may be a candidate whose vote request is on
+    /// its way, and starting a newer epoch would make two candidates (the
+    /// lab's split vote, issue 8; with different epochs, even two leaders).
+    fn next_start_at(&self, name: &str) -> Option<Millis> {
+        let (mc, m) = (self.mc(name), &self.masters[name]);
+        let blocked = m
+            .fast_retry_at
+            .or_else(|| m.failover_start_time.map(|t| t + Millis(2 * mc.failover_timeout_ms)));
+        let hold = self.epoch_raised_at.map(|t| t + EPOCH_HOLD + self.periods.vote_desync());
+        blocked.max(hold)
     }
 
     /// A new epoch, persisted, then `+new-epoch` and `+try-failover`.
@@ -316,8 +350,9 @@ impl Sentinel {
         let epoch = self.config.sentinel.current_epoch + 1;
         self.config.sentinel.current_epoch = epoch;
         let m = self.masters.get_mut(name).expect("caller checked");
-        // Alone (no peer known), nobody can compete: no desync.
-        let alone = forced || m.sentinels.is_empty();
+        // Alone (no peer known), nobody can compete: no desync. After a
+        // split, the retries are staggered by rank instead (`split_rank`).
+        let alone = forced || m.sentinels.is_empty() || m.fast_retry_at.take().is_some();
         let delay = if alone { 0 } else { self.rng.below(self.periods.vote_desync().0.max(1)) };
         m.failover_start_time = Some(now);
         m.failover = Some(Failover {
@@ -332,6 +367,8 @@ impl Sentinel {
         let mref = master_ref(self.mc(name));
         self.event(Event::NewEpoch { master: mref.clone(), epoch });
         self.event(Event::TryFailover(mref));
+        // Fresh replica INFO for `select_slave`, on its way during the election.
+        self.refresh_replica_info(now, name);
     }
 
     /// Runs the failover of `name` as far as its conditions allow now, then
@@ -373,9 +410,15 @@ impl Sentinel {
         }
     }
 
-    /// `wait_start`: vote and ask once the desync passed, then count.
+    /// `wait_start`: step down if another candidate has priority; vote and
+    /// ask once the desync passed; then count.
     fn wait_start(&mut self, now: Millis, name: &str, ask_at: Millis, asked: bool) -> bool {
         let f = self.failover(name).expect("caller checked").clone();
+        if !f.forced && self.outranked(name, f.epoch) {
+            tracing::debug!(master = name, epoch = f.epoch, "stepping down for a newer candidate");
+            self.abort(name, Abort::NotElected);
+            return false;
+        }
         if !asked {
             if now < ask_at {
                 return false;
@@ -400,12 +443,73 @@ impl Sentinel {
             self.enter(now, name, FailoverState::SelectSlave);
             return true;
         }
+        if let Some(rank) = self.split_rank(name, f.epoch) {
+            let m = self.masters.get_mut(name).expect("caller checked");
+            if m.fast_retries < MAX_FAST_RETRIES {
+                m.fast_retries += 1;
+                m.fast_retry_at = Some(now + Millis(SPLIT_RETRY_STAGGER.0 * rank as u64));
+            }
+            tracing::debug!(master = name, epoch = f.epoch, rank, "split vote: nobody can win");
+            self.abort(name, Abort::NotElected);
+            return false;
+        }
         let timeout =
             self.periods.election_timeout().min(Millis(self.mc(name).failover_timeout_ms));
         if now >= f.started + timeout {
             self.abort(name, Abort::NotElected);
         }
         false
+    }
+
+    /// Whether another candidate has priority over our election in
+    /// `epoch`: a newer epoch began (from a vote request or a hello), or
+    /// our own vote in `epoch` went to another sentinel, which asked first.
+    /// Either way we step down, and our vote is free for that candidate.
+    fn outranked(&self, name: &str, epoch: Epoch) -> bool {
+        let (mc, m) = (self.mc(name), &self.masters[name]);
+        self.config.sentinel.current_epoch > epoch
+            || (mc.leader_epoch == epoch && m.leader.as_ref().is_some_and(|l| l != self.myid()))
+    }
+
+    /// If nobody can win `epoch` any more (the votes we know of leave every
+    /// candidate short of a majority or the quorum even with every vote we
+    /// do not know), our rank among the candidates that voted for
+    /// themselves, by run id. Retrying at once, staggered by that rank, is
+    /// safe (no leader exists in `epoch`) and replaces the 2 ×
+    /// failover-timeout wait: rank 0 asks first and the others, still
+    /// waiting, vote for it.
+    fn split_rank(&self, name: &str, epoch: Epoch) -> Option<usize> {
+        let (mc, m, me) = (self.mc(name), &self.masters[name], self.myid());
+        let mut votes: BTreeMap<&RunId, usize> = BTreeMap::new();
+        let mut candidates = Vec::new();
+        let mut known = 0;
+        if mc.leader_epoch == epoch
+            && let Some(leader) = &m.leader
+        {
+            *votes.entry(leader).or_default() += 1;
+            known += 1;
+            if leader == me {
+                candidates.push(me);
+            }
+        }
+        for (runid, p) in &m.sentinels {
+            let Some((leader, _)) = p.leader.as_ref().filter(|(_, e)| *e == epoch) else {
+                continue;
+            };
+            *votes.entry(leader).or_default() += 1;
+            known += 1;
+            if leader == runid {
+                candidates.push(runid);
+            }
+        }
+        let voters = m.sentinels.len() + 1;
+        let needed = majority(voters).max(mc.quorum as usize);
+        let best = votes.values().copied().max().unwrap_or(0);
+        if best + (voters - known) >= needed {
+            return None;
+        }
+        candidates.sort();
+        candidates.iter().position(|c| *c == me)
     }
 
     /// Whether we hold votes from a majority of the known sentinels (us
@@ -426,8 +530,17 @@ impl Sentinel {
         votes >= majority(m.sentinels.len() + 1) && votes >= mc.quorum as usize
     }
 
-    /// `select_slave`: the best replica, or abort.
+    /// `select_slave`: the best replica, or abort. While the master is
+    /// SDOWN, the choice waits (at most [`SELECT_INFO_WAIT`]) for an INFO
+    /// taken since then from every reachable replica: an election won within
+    /// milliseconds of SDOWN would otherwise judge replicas by INFO up to
+    /// 10 s old, abort for want of a fresh one (`-failover-abort-no-good-slave`,
+    /// then 2 × failover-timeout without failover), or pick by stale offsets.
     fn select_slave(&mut self, now: Millis, name: &str) -> bool {
+        let since = self.failover(name).expect("caller checked").state_since;
+        if now < since + SELECT_INFO_WAIT && self.refresh_replica_info(now, name) {
+            return false;
+        }
         let (mc, m) = (self.mc(name), &self.masters[name]);
         let Some(addr) = select_replica(mc, m, now, &self.periods).map(|r| r.addr.clone()) else {
             self.abort(name, Abort::NoGoodReplica);
@@ -656,6 +769,30 @@ impl Sentinel {
         }
     }
 
+    /// Asks INFO of every reachable replica of SDOWN master `name` that
+    /// has not answered one since the master went down, unless one is on
+    /// its way. True while any of them is awaited.
+    pub(crate) fn refresh_replica_info(&mut self, now: Millis, name: &str) -> bool {
+        let Sentinel { config, masters, out, .. } = self;
+        let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else {
+            return false;
+        };
+        let Some(down) = m.mon.sdown_since else { return false };
+        let mut awaited = false;
+        for r in m.replicas.values_mut() {
+            let fresh = r.mon.info_refresh.is_some_and(|t| t >= down);
+            if fresh || r.mon.sdown_since.is_some() || !r.mon.cmd.is_up() || r.priority == 0 {
+                continue;
+            }
+            awaited = true;
+            if r.mon.info_sent.is_none_or(|t| t < down) && r.mon.cmd.can_queue(1) {
+                r.mon.cmd.send(out, Cmd::Info, command(&mc.rename_commands, "INFO", &[]));
+                r.mon.info_sent = Some(now);
+            }
+        }
+        awaited
+    }
+
     /// The deadlines of [`Sentinel::drive_failover`].
     pub(crate) fn arm_failover(&self, e: &mut Earliest, name: &str) {
         let (Some(mc), Some(m)) = (self.config.master(name), self.masters.get(name)) else {
@@ -664,7 +801,7 @@ impl Sentinel {
         let ft = Millis(mc.failover_timeout_ms);
         let Some(f) = &m.failover else {
             if m.odown_since.is_some() {
-                e.arm(Timer::FailoverRetry, retry_at(mc, m));
+                e.arm(Timer::FailoverRetry, self.next_start_at(name));
             }
             return;
         };
@@ -681,7 +818,10 @@ impl Sentinel {
             | FailoverState::ReconfSlaves { .. } => {
                 e.arm(Timer::FailoverTimeout, Some(f.state_since + f.state_timeout(mc)));
             }
-            FailoverState::SelectSlave | FailoverState::UpdateConfig { .. } => {}
+            FailoverState::SelectSlave => {
+                e.arm(Timer::FailoverTimeout, Some(f.state_since + SELECT_INFO_WAIT));
+            }
+            FailoverState::UpdateConfig { .. } => {}
         }
         if let FailoverState::ReconfSlaves { replicas, .. } = &f.state {
             let reconf_timeout = self.periods.replica_reconf_timeout();
@@ -692,10 +832,4 @@ impl Sentinel {
             }
         }
     }
-}
-
-/// When a new failover of `m` may start: 2 × failover-timeout after the
-/// last start (or vote for another sentinel); `None` = now.
-fn retry_at(mc: &MasterConfig, m: &Master) -> Option<Millis> {
-    m.failover_start_time.map(|t| t + Millis(2 * mc.failover_timeout_ms))
 }

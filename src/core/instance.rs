@@ -94,6 +94,13 @@ pub(crate) struct Master {
     /// When our last failover of this master started, or when we voted for
     /// another sentinel (blocks our own failover for 2 × failover-timeout).
     pub failover_start_time: Option<Millis>,
+    /// After an election that nobody could win (a certain split vote):
+    /// when we may try again, instead of 2 × failover-timeout after
+    /// `failover_start_time` (`failover.rs`, `split_rank`).
+    pub fast_retry_at: Option<Millis>,
+    /// Fast retries since the master was last not ODOWN (bounded by
+    /// `MAX_FAST_RETRIES`).
+    pub fast_retries: u32,
     /// Our failover of this master, while one runs (`failover.rs`).
     pub failover: Option<Failover>,
     /// Known replicas.
@@ -121,6 +128,8 @@ impl Master {
             reboot_since: None,
             leader: None,
             failover_start_time: None,
+            fast_retry_at: None,
+            fast_retries: 0,
             failover: None,
             replicas,
             sentinels,

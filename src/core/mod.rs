@@ -57,8 +57,9 @@
 //! no failover in the last 2 × failover-timeout gets a new epoch
 //! (persisted, `+new-epoch`, `+try-failover`); after a small seeded desync
 //! (`VOTE_REQUEST_DESYNC`) we vote for ourselves and ask every peer at
-//! once; each vote reply is counted as it arrives (majority of known
-//! sentinels + us, and the quorum). Elected: the best replica
+//! once, in the failover's epoch; each vote reply is counted as it arrives
+//! (majority of known sentinels + us, and the quorum). A newer candidate
+//! makes us step down; a certain split is retried at once (`election.rs`). Elected: the best replica
 //! (`select.rs`) gets `MULTI`/`SLAVEOF NO ONE`/`CONFIG REWRITE`/`CLIENT
 //! KILL`×2/`EXEC`; `EXEC`'s reply asks INFO at once, whose `role:master`
 //! confirms the promotion (config epoch = failover epoch, persisted,
@@ -109,7 +110,12 @@
 //!   reply; +convert-to-slave comes 8 s after the role change (an INFO is
 //!   asked then), not at the next 10 s INFO.
 //! - The vote request waits a random 0–99 ms (none without peers), so that
-//!   simultaneous candidates do not split the votes.
+//!   simultaneous candidates do not split the votes. A candidate asks only
+//!   in its failover's epoch and steps down for a newer one; no failover
+//!   starts just after a peer raised our epoch; a certain split is retried
+//!   at once, staggered by run id; the leader chooses a replica on INFO
+//!   taken after the master went down (`election.rs` explains each, and
+//!   what redis-sentinel does instead).
 //! - A replica stuck in reconf_sent times out after 10 s even when it holds
 //!   the last parallel-syncs slot; failover-timeout ends reconf_slaves even
 //!   while the promoted replica is SDOWN.

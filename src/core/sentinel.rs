@@ -51,6 +51,10 @@ pub struct Sentinel {
     pub(crate) last_now: Millis,
     /// The deadline we asked for after the previous input.
     pub(crate) deadline: Option<(Millis, Timer)>,
+    /// When a peer last raised our current epoch (a hello, a vote
+    /// request): a candidate may be about to ask for our vote, so our own
+    /// failovers hold off a moment (`failover.rs`, `next_start_at`).
+    pub(crate) epoch_raised_at: Option<Millis>,
     /// `SENTINEL SIMULATE-FAILURE` flags.
     pub(crate) simulate_failure_flags: u32,
     /// The script queue.
@@ -88,6 +92,7 @@ impl Sentinel {
             tilt_since: None,
             last_now: now,
             deadline: None,
+            epoch_raised_at: None,
             simulate_failure_flags: 0,
             scripts: Scripts::default(),
             view: View::default(),

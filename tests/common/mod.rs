@@ -43,6 +43,23 @@ pub fn wait_port(port: u16) {
 /// Starts `rsentinel` on a config written to `dir/sentinel.conf` with a
 /// free port; `body` is the config without `port`/`bind`.
 pub fn start_sentinel(dir: &Path, body: &str) -> Proc {
+    let p = spawn_sentinel(dir, body);
+    wait_port(p.port);
+    p
+}
+
+/// Starts rsentinels in `dirs` at once, as `./lab up` does (their timers
+/// run in phase), then waits until each listens.
+pub fn start_sentinels_together(dirs: &[&Path], body: &str) -> Vec<Proc> {
+    let procs: Vec<Proc> = dirs.iter().map(|d| spawn_sentinel(d, body)).collect();
+    for p in &procs {
+        wait_port(p.port);
+    }
+    procs
+}
+
+/// [`start_sentinel`] without waiting for the port.
+pub fn spawn_sentinel(dir: &Path, body: &str) -> Proc {
     let port = free_port();
     let path = dir.join("sentinel.conf");
     std::fs::write(&path, format!("bind 127.0.0.1\nport {port}\n{body}")).expect("write config");
@@ -53,7 +70,6 @@ pub fn start_sentinel(dir: &Path, body: &str) -> Proc {
         .stderr(std::fs::File::create(dir.join("stderr.log")).expect("log file"))
         .spawn()
         .expect("spawn rsentinel");
-    wait_port(port);
     Proc { child, port }
 }
 

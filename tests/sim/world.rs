@@ -107,6 +107,10 @@ pub struct Params {
     pub net: NetConfig,
     /// The cores' vote request desync bound (`None`: the core's default).
     pub vote_desync_ms: Option<u64>,
+    /// When each sentinel boots (ms; missing = 0). Sentinels booted
+    /// together ping, ask and send hellos in phase, as `./lab up` starts
+    /// them; spread boots put their timers out of phase.
+    pub boot_at: Vec<u64>,
 }
 
 impl Params {
@@ -122,6 +126,7 @@ impl Params {
             renames: Vec::new(),
             net: NetConfig::default(),
             vote_desync_ms: None,
+            boot_at: Vec::new(),
         }
     }
 }
@@ -316,7 +321,10 @@ impl<C: Core> World<C> {
             rng,
         };
         for i in 0..w.sentinels.len() {
-            w.start_sentinel(i);
+            match w.params.boot_at.get(i).copied().unwrap_or(0) {
+                0 => w.start_sentinel(i),
+                at => w.schedule(Millis(at), Fault::Revive(NodeId::Sentinel(i))),
+            }
         }
         w
     }
