@@ -111,6 +111,13 @@ pub struct Params {
     /// together ping, ask and send hellos in phase, as `./lab up` starts
     /// them; spread boots put their timers out of phase.
     pub boot_at: Vec<u64>,
+    /// Timers fire up to this many ms late (seeded, per firing), as a real
+    /// process's do (timer granularity, scheduling): it lets the timers of
+    /// sentinels booted together drift out of lockstep. 0: exactly on time.
+    pub timer_jitter_ms: u64,
+    /// Seeds the cores as before the election work (correlated streams):
+    /// only to replay the regression seeds found with it.
+    pub legacy_core_seeds: bool,
 }
 
 impl Params {
@@ -127,6 +134,8 @@ impl Params {
             net: NetConfig::default(),
             vote_desync_ms: None,
             boot_at: Vec::new(),
+            legacy_core_seeds: false,
+            timer_jitter_ms: 0,
         }
     }
 }
@@ -220,6 +229,9 @@ pub struct SentinelNode<C> {
     links: BTreeMap<LinkId, ConnId>,
     requests: BTreeMap<RequestId, (ConnId, Tag)>,
     next_request: u64,
+    /// The core's deadline as last seen, and when its timer fires (later by
+    /// the drawn jitter).
+    timer: Option<(Millis, Millis)>,
 }
 
 /// One Redis process.
@@ -258,6 +270,7 @@ pub struct World<C: Core = Sentinel> {
     steps_at_now: u64,
     last_repl: Millis,
     rng: Rng,
+    jitter: Rng,
 }
 
 /// The address of sentinel `i`.
@@ -274,6 +287,7 @@ impl<C: Core> World<C> {
     /// Builds and boots the world at time 0.
     pub fn new(params: Params) -> World<C> {
         let mut rng = Rng::new(params.seed ^ 0x5157_u64.rotate_left(40));
+        let jitter = Rng::new(params.seed ^ 0x717e_4a11);
         let master = redis_addr(0);
         let mut addrs = BTreeMap::new();
         let redis: Vec<RedisNode> = (0..=params.replicas)
@@ -299,6 +313,7 @@ impl<C: Core> World<C> {
                     links: BTreeMap::new(),
                     requests: BTreeMap::new(),
                     next_request: 0,
+                    timer: None,
                 }
             })
             .collect();
@@ -319,6 +334,7 @@ impl<C: Core> World<C> {
             steps_at_now: 0,
             last_repl: Millis::ZERO,
             rng,
+            jitter,
         };
         for i in 0..w.sentinels.len() {
             match w.params.boot_at.get(i).copied().unwrap_or(0) {
@@ -341,7 +357,7 @@ impl<C: Core> World<C> {
     pub fn next_time(&self) -> Option<Millis> {
         let f = self.faults.keys().next().map(|k| k.0);
         let d = self.net.next_time();
-        let t = self.sentinels.iter().filter_map(|s| s.deadline()).min();
+        let t = self.sentinels.iter().filter_map(|s| s.fires_at()).min();
         [f, d, t].into_iter().flatten().min()
     }
 
@@ -372,7 +388,7 @@ impl<C: Core> World<C> {
         } else if let Some(d) = self.net.pop_due(self.now) {
             self.deliver(d);
         } else if let Some(i) = (0..self.sentinels.len())
-            .find(|&i| self.sentinels[i].deadline().is_some_and(|d| d <= self.now))
+            .find(|&i| self.sentinels[i].fires_at().is_some_and(|d| d <= self.now))
         {
             self.input(i, Input::Timeout);
         }
@@ -472,12 +488,16 @@ impl<C: Core> World<C> {
     // ----- sentinels -----------------------------------------------------
 
     fn start_sentinel(&mut self, i: usize) {
-        let seed = self
-            .params
-            .seed
-            .wrapping_mul(0x9e37_79b9)
-            .wrapping_add(1000 * i as u64)
-            .wrapping_add(self.sentinels[i].boots);
+        let boots = self.sentinels[i].boots;
+        let seed = if self.params.legacy_core_seeds {
+            self.params.seed.wrapping_mul(0x9e37_79b9).wrapping_add(1000 * i as u64 + boots)
+        } else {
+            // Each core's seed through SplitMix64's output function. The
+            // legacy formula fed SplitMix64 states a multiple of its own
+            // increment apart, so sentinel 0's vote desync was ~99 ms for
+            // most world seeds: the election scenarios never saw it ask first.
+            Rng::new(self.params.seed ^ ((i as u64) << 40) ^ (boots << 56) ^ 0x5e17_c0de).next_u64()
+        };
         let s = &mut self.sentinels[i];
         s.boots += 1;
         s.proc.alive = true;
@@ -507,6 +527,24 @@ impl<C: Core> World<C> {
             };
             self.execute(i, out);
         }
+        self.refresh_timer(i);
+    }
+
+    /// Re-reads sentinel `i`'s deadline; a new one gets a jitter drawn.
+    fn refresh_timer(&mut self, i: usize) {
+        let d = self.sentinels[i].core.as_ref().and_then(|c| c.next_deadline());
+        let s = &mut self.sentinels[i];
+        s.timer = match (d, s.timer) {
+            (None, _) => None,
+            (Some(d), Some((seen, fire))) if seen == d => Some((seen, fire)),
+            (Some(d), _) => {
+                let j = match self.params.timer_jitter_ms {
+                    0 => 0,
+                    max => self.jitter.below(max + 1),
+                };
+                Some((d, d + Millis(j)))
+            }
+        };
     }
 
     fn execute(&mut self, i: usize, out: Output) {
@@ -997,6 +1035,15 @@ impl<C: Core> World<C> {
 }
 
 impl<C: Core> SentinelNode<C> {
+    /// When the core's timer fires (its deadline plus jitter), when it
+    /// runs and is not paused.
+    fn fires_at(&self) -> Option<Millis> {
+        if self.proc.paused || self.core.is_none() {
+            return None;
+        }
+        self.timer.map(|(_, fire)| fire)
+    }
+
     /// The core's deadline, when it runs and is not paused.
     fn deadline(&self) -> Option<Millis> {
         if self.proc.paused {
