@@ -20,22 +20,27 @@
 //! adds rules that make the first round elect someone whatever the phase of
 //! the sentinels' timers:
 //!
-//! 1. A candidate asks for votes only in its failover's epoch, never in a
-//!    newer current epoch learned meanwhile ([`Sentinel::ask_peers_with`]).
-//! 2. It steps down at once (`-failover-abort-not-elected`) when, before
-//!    it is elected, it learns a newer epoch or sees its own vote for that
-//!    epoch go to another candidate: that one has priority, and our vote
-//!    is free for it (`outranked`).
-//! 3. A sentinel does not start a failover within the vote desync + 100 ms
+//! 1. A candidate asks for votes only in its election's epoch, and counts
+//!    only votes of that epoch ([`Sentinel::ask_peers_with`], `is_elected`).
+//! 2. When the current epoch passes the election's before it is won (a
+//!    hello, a vote request, another master's failover), the election moves
+//!    to the current epoch and asks again at once: votes of the old epoch
+//!    can no longer come, since no sentinel votes in an epoch older than
+//!    its current one. Votes are per master, so two masters failing
+//!    together are both elected in the newer epoch (`wait_start`).
+//! 3. It steps down at once (`-failover-abort-not-elected`) when its own
+//!    vote in its election's epoch went to another candidate, which asked
+//!    first: that vote already helps the other (`outranked`).
+//! 4. A sentinel does not start a failover within the vote desync + 100 ms
 //!    of a peer raising its current epoch (a hello, a vote request): the
 //!    candidate that raised it is about to ask for our vote (`next_start_at`).
-//! 4. The first vote request waits a random 0–99 ms, so that candidates that
+//! 5. The first vote request waits a random 0–99 ms, so that candidates that
 //!    start together rarely ask together (`VOTE_REQUEST_DESYNC`).
-//! 5. When the votes known leave every candidate short even with all the
+//! 6. When the votes known leave every candidate short even with all the
 //!    votes not yet known, nobody can win that epoch: the candidates retry at
 //!    once in a new epoch, staggered by the rank of their run ids (100 ms a
 //!    rank), at most 3 times while the master stays ODOWN (`split_rank`).
-//! 6. The elected leader waits (at most 1 s) for an INFO taken after the
+//! 7. The elected leader waits (at most 1 s) for an INFO taken after the
 //!    master went down from every reachable replica before choosing one.
 //!
 //! The race that stalled the lab (issue 8): three sentinels started
@@ -45,8 +50,11 @@
 //! vote of epoch 2 (B's included, cast during its desync) and was never
 //! elected, its failover being epoch 1; B was one vote short; both timed
 //! out, and neither could try again for 2 × failover-timeout (2 minutes in
-//! the lab). Now B holds off until A's vote request arrives (rule 3), and
-//! if it started anyway, A steps down and votes for B (rules 1, 2).
+//! the lab). Now B holds off until A's vote request arrives and votes for
+//! A (rule 4); if B started anyway, A's election moves to epoch 2 and the
+//! first of A and B to ask wins it, the other stepping down (rules 2, 3).
+//! Two masters failing together used to fail the same way: the second
+//! failover's epoch spent the first's.
 //!
 //! redis-sentinel in the same race also asks in its current epoch, but it
 //! counts the peers' votes of the current epoch: A is elected by votes
@@ -57,8 +65,9 @@
 //! round costs it 2 × failover-timeout (6 minutes by default, spec §9.2
 //! #5–6), it splits when three candidates ask together, and a leader
 //! elected within 5 s of a replica's last INFO aborts for want of a good
-//! replica. Here every vote counts only in the epoch it was given, the
-//! newer candidate wins instead of nobody, a certain split costs about a
+//! replica. Here every vote counts only in the epoch it was given (the
+//! election moves with the epoch instead of borrowing its votes), one of
+//! the candidates wins instead of nobody, a certain split costs about a
 //! vote request's round trip, and the replica is chosen on fresh INFO. The
 //! simulation (`tests/sim/election.rs`) checks DESIGN 7 on every cell of
 //! fleet size × network delay × timer phase × failure kind.

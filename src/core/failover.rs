@@ -410,12 +410,30 @@ impl Sentinel {
         }
     }
 
-    /// `wait_start`: step down if another candidate has priority; vote and
-    /// ask once the desync passed; then count.
+    /// `wait_start`: move to a newer current epoch, or step down if another
+    /// candidate has our vote; vote and ask once the desync passed; then
+    /// count.
     fn wait_start(&mut self, now: Millis, name: &str, ask_at: Millis, asked: bool) -> bool {
-        let f = self.failover(name).expect("caller checked").clone();
+        let mut f = self.failover(name).expect("caller checked").clone();
+        let current = self.config.sentinel.current_epoch;
+        let (mut ask_at, mut asked) = (ask_at, asked);
+        if !f.forced && current > f.epoch {
+            // Our epoch is spent: votes of it no longer come (a voter refuses
+            // an epoch older than its current one), and the newer epoch
+            // belongs to every master (another master's failover, a hello).
+            // Run this election in it; already asking, ask again at once.
+            tracing::debug!(master = name, from = f.epoch, to = current, "election moves on");
+            f.epoch = current;
+            if asked {
+                (ask_at, asked) = (now, false);
+            }
+            if let Some(fm) = self.failover_mut(name) {
+                fm.epoch = current;
+                fm.state = FailoverState::WaitStart { ask_at, asked };
+            }
+        }
         if !f.forced && self.outranked(name, f.epoch) {
-            tracing::debug!(master = name, epoch = f.epoch, "stepping down for a newer candidate");
+            tracing::debug!(master = name, epoch = f.epoch, "stepping down for another candidate");
             self.abort(name, Abort::NotElected);
             return false;
         }
@@ -462,12 +480,12 @@ impl Sentinel {
     }
 
     /// Whether another candidate has priority over our election in
-    /// `epoch`: a newer epoch began (from a vote request or a hello), or
-    /// our own vote in `epoch` went to another sentinel, which asked first.
-    /// Either way we step down, and our vote is free for that candidate.
+    /// `epoch`: our own vote for this master in `epoch` went to it (it
+    /// asked first, or in a newer epoch that ours moved to). We step down;
+    /// our vote already helps it.
     fn outranked(&self, name: &str, epoch: Epoch) -> bool {
         let (mc, m) = (self.mc(name), &self.masters[name]);
-        self.config.sentinel.current_epoch > epoch
+        mc.leader_epoch > epoch
             || (mc.leader_epoch == epoch && m.leader.as_ref().is_some_and(|l| l != self.myid()))
     }
 

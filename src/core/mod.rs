@@ -57,9 +57,10 @@
 //! no failover in the last 2 × failover-timeout gets a new epoch
 //! (persisted, `+new-epoch`, `+try-failover`); after a small seeded desync
 //! (`VOTE_REQUEST_DESYNC`) we vote for ourselves and ask every peer at
-//! once, in the failover's epoch; each vote reply is counted as it arrives
-//! (majority of known sentinels + us, and the quorum). A newer candidate
-//! makes us step down; a certain split is retried at once (`election.rs`). Elected: the best replica
+//! once, in the election's epoch; each vote reply is counted as it arrives
+//! (majority of known sentinels + us, and the quorum). A newer epoch moves
+//! the election to it; having voted for another candidate makes us step
+//! down; a certain split is retried at once (`election.rs`). Elected: the best replica
 //! (`select.rs`) gets `MULTI`/`SLAVEOF NO ONE`/`CONFIG REWRITE`/`CLIENT
 //! KILL`×2/`EXEC`; `EXEC`'s reply asks INFO at once, whose `role:master`
 //! confirms the promotion (config epoch = failover epoch, persisted,
@@ -111,7 +112,8 @@
 //!   asked then), not at the next 10 s INFO.
 //! - The vote request waits a random 0–99 ms (none without peers), so that
 //!   simultaneous candidates do not split the votes. A candidate asks only
-//!   in its failover's epoch and steps down for a newer one; no failover
+//!   in its election's epoch, moves the election to a newer current epoch,
+//!   and steps down when its vote went to another candidate; no failover
 //!   starts just after a peer raised our epoch; a certain split is retried
 //!   at once, staggered by run id; the leader chooses a replica on INFO
 //!   taken after the master went down (`election.rs` explains each, and

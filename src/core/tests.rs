@@ -83,6 +83,9 @@ struct Node {
     down: bool,
     vote: Option<(String, i64)>,
     grant: bool,
+    /// With `grant`: the vote per master address, and the current epoch.
+    votes: BTreeMap<String, (String, i64)>,
+    current_epoch: i64,
     obey: bool,
     hold: bool,
     priority: u32,
@@ -105,6 +108,8 @@ impl Node {
             down: false,
             vote: None,
             grant: false,
+            votes: BTreeMap::new(),
+            current_epoch: 0,
             obey: true,
             hold: false,
             priority: 100,
@@ -334,12 +339,21 @@ impl Runner {
             }
             "SENTINEL" if node.sentinel => {
                 let (runid, epoch) = (arg(5), arg(4).parse::<i64>().unwrap_or(0));
-                if node.grant && runid != "*" && node.vote.as_ref().is_none_or(|(_, e)| *e < epoch)
-                {
-                    self.nodes.get_mut(&addr).unwrap().vote = Some((runid, epoch));
+                let master = format!("{}:{}", arg(2), arg(3));
+                if node.grant && runid != "*" {
+                    // A sentinel's rule: adopt a newer epoch, then one vote
+                    // per master and epoch, never in an epoch older than the
+                    // current one.
+                    let n = self.nodes.get_mut(&addr).unwrap();
+                    n.current_epoch = n.current_epoch.max(epoch);
+                    let free = n.votes.get(&master).is_none_or(|(_, e)| *e < epoch);
+                    if free && n.current_epoch <= epoch {
+                        n.votes.insert(master.clone(), (runid, epoch));
+                    }
                 }
                 let node = &self.nodes[&addr];
-                let (leader, epoch) = node.vote.clone().unwrap_or(("*".into(), 0));
+                let vote = if node.grant { node.votes.get(&master) } else { node.vote.as_ref() };
+                let (leader, epoch) = vote.cloned().unwrap_or(("*".into(), 0));
                 Frame::Array(vec![
                     Frame::Integer(node.down.into()),
                     Frame::bulk(leader),

@@ -176,6 +176,11 @@ impl Checker {
                 }
             }
             Event::VoteForLeader { master, leader, epoch } => {
+                // A vote for ourselves is cast in our election's epoch (it
+                // moves to a newer epoch when the current one passes it).
+                if *leader == view.myid {
+                    self.failover_epoch.insert((i, master.name.clone()), *epoch);
+                }
                 let key = (i, master.name.clone(), *epoch);
                 match self.votes.get(&key) {
                     Some(prev) if *prev != leader.0 => {
