@@ -120,13 +120,7 @@ fn coordinated_switchover_loses_no_acknowledged_write() {
     );
     let sentinels: Vec<Proc> = dirs.iter().map(|d| start_sentinel(d.path(), &body)).collect();
     let ports: Vec<u16> = sentinels.iter().map(|s| s.port).collect();
-    for &p in &ports {
-        wait_for(30, "discovery of the replica and the peers", || {
-            let m = fields(&call(p, &["SENTINEL", "MASTER", "mymaster"]));
-            m.get("num-other-sentinels").map(String::as_str) == Some("2")
-                && m.get("num-slaves").map(String::as_str) == Some("1")
-        });
-    }
+    wait_discovery(&ports, 2, 1);
     // Redis's FAILOVER needs the replica online on the master's side.
     wait_for(10, "the master sees its replica online", || {
         format!("{:?}", call(master.port, &["INFO", "replication"])).contains("state=online")

@@ -46,13 +46,7 @@ fn trial(n: usize) -> Result<u64, String> {
     );
     let sentinels = start_sentinels_together(&paths, &body);
     let ports: Vec<u16> = sentinels.iter().map(|s| s.port).collect();
-    for &p in &ports {
-        wait_for(30, "discovery of the replica and the peers", || {
-            let m = fields(&call(p, &["SENTINEL", "MASTER", "mymaster"]));
-            m.get("num-other-sentinels").map(String::as_str) == Some("2")
-                && m.get("num-slaves").map(String::as_str) == Some("1")
-        });
-    }
+    wait_discovery(&ports, 2, 1);
     let mut events: Vec<Events> = ports.iter().map(|&p| Events::subscribe(p)).collect();
     let want = format!("127.0.0.1:{}", replica.port);
     let mut sleeper = Raw::connect(master.port);

@@ -69,14 +69,7 @@ fn fleet(n_replicas: usize, kinds: &[(bool, u32, u64)], extra: &str) -> Fleet {
         })
         .collect();
     let f = Fleet { master, replicas, sentinels, dirs };
-    let others = (kinds.len() - 1).to_string();
-    let slaves = n_replicas.to_string();
-    for p in f.ports() {
-        wait_for(30, "discovery of replicas and peers", || {
-            let m = fields(&call(p, &["SENTINEL", "MASTER", "mymaster"]));
-            m.get("num-other-sentinels") == Some(&others) && m.get("num-slaves") == Some(&slaves)
-        });
-    }
+    wait_discovery(&f.ports(), kinds.len() - 1, n_replicas);
     f
 }
 

@@ -301,6 +301,18 @@ pub fn wait_for(secs: u64, what: &str, mut cond: impl FnMut() -> bool) {
     panic!("timed out after {secs} s waiting for {what}");
 }
 
+/// Waits until every sentinel in `ports` knows `peers` other sentinels and
+/// `replicas` replicas of `mymaster`.
+pub fn wait_discovery(ports: &[u16], peers: usize, replicas: usize) {
+    let (peers, replicas) = (peers.to_string(), replicas.to_string());
+    for &p in ports {
+        wait_for(30, "discovery of the replicas and the peers", || {
+            let m = fields(&call(p, &["SENTINEL", "MASTER", "mymaster"]));
+            m.get("num-other-sentinels") == Some(&peers) && m.get("num-slaves") == Some(&replicas)
+        });
+    }
+}
+
 /// A pub/sub subscriber to every event (`PSUBSCRIBE *`) on a sentinel.
 pub struct Events {
     raw: Raw,
