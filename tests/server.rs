@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Raw, start_sentinel, tempdir};
+use common::{Raw, call, start_redis_sentinel, start_sentinel, tempdir};
 
 const SEED: &str =
     "sentinel monitor mymaster 127.0.0.1 6379 2\nsentinel down-after-milliseconds mymaster 60000\n";
@@ -260,4 +260,28 @@ fn idle_clients_are_closed_after_timeout() {
     sub.expect(b"SUBSCRIBE x\r\n", b"*3\r\n$9\r\nsubscribe\r\n$1\r\nx\r\n:1\r\n");
     assert!(idle.is_closed(), "an idle client is closed after `timeout`");
     sub.expect(b"PING\r\n", b"*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+}
+
+/// `COMMAND LIST` names exactly what redis-sentinel 7.0.15 names (tools and
+/// Redis's own sentinel tests compare it), although rsentinel also accepts
+/// the 7.2 `CLIENT SETINFO`.
+#[test]
+fn command_list_is_redis_sentinel_7_0s() {
+    let (ours_dir, theirs_dir) = (tempdir(), tempdir());
+    let ours = start_sentinel(ours_dir.path(), SEED);
+    let theirs = start_redis_sentinel(theirs_dir.path(), SEED);
+    let names = |port: u16| -> Vec<String> {
+        let rsentinel::resp::Frame::Array(items) = call(port, &["COMMAND", "LIST"]) else {
+            panic!("COMMAND LIST is not an array");
+        };
+        let mut v: Vec<String> =
+            items.iter().map(|f| f.as_str().unwrap_or("").to_ascii_lowercase()).collect();
+        v.sort();
+        v
+    };
+    let (a, b) = (names(ours.port), names(theirs.port));
+    assert_eq!(a.len(), 72, "{a:?}");
+    assert_eq!(a, b);
+    let mut c = Raw::connect(ours.port);
+    c.expect(b"CLIENT SETINFO lib-ver 1.0\r\n", b"+OK\r\n");
 }

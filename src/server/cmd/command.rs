@@ -18,7 +18,10 @@ pub fn command(args: &[Bytes]) -> Frame {
             for c in COMMANDS {
                 names.push(Frame::bulk(c.name));
                 names.extend(
-                    c.subcommands.iter().map(|s| Frame::bulk(format!("{}|{}", c.name, s.name))),
+                    c.subcommands
+                        .iter()
+                        .filter(|s| !s.newer)
+                        .map(|s| Frame::bulk(format!("{}|{}", c.name, s.name))),
                 );
             }
             Frame::Array(names)
@@ -118,6 +121,8 @@ fn info(spec: &Spec, parent: Option<&Spec>) -> Frame {
         Frame::Array(spec.acl.iter().map(|f| Frame::Simple((*f).into())).collect()),
         Frame::Array(vec![]),
         Frame::Array(vec![]),
-        Frame::Array(spec.subcommands.iter().map(|s| info(s, Some(spec))).collect()),
+        Frame::Array(
+            spec.subcommands.iter().filter(|s| !s.newer).map(|s| info(s, Some(spec))).collect(),
+        ),
     ])
 }

@@ -18,6 +18,9 @@ pub struct Spec {
     pub subcommands: &'static [Spec],
     /// One-line summary for COMMAND DOCS.
     pub summary: &'static str,
+    /// Newer than redis-sentinel 7.0 (clients send it): accepted, but not
+    /// described by `COMMAND`, whose output tools compare with 7.0's.
+    pub newer: bool,
 }
 
 impl Spec {
@@ -34,7 +37,12 @@ impl Spec {
 }
 
 const fn sub(name: &'static str, arity: i32, flags: &'static [&'static str]) -> Spec {
-    Spec { name, arity, flags, acl: &["@slow"], subcommands: &[], summary: "" }
+    Spec { name, arity, flags, acl: &["@slow"], subcommands: &[], summary: "", newer: false }
+}
+
+/// A subcommand newer than 7.0 ([`Spec::newer`]).
+const fn newer_sub(name: &'static str, arity: i32, flags: &'static [&'static str]) -> Spec {
+    Spec { newer: true, ..sub(name, arity, flags) }
 }
 
 const ADMIN: &[&str] = &["admin", "sentinel", "only_sentinel"];
@@ -64,6 +72,7 @@ pub static COMMANDS: &[Spec] = &[
             sub("whoami", 2, STALE),
         ],
         summary: "A container for Access List Control commands",
+        newer: false,
     },
     Spec {
         name: "auth",
@@ -72,6 +81,7 @@ pub static COMMANDS: &[Spec] = &[
         acl: &["@fast", "@connection"],
         subcommands: &[],
         summary: "Authenticate to the server",
+        newer: false,
     },
     Spec {
         name: "client",
@@ -90,7 +100,8 @@ pub static COMMANDS: &[Spec] = &[
             sub("no-evict", 3, ADMIN_SLOW),
             sub("pause", -3, ADMIN_SLOW),
             sub("reply", 3, STALE),
-            sub("setinfo", 4, STALE),
+            // Redis 7.2; redis-py and others send it on connect.
+            newer_sub("setinfo", 4, STALE),
             sub("setname", 3, STALE),
             sub("tracking", -3, STALE),
             sub("trackinginfo", 2, STALE),
@@ -98,6 +109,7 @@ pub static COMMANDS: &[Spec] = &[
             sub("unpause", 2, ADMIN_SLOW),
         ],
         summary: "A container for client connection commands",
+        newer: false,
     },
     Spec {
         name: "command",
@@ -114,6 +126,7 @@ pub static COMMANDS: &[Spec] = &[
             sub("list", -2, &["loading", "stale"]),
         ],
         summary: "Get array of Redis command details",
+        newer: false,
     },
     Spec {
         name: "hello",
@@ -122,6 +135,7 @@ pub static COMMANDS: &[Spec] = &[
         acl: &["@fast", "@connection"],
         subcommands: &[],
         summary: "Handshake with Redis",
+        newer: false,
     },
     Spec {
         name: "info",
@@ -130,6 +144,7 @@ pub static COMMANDS: &[Spec] = &[
         acl: &["@slow", "@dangerous"],
         subcommands: &[],
         summary: "Get information and statistics about the server",
+        newer: false,
     },
     Spec {
         name: "ping",
@@ -138,6 +153,7 @@ pub static COMMANDS: &[Spec] = &[
         acl: &["@fast", "@connection"],
         subcommands: &[],
         summary: "Ping the server",
+        newer: false,
     },
     Spec {
         name: "psubscribe",
@@ -146,6 +162,7 @@ pub static COMMANDS: &[Spec] = &[
         acl: &["@pubsub", "@slow"],
         subcommands: &[],
         summary: "Listen for messages published to channels matching the given patterns",
+        newer: false,
     },
     Spec {
         name: "publish",
@@ -154,6 +171,7 @@ pub static COMMANDS: &[Spec] = &[
         acl: &["@pubsub", "@fast"],
         subcommands: &[],
         summary: "Post a message to a channel",
+        newer: false,
     },
     Spec {
         name: "punsubscribe",
@@ -162,6 +180,7 @@ pub static COMMANDS: &[Spec] = &[
         acl: &["@pubsub", "@slow"],
         subcommands: &[],
         summary: "Stop listening for messages posted to channels matching the given patterns",
+        newer: false,
     },
     Spec {
         name: "role",
@@ -170,6 +189,7 @@ pub static COMMANDS: &[Spec] = &[
         acl: &["@admin", "@fast", "@dangerous"],
         subcommands: &[],
         summary: "Return the role of the instance in the context of replication",
+        newer: false,
     },
     Spec {
         name: "sentinel",
@@ -200,6 +220,7 @@ pub static COMMANDS: &[Spec] = &[
             sub("slaves", 3, ADMIN),
         ],
         summary: "A container for Sentinel commands",
+        newer: false,
     },
     Spec {
         name: "shutdown",
@@ -208,6 +229,7 @@ pub static COMMANDS: &[Spec] = &[
         acl: &["@admin", "@slow", "@dangerous"],
         subcommands: &[],
         summary: "Synchronously save the dataset to disk and then shut down the server",
+        newer: false,
     },
     Spec {
         name: "subscribe",
@@ -216,6 +238,7 @@ pub static COMMANDS: &[Spec] = &[
         acl: &["@pubsub", "@slow"],
         subcommands: &[],
         summary: "Listen for messages published to the given channels",
+        newer: false,
     },
     Spec {
         name: "unsubscribe",
@@ -224,6 +247,7 @@ pub static COMMANDS: &[Spec] = &[
         acl: &["@pubsub", "@slow"],
         subcommands: &[],
         summary: "Stop listening for messages posted to the given channels",
+        newer: false,
     },
 ];
 
