@@ -119,3 +119,48 @@ fn requirepass_is_the_fleets_shared_password() {
     wait_for(20, "+odown with the peers' answers", || dirs.iter().any(|d| log(d).contains(&odown)));
     signal(&master, "CONT");
 }
+
+/// A master that refuses our password (or wants one we do not have) shows
+/// `disconnected`, as in redis-sentinel (its SUBSCRIBE is refused and the
+/// pub/sub link dropped); `SENTINEL SET ... auth-pass` reconnects it.
+/// Upstream 03-runtime-reconf checks this.
+#[test]
+fn a_master_refusing_our_password_is_disconnected_until_auth_pass_is_set() {
+    let master = start_redis(&["--requirepass", "secret"]);
+    let replica = start_redis(&[
+        "--replicaof",
+        "127.0.0.1",
+        &master.port.to_string(),
+        "--masterauth",
+        "secret",
+        "--requirepass",
+        "secret",
+        "--replica-priority",
+        "0",
+    ]);
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), &body(master.port));
+    let flags = |p: u16| master_fields(p).get("flags").cloned().unwrap_or_default();
+    // Never connected: the master is "disconnected" for good, not just
+    // between two reconnects (several polls in a row).
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    for _ in 0..10 {
+        assert!(flags(s.port).contains("disconnected"), "{}", flags(s.port));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(
+        call(s.port, &["SENTINEL", "SET", "mymaster", "auth-pass", "secret"]),
+        rsentinel::resp::Frame::ok()
+    );
+    wait_for(10, "the master connected with the password", || {
+        !flags(s.port).contains("disconnected") && !flags(s.port).contains("s_down")
+    });
+    wait_for(20, "the replica discovered and connected", || {
+        let rsentinel::resp::Frame::Array(rs) = call(s.port, &["SENTINEL", "REPLICAS", "mymaster"])
+        else {
+            return false;
+        };
+        rs.len() == 1 && !fields(&rs[0]).get("flags").is_some_and(|f| f.contains("disconnected"))
+    });
+    drop(replica);
+}

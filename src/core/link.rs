@@ -34,8 +34,13 @@ pub(crate) enum LinkOwner {
 /// What a pending command was, to interpret its reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Cmd {
-    /// `AUTH`, `CLIENT SETNAME`, `SUBSCRIBE`, `SCRIPT KILL`: reply ignored.
+    /// `AUTH`, `CLIENT SETNAME`, `SCRIPT KILL`: reply ignored.
     Setup,
+    /// `SUBSCRIBE` to the hello channel: an error (`-NOAUTH`, a wrong
+    /// password) closes the pub/sub link, as hiredis does for
+    /// redis-sentinel, so the instance shows `disconnected` until
+    /// `SENTINEL SET ... auth-pass` gives the right password.
+    Subscribe,
     /// `PING`.
     Ping,
     /// `INFO`.

@@ -323,7 +323,7 @@ impl Sentinel {
                 Cmd::Setup,
                 cmd("CLIENT", &["SETNAME", &format!("{client_name}-pubsub")]),
             );
-            link.send(out, Cmd::Setup, cmd("SUBSCRIBE", &[HELLO_CHANNEL]));
+            link.send(out, Cmd::Subscribe, cmd("SUBSCRIBE", &[HELLO_CHANNEL]));
         }
     }
 
@@ -348,6 +348,11 @@ impl Sentinel {
             link.last_activity = now;
         }
         let Some(cmd) = link.pending.remove(&tag) else { return };
+        if cmd == Cmd::Subscribe && matches!(frame, Frame::Error(_)) {
+            tracing::debug!(link = id.0, reply = ?frame, "SUBSCRIBE refused: pub/sub link closed");
+            link.close(out);
+            return;
+        }
         match cmd {
             Cmd::Ping => self.on_ping_reply(now, &owner, &frame),
             Cmd::Info => {
@@ -367,7 +372,7 @@ impl Sentinel {
             }
             Cmd::Exec => self.on_exec_reply(now, &owner),
             Cmd::FailoverTo => self.on_failover_to_reply(now, &owner, &frame),
-            Cmd::Setup | Cmd::Publish => {}
+            Cmd::Setup | Cmd::Subscribe | Cmd::Publish => {}
         }
     }
 
