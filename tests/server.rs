@@ -285,3 +285,20 @@ fn command_list_is_redis_sentinel_7_0s() {
     let mut c = Raw::connect(ours.port);
     c.expect(b"CLIENT SETINFO lib-ver 1.0\r\n", b"+OK\r\n");
 }
+
+/// A client sees its own writes: `SENTINEL MASTER` right after the reply
+/// to `SENTINEL SET` shows the new value (upstream 03-runtime-reconf).
+#[test]
+fn sentinel_master_shows_what_set_just_set() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), SEED);
+    let mut c = Raw::connect(s.port);
+    for i in 0..300 {
+        let ms = 60_000 + i;
+        let set = format!("SENTINEL SET mymaster down-after-milliseconds {ms}\r\n");
+        c.expect(set.as_bytes(), b"+OK\r\n");
+        let reply = c.ask(b"SENTINEL MASTER mymaster\r\n");
+        let want = format!("down-after-milliseconds\r\n${}\r\n{ms}\r\n", ms.to_string().len());
+        assert!(reply.contains(&want), "after SET {ms}: {reply}");
+    }
+}

@@ -92,6 +92,9 @@ pub async fn run(
     let mut shutdown = shared.shutdown.subscribe();
     let mut last_persist_ok = true;
     loop {
+        // The read model first: a client that gets the reply to its SET
+        // and then asks SENTINEL MASTER must see what it set.
+        shared.view.store(Arc::new(core.view().clone()));
         while let Some(output) = core.poll_output() {
             match output {
                 Output::Connect { link, addr, kind } => {
@@ -129,7 +132,6 @@ pub async fn run(
                 Output::Exit(code) => return Some(code),
             }
         }
-        shared.view.store(Arc::new(core.view().clone()));
         // The first drain saved a generated myid: only now may clients connect.
         if let Some(ready) = ready.take() {
             let _ = ready.send(());
