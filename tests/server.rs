@@ -302,3 +302,30 @@ fn sentinel_master_shows_what_set_just_set() {
         assert!(reply.contains(&want), "after SET {ms}: {reply}");
     }
 }
+
+/// Script paths given to `SENTINEL SET` must name executable files, with
+/// redis-sentinel's errors; nothing is applied when one is refused.
+#[test]
+fn sentinel_set_checks_script_paths() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), &format!("{SEED}sentinel deny-scripts-reconfig no\n"));
+    let mut c = Raw::connect(s.port);
+    c.expect(
+        b"SENTINEL SET mymaster quorum 3 notification-script /nonexistent/script.sh\r\n",
+        b"-ERR Notification script seems non existing or non executable\r\n",
+    );
+    let plain = dir.path().join("plain.sh");
+    std::fs::write(&plain, "#!/bin/sh\n").unwrap();
+    let set = format!("SENTINEL SET mymaster client-reconfig-script {}\r\n", plain.display());
+    c.expect(
+        set.as_bytes(),
+        b"-ERR Client reconfiguration script seems non existing or non executable\r\n",
+    );
+    let reply = c.ask(b"SENTINEL MASTER mymaster\r\n");
+    assert!(reply.contains("quorum\r\n$1\r\n2\r\n"), "quorum unchanged: {reply}");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&plain, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let set = format!("SENTINEL SET mymaster notification-script {}\r\n", plain.display());
+    c.expect(set.as_bytes(), b"+OK\r\n");
+    c.expect(b"SENTINEL SET mymaster notification-script \"\"\r\n", b"+OK\r\n");
+}

@@ -94,6 +94,7 @@ impl Sentinel {
             current_epoch: self.config.sentinel.current_epoch,
             tilt_since: self.tilt_since,
             simulate_failure_flags: self.simulate_failure_flags,
+            deny_scripts_reconfig: self.config.sentinel.deny_scripts_reconfig,
             running_scripts: self.scripts.running(),
             scripts_queue_length: self.scripts.len(),
             masters,

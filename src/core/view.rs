@@ -21,6 +21,8 @@ pub struct View {
     /// Bits of `SENTINEL SIMULATE-FAILURE` (1 = crash-after-election,
     /// 2 = crash-after-promotion).
     pub simulate_failure_flags: u32,
+    /// `deny-scripts-reconfig`.
+    pub deny_scripts_reconfig: bool,
     /// Scripts running now.
     pub running_scripts: usize,
     /// Scripts waiting to run.

@@ -43,8 +43,51 @@ pub async fn sentinel(_session: &Session, shared: &Shared, args: Vec<Bytes>) -> 
         b"myid" => Frame::bulk(view.myid.as_str()),
         b"info-cache" => info_cache(&args, shared, now),
         b"help" => help(),
+        b"set" if !view.deny_scripts_reconfig => match unusable_script(&args) {
+            Some(error) => Frame::error(error),
+            None => shared.ask_core(args).await,
+        },
         _ => shared.ask_core(args).await,
     }
+}
+
+/// `SENTINEL SET <master> [<option> <value> ...]`: the error for the first
+/// script path that is not an executable file, as redis-sentinel answers
+/// (an empty path unsets the script). Checked here because the core never
+/// touches the file system; nothing is applied when one is refused.
+fn unusable_script(args: &[Bytes]) -> Option<&'static str> {
+    let mut i = 3;
+    while i + 1 < args.len() {
+        let option = args[i].to_ascii_lowercase();
+        let error = match option.as_slice() {
+            b"notification-script" => {
+                "ERR Notification script seems non existing or non executable"
+            }
+            b"client-reconfig-script" => {
+                "ERR Client reconfiguration script seems non existing or non executable"
+            }
+            b"rename-command" => {
+                i += 3;
+                continue;
+            }
+            _ => {
+                i += 2;
+                continue;
+            }
+        };
+        let path = text(&args[i + 1]);
+        if !path.is_empty() && !is_executable(&path) {
+            return Some(error);
+        }
+        i += 2;
+    }
+    None
+}
+
+/// Whether `path` is a file we may execute (redis-sentinel's `access(X_OK)`).
+fn is_executable(path: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 fn no_such_master() -> Frame {
