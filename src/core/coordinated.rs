@@ -109,7 +109,7 @@ impl Failover {
 
 impl Sentinel {
     /// `SENTINEL FAILOVER <name> [COORDINATED]`: the plain form as
-    /// redis-sentinel; any other fourth argument is a syntax error.
+    /// redis-sentinel; any other argument count gets its arity error.
     pub(crate) fn failover_admin(&mut self, now: Millis, request: RequestId, args: &[Bytes]) {
         let name = arg(args, 2);
         match args.len() {
@@ -117,7 +117,10 @@ impl Sentinel {
             4 if arg(args, 3).eq_ignore_ascii_case("coordinated") => {
                 self.failover_coordinated_command(now, request, &name)
             }
-            _ => self.reply(request, Frame::error("ERR syntax error"), false),
+            _ => {
+                let text = "ERR wrong number of arguments for 'sentinel|failover' command";
+                self.reply(request, Frame::error(text), false)
+            }
         }
     }
 

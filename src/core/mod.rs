@@ -147,7 +147,7 @@
 //! even the 2 × failover-timeout block); no promotion within the timeout
 //! plus 2 s aborts it (`-failover-abort-slave-timeout`) and sends `FAILOVER
 //! ABORT`. The plain three-argument form is redis-sentinel's, unchanged;
-//! any other fourth argument is `ERR syntax error`. `SENTINEL HELP` keeps
+//! any other argument count gets redis-sentinel's arity error. `SENTINEL HELP` keeps
 //! redis-sentinel's text.
 
 mod admin;

@@ -281,7 +281,8 @@ impl Sentinel {
     pub(crate) fn debug(&mut self, request: RequestId, args: &[Bytes]) {
         if args.len() == 2 {
             let pairs: Vec<_> =
-                self.periods.all().map(|(n, v)| (n, Frame::Integer(v as i64))).collect();
+                // Bulk strings, as redis-sentinel's `addReplyBulkLongLong`.
+                self.periods.all().map(|(n, v)| (n, Frame::bulk(v.to_string()))).collect();
             return self.reply(request, Frame::map(pairs), false);
         }
         let mut j = 2;
