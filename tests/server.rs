@@ -266,7 +266,7 @@ fn idle_clients_are_closed_after_timeout() {
 /// Redis's own sentinel tests compare it), although rsentinel also accepts
 /// the 7.2 `CLIENT SETINFO`.
 #[test]
-fn command_list_is_redis_sentinel_7_0s() {
+fn command_list_and_debug_replies_are_redis_sentinel_7_0s() {
     let (ours_dir, theirs_dir) = (tempdir(), tempdir());
     let ours = start_sentinel(ours_dir.path(), SEED);
     let theirs = start_redis_sentinel(theirs_dir.path(), SEED);
@@ -282,6 +282,21 @@ fn command_list_is_redis_sentinel_7_0s() {
     let (a, b) = (names(ours.port), names(theirs.port));
     assert_eq!(a.len(), 72, "{a:?}");
     assert_eq!(a, b);
+    // Byte for byte, as redis-sentinel 7.0.15 answers.
+    for request in [
+        &b"SENTINEL DEBUG\r\n"[..],
+        b"SENTINEL FAILOVER mymaster extra\r\n",
+        b"SENTINEL FAILOVER mymaster extra more\r\n",
+    ] {
+        let mut ours_c = Raw::connect(ours.port);
+        let mut theirs_c = Raw::connect(theirs.port);
+        assert_eq!(
+            String::from_utf8_lossy(&ours_c.reply_to(request)),
+            String::from_utf8_lossy(&theirs_c.reply_to(request)),
+            "{}",
+            String::from_utf8_lossy(request)
+        );
+    }
     let mut c = Raw::connect(ours.port);
     c.expect(b"CLIENT SETINFO lib-ver 1.0\r\n", b"+OK\r\n");
 }
