@@ -344,3 +344,38 @@ fn sentinel_set_checks_script_paths() {
     c.expect(set.as_bytes(), b"+OK\r\n");
     c.expect(b"SENTINEL SET mymaster notification-script \"\"\r\n", b"+OK\r\n");
 }
+
+/// Valkey 8's names answer as the old ones (and stay out of `COMMAND`).
+#[test]
+fn valkey_primary_names() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), SEED);
+    let mut c = Raw::connect(s.port);
+    for (new, old) in [
+        ("SENTINEL GET-PRIMARY-ADDR-BY-NAME mymaster", "SENTINEL GET-MASTER-ADDR-BY-NAME mymaster"),
+        ("SENTINEL PRIMARIES", "SENTINEL MASTERS"),
+        ("SENTINEL primary mymaster", "SENTINEL MASTER mymaster"),
+        ("SENTINEL PRIMARY nope", "SENTINEL MASTER nope"),
+        (
+            "SENTINEL IS-PRIMARY-DOWN-BY-ADDR 127.0.0.1 6379 0 *",
+            "SENTINEL IS-MASTER-DOWN-BY-ADDR 127.0.0.1 6379 0 *",
+        ),
+    ] {
+        let strip_times = |r: String| -> Vec<String> {
+            // Millisecond counters (and their lengths) may tick between the
+            // two replies: compare everything else.
+            r.split("\r\n")
+                .filter(|l| !l.starts_with('$') && !l.chars().all(|c| c.is_ascii_digit()))
+                .map(str::to_owned)
+                .collect()
+        };
+        let a = c.ask(format!("{new}\r\n").as_bytes());
+        let b = c.ask(format!("{old}\r\n").as_bytes());
+        assert!(!a.starts_with("-ERR unknown"), "{new}: {a}");
+        assert_eq!(strip_times(a.clone()), strip_times(b.clone()), "{new}: {a} vs {b}");
+    }
+    c.expect(
+        b"SENTINEL PRIMARY\r\n",
+        b"-ERR wrong number of arguments for 'sentinel|primary' command\r\n",
+    );
+}

@@ -17,7 +17,10 @@ pub fn role(shared: &Shared) -> Frame {
 }
 
 /// `SENTINEL <subcommand> ...` (arity already checked by the table).
-pub async fn sentinel(_session: &Session, shared: &Shared, args: Vec<Bytes>) -> Frame {
+pub async fn sentinel(_session: &Session, shared: &Shared, mut args: Vec<Bytes>) -> Frame {
+    if let Some(old) = canonical(&args[1]) {
+        args[1] = Bytes::from_static(old.as_bytes());
+    }
     let view = shared.view.load();
     let now = shared.clock.now();
     let sub = args[1].to_ascii_lowercase();
@@ -88,6 +91,19 @@ fn unusable_script(args: &[Bytes]) -> Option<&'static str> {
 fn is_executable(path: &str) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// The redis-sentinel name of a Valkey 8 subcommand name (spec §3.4), which
+/// answers exactly as the old name does.
+fn canonical(sub: &[u8]) -> Option<&'static str> {
+    let old = match sub.to_ascii_lowercase().as_slice() {
+        b"primaries" => "masters",
+        b"primary" => "master",
+        b"get-primary-addr-by-name" => "get-master-addr-by-name",
+        b"is-primary-down-by-addr" => "is-master-down-by-addr",
+        _ => return None,
+    };
+    Some(old)
 }
 
 fn no_such_master() -> Frame {
