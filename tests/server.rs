@@ -379,3 +379,16 @@ fn valkey_primary_names() {
         b"-ERR wrong number of arguments for 'sentinel|primary' command\r\n",
     );
 }
+
+/// `INFO sentinel` has Redis 8's `sentinel_total_tilt` where Redis 8 puts it.
+#[test]
+fn info_sentinel_total_tilt() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), SEED);
+    let mut c = Raw::connect(s.port);
+    let info = c.ask(b"INFO sentinel\r\n");
+    assert!(
+        info.contains("sentinel_tilt_since_seconds:-1\r\nsentinel_total_tilt:0\r\nsentinel_running_scripts:0\r\n"),
+        "{info}"
+    );
+}

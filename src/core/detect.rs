@@ -75,6 +75,7 @@ impl Sentinel {
         if now < self.last_now || late {
             tracing::debug!(now = now.0, last = self.last_now.0, "entering TILT");
             self.tilt_since = Some(now);
+            self.total_tilt += 1;
             self.event(Event::TiltOn);
         }
         self.last_now = now;

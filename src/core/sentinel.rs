@@ -47,6 +47,8 @@ pub struct Sentinel {
     pub(crate) periods: Periods,
     /// Since when we are in TILT.
     pub(crate) tilt_since: Option<Millis>,
+    /// TILTs entered since start.
+    pub(crate) total_tilt: u64,
     /// The `now` of the previous input.
     pub(crate) last_now: Millis,
     /// The deadline we asked for after the previous input.
@@ -90,6 +92,7 @@ impl Sentinel {
             peers: BTreeMap::new(),
             periods: Periods::default(),
             tilt_since: None,
+            total_tilt: 0,
             last_now: now,
             deadline: None,
             epoch_raised_at: None,

@@ -93,6 +93,7 @@ impl Sentinel {
             myid: self.myid().clone(),
             current_epoch: self.config.sentinel.current_epoch,
             tilt_since: self.tilt_since,
+            total_tilt: self.total_tilt,
             simulate_failure_flags: self.simulate_failure_flags,
             deny_scripts_reconfig: self.config.sentinel.deny_scripts_reconfig,
             running_scripts: self.scripts.running(),

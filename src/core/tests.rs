@@ -488,8 +488,12 @@ impl Runner {
 
     fn status(&self) -> Result<String, Box<dyn Error>> {
         let view = self.sentinel.as_ref().ok_or("no sentinel")?.view();
-        let mut s =
-            format!("epoch={} tilt={:?}\n", view.current_epoch, view.tilt_since.map(|t| t.0));
+        let mut s = format!("epoch={} tilt={:?}", view.current_epoch, view.tilt_since.map(|t| t.0))
+            + &if view.total_tilt > 0 {
+                format!(" total_tilt={}\n", view.total_tilt)
+            } else {
+                "\n".to_owned()
+            };
         if view.scripts_queue_length > 0 {
             writeln!(
                 s,

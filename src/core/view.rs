@@ -18,6 +18,9 @@ pub struct View {
     pub current_epoch: Epoch,
     /// Since when the sentinel is in TILT, if it is.
     pub tilt_since: Option<Millis>,
+    /// How many times it entered TILT since it started
+    /// (`sentinel_total_tilt`, Redis 8 / Valkey 9).
+    pub total_tilt: u64,
     /// Bits of `SENTINEL SIMULATE-FAILURE` (1 = crash-after-election,
     /// 2 = crash-after-promotion).
     pub simulate_failure_flags: u32,

@@ -134,10 +134,12 @@ fn sentinel(shared: &Shared, view: &View, out: &mut String) {
     let _ = write!(
         out,
         "# Sentinel\r\nsentinel_masters:{}\r\nsentinel_tilt:{}\r\nsentinel_tilt_since_seconds:{}\r\n\
-         sentinel_running_scripts:{}\r\nsentinel_scripts_queue_length:{}\r\nsentinel_simulate_failure_flags:{}\r\n",
+         sentinel_total_tilt:{}\r\nsentinel_running_scripts:{}\r\nsentinel_scripts_queue_length:{}\r\n\
+         sentinel_simulate_failure_flags:{}\r\n",
         view.masters.len(),
         u8::from(view.tilt_since.is_some()),
         tilt_secs,
+        view.total_tilt,
         view.running_scripts,
         view.scripts_queue_length,
         view.simulate_failure_flags,
