@@ -137,7 +137,7 @@ impl Sentinel {
                 }
                 ok(false)
             }
-            "master-reboot-down-after-period" => {
+            "master-reboot-down-after-period" | "primary-reboot-down-after-period" => {
                 let Some(v) = millis(&value, true) else { return (Applied::BadArg(j + 1), 1) };
                 mc.master_reboot_down_after_period_ms = v;
                 ok(false)
