@@ -15,7 +15,8 @@
 //! DESIGN 7 holds for a seed when the first election round elects a leader
 //! (no election times out before `+elected-leader`), and every sentinel has
 //! emitted `+switch-master` within down-after + [`LIVENESS_BOUND_MS`] of the
-//! failure. A lost round costs 2 × failover-timeout (two minutes here), so
+//! failure. Each seed must also elect one sentinel only: two leaders in two
+//! epochs break no per-epoch invariant, but both promote a replica. A lost round costs 2 × failover-timeout (two minutes here), so
 //! the bound also proves that no second round was needed. Safety invariants
 //! are checked after every step, as in every simulation.
 //!
@@ -264,6 +265,19 @@ fn run_with(seed: u64, t: &Trial, legacy: bool) -> Outcome {
     };
     let promoted_ok = w.redis.iter().skip(1).any(|r| r.redis.role == RedisRole::Master);
     let liveness = liveness.or_else(|| (!promoted_ok).then(|| "no replica is master".to_owned()));
+    // One failure, one leader: two leaders in two epochs break no per-epoch
+    // invariant, but both promote (the second promotion is undone later).
+    let mut elected_by: Vec<usize> = after
+        .iter()
+        .filter(|(_, _, e)| matches!(e, Event::ElectedLeader(_)))
+        .map(|(_, i, _)| *i)
+        .collect();
+    elected_by.sort_unstable();
+    elected_by.dedup();
+    let liveness = liveness.or_else(|| {
+        let n = elected_by.len();
+        (n > 1).then(|| format!("{n} sentinels elected for one failure"))
+    });
     let lines = std::env::var("SIM_TRACE").ok().and_then(|v| v.parse().ok()).unwrap_or(80);
     let always = std::env::var("SIM_ELECTION_TRACE").is_ok();
     let failed = error.is_some() || liveness.is_some();
