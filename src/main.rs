@@ -107,6 +107,18 @@ fn main() -> ExitCode {
         eprintln!("Can't open the log file {}: {e}", config.server.logfile);
         return ExitCode::from(1);
     }
+    if format == config::Format::Conf {
+        for (name, line) in config::not_acted_on(&text) {
+            tracing::warn!(
+                "'{name}' (line {line}) is accepted for redis-sentinel compatibility, but rsentinel does not act on it"
+            );
+        }
+    }
+    if config.server.port == 0 {
+        // redis-sentinel's check; there is no TLS port or unix socket here.
+        tracing::warn!("Configured to not listen anywhere, exiting.");
+        return ExitCode::from(1);
+    }
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         // Into the log too: with a logfile set, stderr may not be watched.

@@ -153,3 +153,35 @@ fn sigterm_exits_cleanly_and_logfile_gets_the_logs() {
 fn unsafe_kill(pid: u32) {
     let _ = Command::new("kill").arg("-TERM").arg(pid.to_string()).status();
 }
+
+/// `port 0` listens nowhere: refused with redis-sentinel's message.
+#[test]
+fn port_zero_is_refused() {
+    let dir = tempdir();
+    let path = dir.path().join("sentinel.conf");
+    std::fs::write(&path, "port 0\nsentinel monitor m 127.0.0.1 6379 2\n").unwrap();
+    let (code, out, err) = run_rsentinel(&[path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("Configured to not listen anywhere, exiting."), "{out}{err}");
+}
+
+/// A directive accepted for compatibility but not acted on gets one warning
+/// line at start, naming it and its line.
+#[test]
+fn unused_directives_are_named_at_start() {
+    let dir = tempdir();
+    let s = start_sentinel(
+        dir.path(),
+        "sentinel monitor m 127.0.0.1 6379 2\nhz 10\ndaemonize yes\nhz 20\n",
+    );
+    let log = || std::fs::read_to_string(dir.path().join("stdout.log")).unwrap_or_default();
+    let start = Instant::now();
+    while !log().contains("'daemonize' (line 5)") && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let text = log();
+    assert!(text.contains("'hz' (line 4) is accepted for redis-sentinel compatibility"), "{text}");
+    assert!(text.contains("'daemonize' (line 5)"), "{text}");
+    assert_eq!(text.matches("'hz'").count(), 1, "one line per directive: {text}");
+    drop(s);
+}

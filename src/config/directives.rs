@@ -226,6 +226,31 @@ pub(crate) fn is_tls(name: &str) -> bool {
     TLS.binary_search(&name).is_ok()
 }
 
+/// The directives of a `sentinel.conf` that rsentinel accepts, as
+/// redis-sentinel does, but does not act on: `(name, first line)`, one per
+/// name, in file order. redis.conf settings with no meaning for a sentinel
+/// (`save`, `hz`, ...), `tls-*` (no TLS yet), `unixsocket`, `daemonize yes`
+/// (rsentinel stays in the foreground), `protected-mode yes`, `user` lines
+/// and server-level `rename-command` (not enforced yet). Lines that do not
+/// split are skipped: parsing reports them.
+pub fn not_acted_on(text: &str) -> Vec<(String, usize)> {
+    let mut found: Vec<(String, usize)> = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let Ok(args) = crate::config::split_line(line) else { continue };
+        let Some(name) = args.first().map(|a| a.to_ascii_lowercase()) else { continue };
+        let yes = args.get(1).is_some_and(|v| v.eq_ignore_ascii_case("yes"));
+        let unused = match name.as_str() {
+            "daemonize" | "protected-mode" => yes,
+            "user" | "rename-command" => true,
+            n => passive(n).is_some() || is_tls(n),
+        };
+        if unused && !found.iter().any(|(n, _)| *n == name) {
+            found.push((name, i + 1));
+        }
+    }
+    found
+}
+
 /// `module.option`: a module's config, queued by redis until the module loads.
 fn is_module_option(name: &str) -> bool {
     match name.split_once('.') {
@@ -255,5 +280,14 @@ mod tests {
         assert_eq!(passive(".x"), None);
         assert!(is_tls("tls-port"));
         assert!(!is_tls("tls-nope"));
+    }
+
+    #[test]
+    fn unused_directives_are_named_once_with_their_first_line() {
+        let text = "port 5000\n# save 60 1\nsave \"\"\ndaemonize no\nhz 10\nsave 900 1\n\
+                    daemonize yes\ntls-port 0\nsentinel monitor m 127.0.0.1 6379 2\n";
+        let names: Vec<(String, usize)> = not_acted_on(text);
+        let want = [("save", 3), ("hz", 5), ("daemonize", 7), ("tls-port", 8)];
+        assert_eq!(names, want.map(|(n, l)| (n.to_string(), l)).to_vec());
     }
 }

@@ -39,6 +39,7 @@ mod rewrite;
 mod sentinel;
 mod yaml;
 
+pub use directives::not_acted_on;
 pub use error::ConfigError;
 pub use lexer::{LexError, quote, split_line};
 pub use model::*;
