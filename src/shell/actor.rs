@@ -92,10 +92,18 @@ pub async fn run(
     let mut shutdown = shared.shutdown.subscribe();
     let mut last_persist_ok = true;
     loop {
-        // The read model first: a client that gets the reply to its SET
-        // and then asks SENTINEL MASTER must see what it set.
-        shared.view.store(Arc::new(core.view().clone()));
+        // The read model is published after the persists the core queued
+        // first and before the first event or reply that announces the
+        // change: a client told `+OK` or `+switch-master` and then asking
+        // SENTINEL MASTER or GET-MASTER-ADDR-BY-NAME sees the new state, and
+        // what the core persists before announcing it (the core's rule) is
+        // on disk before anyone can read it.
+        let mut published = false;
         while let Some(output) = core.poll_output() {
+            if matches!(output, Output::Event(_) | Output::Reply { .. }) && !published {
+                shared.view.store(Arc::new(core.view().clone()));
+                published = true;
+            }
             match output {
                 Output::Connect { link, addr, kind } => {
                     links.insert(link, link::spawn(link, addr, kind, inputs_tx.clone()));
@@ -131,6 +139,9 @@ pub async fn run(
                 }
                 Output::Exit(code) => return Some(code),
             }
+        }
+        if !published {
+            shared.view.store(Arc::new(core.view().clone()));
         }
         // The first drain saved a generated myid: only now may clients connect.
         if let Some(ready) = ready.take() {
