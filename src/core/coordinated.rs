@@ -198,10 +198,7 @@ impl Sentinel {
         let Some(r) = masters.get_mut(name).and_then(|m| m.replicas.get_mut(&promoted)) else {
             return;
         };
-        if r.mon.cmd.can_queue(1) {
-            r.mon.cmd.send(out, Cmd::Info, command(&mc.rename_commands, "INFO", &[]));
-            r.mon.info_sent = Some(now);
-        }
+        r.mon.ask_info(out, &mc.rename_commands, now);
     }
 
     /// A coordinated failover given up after `FAILOVER TO` went out: tell

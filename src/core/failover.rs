@@ -480,13 +480,12 @@ impl Sentinel {
     }
 
     /// Whether another candidate has priority over our election in
-    /// `epoch`: our own vote for this master in `epoch` went to it (it
-    /// asked first, or in a newer epoch that ours moved to). We step down;
-    /// our vote already helps it.
+    /// `epoch` (the current one: `wait_start` moved the election there):
+    /// our own vote for this master in it went to that candidate, which
+    /// asked first. We step down; our vote already helps it.
     fn outranked(&self, name: &str, epoch: Epoch) -> bool {
         let (mc, m) = (self.mc(name), &self.masters[name]);
-        mc.leader_epoch > epoch
-            || (mc.leader_epoch == epoch && m.leader.as_ref().is_some_and(|l| l != self.myid()))
+        mc.leader_epoch == epoch && m.leader.as_ref().is_some_and(|l| l != self.myid())
     }
 
     /// If nobody can win `epoch` any more (the votes we know of leave every
@@ -781,10 +780,7 @@ impl Sentinel {
         let Sentinel { config, masters, out, .. } = self;
         let Some(mc) = config.master(name) else { return };
         let Some(r) = masters.get_mut(name).and_then(|m| m.replicas.get_mut(addr)) else { return };
-        if r.mon.cmd.can_queue(1) {
-            r.mon.cmd.send(out, Cmd::Info, command(&mc.rename_commands, "INFO", &[]));
-            r.mon.info_sent = Some(now);
-        }
+        r.mon.ask_info(out, &mc.rename_commands, now);
     }
 
     /// Asks INFO of every reachable replica of SDOWN master `name` that
@@ -803,9 +799,8 @@ impl Sentinel {
                 continue;
             }
             awaited = true;
-            if r.mon.info_sent.is_none_or(|t| t < down) && r.mon.cmd.can_queue(1) {
-                r.mon.cmd.send(out, Cmd::Info, command(&mc.rename_commands, "INFO", &[]));
-                r.mon.info_sent = Some(now);
+            if r.mon.info_sent.is_none_or(|t| t < down) {
+                r.mon.ask_info(out, &mc.rename_commands, now);
             }
         }
         awaited

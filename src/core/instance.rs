@@ -14,7 +14,7 @@ use super::event::InstanceRef;
 use super::failover::Failover;
 use super::ids::{Addr, Epoch, RunId};
 use super::info::Role;
-use super::link::Link;
+use super::link::{Cmd, Link, Outbox, command};
 use super::output::LinkKind;
 use super::timer::Millis;
 use crate::config::MasterConfig;
@@ -54,6 +54,22 @@ pub(crate) struct Monitor {
 }
 
 impl Monitor {
+    /// Sends INFO on the command link now, unless it cannot take one more
+    /// command; true if sent.
+    pub fn ask_info(
+        &mut self,
+        out: &mut Outbox,
+        renames: &[(String, String)],
+        now: Millis,
+    ) -> bool {
+        if !self.cmd.can_queue(1) {
+            return false;
+        }
+        self.cmd.send(out, Cmd::Info, command(renames, "INFO", &[]));
+        self.info_sent = Some(now);
+        true
+    }
+
     /// A new instance with the given configured role.
     pub fn new(role: Role, now: Millis) -> Monitor {
         Monitor {

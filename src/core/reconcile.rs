@@ -20,7 +20,6 @@ use super::event::Event;
 use super::failover::send_slaveof;
 use super::info::Role;
 use super::instance::{Master, Replica, replica_ref};
-use super::link::{Cmd, command};
 use super::output::Output;
 use super::sentinel::Sentinel;
 use super::timer::{Earliest, Millis, Periods, Timer};
@@ -89,9 +88,8 @@ impl Sentinel {
             }
             // Decide on facts observed after the waiting time: ask for them.
             if r.mon.info_refresh.is_none_or(|t| t < at) {
-                if r.mon.info_sent.is_none_or(|t| t < at) && r.mon.cmd.can_queue(1) {
-                    r.mon.cmd.send(out, Cmd::Info, command(&mc.rename_commands, "INFO", &[]));
-                    r.mon.info_sent = Some(now);
+                if r.mon.info_sent.is_none_or(|t| t < at) {
+                    r.mon.ask_info(out, &mc.rename_commands, now);
                 }
                 continue;
             }

@@ -175,7 +175,6 @@ impl Sentinel {
             instance: with_monitor(base, &m.mon),
             odown_since: m.odown_since,
             failover_state: failover.map(Failover::state_name),
-            failover_epoch: failover.map(|f| f.epoch),
             client_addr: m.client_addr(mc),
             config_epoch: mc.config_epoch,
             quorum: mc.quorum,

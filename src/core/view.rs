@@ -86,8 +86,6 @@ pub struct MasterView {
     pub odown_since: Option<Millis>,
     /// The failover state name while a failover runs.
     pub failover_state: Option<&'static str>,
-    /// The epoch of our failover (its election's), while one runs.
-    pub failover_epoch: Option<Epoch>,
     /// The address clients should use: the promoted replica's once the
     /// failover has reached the reconfiguration of replicas.
     pub client_addr: Addr,

@@ -28,6 +28,11 @@
 //!   `SIM_SEEDS` seeds per cell (default 500) and each desync of
 //!   `SIM_DESYNC_VALUES` (default: the core's); prints a table. Run it with
 //!   `SIM_ELECTION_SWEEP=1 cargo test --release --test sim election_sweep -- --nocapture`.
+//!   `SIM_ELECTION_ONLY=<sentinels>,<max delay>` narrows the matrix;
+//!   `SIM_INPHASE_SPREAD` (ms, default 11) and `SIM_TIMER_JITTER` (ms,
+//!   default 2) change the world for exploration; `SIM_ELECTION_VERBOSE`
+//!   lists seeds that needed more than one epoch, `SIM_ELECTION_TRACE` prints
+//!   every seed's trace (with `SIM_SEED`).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
