@@ -21,11 +21,17 @@
 //!   sentinels, the clock, start-up and shutdown.
 //! - [`server`]: the RESP server for clients, one module per command family.
 //! - [`logging`]: redis-sentinel's log line format.
+//! - [`commands`]: redis-sentinel 7.0's command table (names, arities,
+//!   flags, ACL categories), shared by the server and the ACLs.
+//! - [`acl`]: ACL users (`user` lines, `ACL SETUSER`): rules, descriptions,
+//!   password and permission checks (pure).
 //! - [`glob`]: redis-style glob patterns.
 //! - [`scripts`]: spawns the notification and client-reconfig scripts the
 //!   core asks for and reports their exit.
 #![warn(missing_docs)]
 
+pub mod acl;
+pub mod commands;
 pub mod config;
 pub mod core;
 pub mod glob;

@@ -9,7 +9,7 @@ mod info;
 mod ping;
 pub mod pubsub;
 mod sentinel;
-pub mod table;
+pub use crate::commands as table;
 
 use std::collections::BTreeSet;
 

@@ -96,14 +96,8 @@ fn is_executable(path: &str) -> bool {
 /// The redis-sentinel name of a Valkey 8 subcommand name (spec §3.4), which
 /// answers exactly as the old name does.
 fn canonical(sub: &[u8]) -> Option<&'static str> {
-    let old = match sub.to_ascii_lowercase().as_slice() {
-        b"primaries" => "masters",
-        b"primary" => "master",
-        b"get-primary-addr-by-name" => "get-master-addr-by-name",
-        b"is-primary-down-by-addr" => "is-master-down-by-addr",
-        _ => return None,
-    };
-    Some(old)
+    let full = format!("sentinel|{}", String::from_utf8_lossy(sub).to_ascii_lowercase());
+    crate::commands::alias_of(&full).map(|name| &name["sentinel|".len()..])
 }
 
 fn no_such_master() -> Frame {

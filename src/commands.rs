@@ -36,14 +36,36 @@ impl Spec {
     }
 }
 
+/// A subcommand; its ACL categories follow from its parent's family and
+/// its flags, as in redis-sentinel 7.0 (`ACL CAT` there lists them).
 const fn sub(name: &'static str, arity: i32, flags: &'static [&'static str]) -> Spec {
-    Spec { name, arity, flags, acl: &["@slow"], subcommands: &[], summary: "", newer: false }
+    Spec { name, arity, flags, acl: SLOW, subcommands: &[], summary: "", newer: false }
+}
+
+/// A subcommand in `@admin @slow @dangerous`.
+const fn admin_sub(name: &'static str, arity: i32, flags: &'static [&'static str]) -> Spec {
+    Spec { acl: ADMIN_CATS, ..sub(name, arity, flags) }
+}
+
+/// A subcommand in `@slow @connection` (CLIENT and COMMAND subcommands).
+const fn conn_sub(name: &'static str, arity: i32, flags: &'static [&'static str]) -> Spec {
+    Spec { acl: CONN, ..sub(name, arity, flags) }
+}
+
+/// An administrative CLIENT subcommand: `@admin @slow @dangerous @connection`.
+const fn admin_conn_sub(name: &'static str, arity: i32, flags: &'static [&'static str]) -> Spec {
+    Spec { acl: ADMIN_CONN, ..sub(name, arity, flags) }
 }
 
 /// A subcommand newer than 7.0 ([`Spec::newer`]).
-const fn newer_sub(name: &'static str, arity: i32, flags: &'static [&'static str]) -> Spec {
-    Spec { newer: true, ..sub(name, arity, flags) }
+const fn newer(spec: Spec) -> Spec {
+    Spec { newer: true, ..spec }
 }
+
+const SLOW: &[&str] = &["@slow"];
+const CONN: &[&str] = &["@slow", "@connection"];
+const ADMIN_CATS: &[&str] = &["@admin", "@slow", "@dangerous"];
+const ADMIN_CONN: &[&str] = &["@admin", "@slow", "@dangerous", "@connection"];
 
 const ADMIN: &[&str] = &["admin", "sentinel", "only_sentinel"];
 const ADMIN_SLOW: &[&str] = &["admin", "noscript", "loading", "stale"];
@@ -58,17 +80,17 @@ pub static COMMANDS: &[Spec] = &[
         acl: &["@slow"],
         subcommands: &[
             sub("cat", -2, STALE),
-            sub("deluser", -3, ADMIN_SLOW),
-            sub("dryrun", -4, ADMIN_SLOW),
+            admin_sub("deluser", -3, ADMIN_SLOW),
+            admin_sub("dryrun", -4, ADMIN_SLOW),
             sub("genpass", -2, STALE),
-            sub("getuser", 3, ADMIN_SLOW),
+            admin_sub("getuser", 3, ADMIN_SLOW),
             sub("help", 2, &["loading", "stale"]),
-            sub("list", 2, ADMIN_SLOW),
-            sub("load", 2, ADMIN_SLOW),
-            sub("log", -2, ADMIN_SLOW),
-            sub("save", 2, ADMIN_SLOW),
-            sub("setuser", -3, ADMIN_SLOW),
-            sub("users", 2, ADMIN_SLOW),
+            admin_sub("list", 2, ADMIN_SLOW),
+            admin_sub("load", 2, ADMIN_SLOW),
+            admin_sub("log", -2, ADMIN_SLOW),
+            admin_sub("save", 2, ADMIN_SLOW),
+            admin_sub("setuser", -3, ADMIN_SLOW),
+            admin_sub("users", 2, ADMIN_SLOW),
             sub("whoami", 2, STALE),
         ],
         summary: "A container for Access List Control commands",
@@ -89,24 +111,24 @@ pub static COMMANDS: &[Spec] = &[
         flags: &[],
         acl: &["@slow"],
         subcommands: &[
-            sub("caching", 3, STALE),
-            sub("getname", 2, STALE),
-            sub("getredir", 2, STALE),
-            sub("help", 2, &["loading", "stale"]),
-            sub("id", 2, STALE),
-            sub("info", 2, STALE),
-            sub("kill", -3, ADMIN_SLOW),
-            sub("list", -2, ADMIN_SLOW),
-            sub("no-evict", 3, ADMIN_SLOW),
-            sub("pause", -3, ADMIN_SLOW),
-            sub("reply", 3, STALE),
+            conn_sub("caching", 3, STALE),
+            conn_sub("getname", 2, STALE),
+            conn_sub("getredir", 2, STALE),
+            conn_sub("help", 2, &["loading", "stale"]),
+            conn_sub("id", 2, STALE),
+            conn_sub("info", 2, STALE),
+            admin_conn_sub("kill", -3, ADMIN_SLOW),
+            admin_conn_sub("list", -2, ADMIN_SLOW),
+            admin_conn_sub("no-evict", 3, ADMIN_SLOW),
+            admin_conn_sub("pause", -3, ADMIN_SLOW),
+            conn_sub("reply", 3, STALE),
             // Redis 7.2; redis-py and others send it on connect.
-            newer_sub("setinfo", 4, STALE),
-            sub("setname", 3, STALE),
-            sub("tracking", -3, STALE),
-            sub("trackinginfo", 2, STALE),
-            sub("unblock", -3, ADMIN_SLOW),
-            sub("unpause", 2, ADMIN_SLOW),
+            newer(conn_sub("setinfo", 4, STALE)),
+            conn_sub("setname", 3, STALE),
+            conn_sub("tracking", -3, STALE),
+            conn_sub("trackinginfo", 2, STALE),
+            admin_conn_sub("unblock", -3, ADMIN_SLOW),
+            admin_conn_sub("unpause", 2, ADMIN_SLOW),
         ],
         summary: "A container for client connection commands",
         newer: false,
@@ -115,15 +137,15 @@ pub static COMMANDS: &[Spec] = &[
         name: "command",
         arity: -1,
         flags: &["loading", "stale"],
-        acl: &["@slow", "@connection"],
+        acl: CONN,
         subcommands: &[
-            sub("count", 2, &["loading", "stale"]),
-            sub("docs", -2, &["loading", "stale"]),
-            sub("getkeys", -3, &["loading", "stale"]),
-            sub("getkeysandflags", -3, &["loading", "stale"]),
-            sub("help", 2, &["loading", "stale"]),
-            sub("info", -2, &["loading", "stale"]),
-            sub("list", -2, &["loading", "stale"]),
+            conn_sub("count", 2, &["loading", "stale"]),
+            conn_sub("docs", -2, &["loading", "stale"]),
+            conn_sub("getkeys", -3, &["loading", "stale"]),
+            conn_sub("getkeysandflags", -3, &["loading", "stale"]),
+            conn_sub("help", 2, &["loading", "stale"]),
+            conn_sub("info", -2, &["loading", "stale"]),
+            conn_sub("list", -2, &["loading", "stale"]),
         ],
         summary: "Get array of Redis command details",
         newer: false,
@@ -194,35 +216,35 @@ pub static COMMANDS: &[Spec] = &[
     Spec {
         name: "sentinel",
         arity: -2,
-        flags: &[],
-        acl: &["@slow"],
+        flags: &["admin"],
+        acl: ADMIN_CATS,
         subcommands: &[
-            sub("ckquorum", 3, ADMIN),
-            sub("config", -3, ADMIN),
-            sub("debug", -2, ADMIN),
-            sub("failover", -3, ADMIN),
-            sub("flushconfig", 2, ADMIN),
-            sub("get-master-addr-by-name", 3, ADMIN),
+            admin_sub("ckquorum", 3, ADMIN),
+            admin_sub("config", -3, ADMIN),
+            admin_sub("debug", -2, ADMIN),
+            admin_sub("failover", -3, ADMIN),
+            admin_sub("flushconfig", 2, ADMIN),
+            admin_sub("get-master-addr-by-name", 3, ADMIN),
             // Valkey 8's names (`sentinel.rs`, `canonical`).
-            newer_sub("get-primary-addr-by-name", 3, ADMIN),
+            newer(admin_sub("get-primary-addr-by-name", 3, ADMIN)),
             sub("help", 2, &["loading", "stale", "sentinel", "only_sentinel"]),
-            sub("info-cache", -3, ADMIN),
-            sub("is-master-down-by-addr", 6, ADMIN),
-            newer_sub("is-primary-down-by-addr", 6, ADMIN),
-            sub("master", 3, ADMIN),
-            sub("masters", 2, ADMIN),
-            sub("monitor", 6, ADMIN),
-            sub("myid", 2, ADMIN),
-            sub("pending-scripts", 2, ADMIN),
-            newer_sub("primaries", 2, ADMIN),
-            newer_sub("primary", 3, ADMIN),
-            sub("remove", 3, ADMIN),
-            sub("replicas", 3, ADMIN),
-            sub("reset", 3, ADMIN),
-            sub("sentinels", 3, ADMIN),
-            sub("set", -5, ADMIN),
-            sub("simulate-failure", -3, ADMIN),
-            sub("slaves", 3, ADMIN),
+            admin_sub("info-cache", -3, ADMIN),
+            admin_sub("is-master-down-by-addr", 6, ADMIN),
+            newer(admin_sub("is-primary-down-by-addr", 6, ADMIN)),
+            admin_sub("master", 3, ADMIN),
+            admin_sub("masters", 2, ADMIN),
+            admin_sub("monitor", 6, ADMIN),
+            admin_sub("myid", 2, ADMIN),
+            admin_sub("pending-scripts", 2, ADMIN),
+            newer(admin_sub("primaries", 2, ADMIN)),
+            newer(admin_sub("primary", 3, ADMIN)),
+            admin_sub("remove", 3, ADMIN),
+            admin_sub("replicas", 3, ADMIN),
+            admin_sub("reset", 3, ADMIN),
+            admin_sub("sentinels", 3, ADMIN),
+            admin_sub("set", -5, ADMIN),
+            admin_sub("simulate-failure", -3, ADMIN),
+            admin_sub("slaves", 3, ADMIN),
         ],
         summary: "A container for Sentinel commands",
         newer: false,
@@ -255,6 +277,20 @@ pub static COMMANDS: &[Spec] = &[
         newer: false,
     },
 ];
+
+/// Valkey 8's names for redis-sentinel's subcommands: `(alias, redis name)`,
+/// as full names. Both are answered; ACL rules treat them as one command.
+pub const ALIASES: &[(&str, &str)] = &[
+    ("sentinel|get-primary-addr-by-name", "sentinel|get-master-addr-by-name"),
+    ("sentinel|is-primary-down-by-addr", "sentinel|is-master-down-by-addr"),
+    ("sentinel|primaries", "sentinel|masters"),
+    ("sentinel|primary", "sentinel|master"),
+];
+
+/// The redis name an alias stands for (`fullname` in lowercase).
+pub fn alias_of(fullname: &str) -> Option<&'static str> {
+    ALIASES.iter().find(|(alias, _)| *alias == fullname).map(|(_, name)| *name)
+}
 
 /// The command called `name` (case-insensitive).
 pub fn lookup(name: &[u8]) -> Option<&'static Spec> {
