@@ -72,10 +72,10 @@ impl fmt::Display for RuleError {
 /// The payload-sanitizing flag (kept and described; a sentinel has no
 /// payloads to sanitize).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Sanitize {
+enum Payload {
     Unset,
     Skip,
-    Sanitize,
+    Sanitized,
 }
 
 /// One user.
@@ -84,7 +84,7 @@ pub struct User {
     name: String,
     enabled: bool,
     nopass: bool,
-    sanitize: Sanitize,
+    sanitize: Payload,
     /// SHA-256 of each password, lowercase hex.
     passwords: Vec<String>,
     root: Selector,
@@ -121,7 +121,7 @@ impl User {
             name: name.to_string(),
             enabled: false,
             nopass: false,
-            sanitize: Sanitize::Unset,
+            sanitize: Payload::Unset,
             passwords: Vec::new(),
             root: Selector::default(),
             selectors: Vec::new(),
@@ -175,8 +175,8 @@ impl User {
         match op.to_ascii_lowercase().as_str() {
             "on" => self.enabled = true,
             "off" => self.enabled = false,
-            "skip-sanitize-payload" => self.sanitize = Sanitize::Skip,
-            "sanitize-payload" => self.sanitize = Sanitize::Sanitize,
+            "skip-sanitize-payload" => self.sanitize = Payload::Skip,
+            "sanitize-payload" => self.sanitize = Payload::Sanitized,
             "nopass" => {
                 self.nopass = true;
                 self.passwords.clear();
@@ -188,7 +188,7 @@ impl User {
             "clearselectors" => self.selectors.clear(),
             "reset" => {
                 let name = std::mem::take(&mut self.name);
-                *self = User { sanitize: Sanitize::Sanitize, ..User::new(&name) };
+                *self = User { sanitize: Payload::Sanitized, ..User::new(&name) };
             }
             _ => self.apply_other(op)?,
         }
@@ -233,9 +233,9 @@ impl User {
             flags.push("nopass");
         }
         match self.sanitize {
-            Sanitize::Skip => flags.push("skip-sanitize-payload"),
-            Sanitize::Sanitize => flags.push("sanitize-payload"),
-            Sanitize::Unset => {}
+            Payload::Skip => flags.push("skip-sanitize-payload"),
+            Payload::Sanitized => flags.push("sanitize-payload"),
+            Payload::Unset => {}
         }
         flags
     }
