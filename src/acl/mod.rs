@@ -250,6 +250,11 @@ impl User {
         parts.join(" ")
     }
 
+    /// True when the root selector allows everything.
+    pub fn unrestricted(&self) -> bool {
+        self.root.unrestricted()
+    }
+
     /// True when `pass` authenticates this user.
     pub fn password_ok(&self, pass: &[u8]) -> bool {
         if !self.enabled {
@@ -300,6 +305,19 @@ impl Default for Acl {
     fn default() -> Acl {
         Acl::new(None)
     }
+}
+
+/// Checks one `user` line of a config (`[name, rules...]`) given the lines
+/// before it; the error is redis's.
+pub fn check_user_line(before: &[Vec<String>], line: &[String]) -> Result<(), String> {
+    if before.iter().any(|b| b.first() == line.first()) {
+        let name = line.first().map_or("", String::as_str);
+        return Err(format!(
+            "Error in user declaration '{name}': Duplicate user found. A user can only be \
+             defined once in config files"
+        ));
+    }
+    Acl::load(None, &[line.to_vec()]).map(|_| ()).map_err(|(_, e)| e)
 }
 
 /// Joins a `(` ... `)` selector given over several arguments into one.

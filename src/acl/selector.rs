@@ -210,6 +210,12 @@ impl Selector {
         Ok(())
     }
 
+    /// True when every command and channel is allowed (the default user's
+    /// `+@all &*`): nothing to check.
+    pub fn unrestricted(&self) -> bool {
+        self.all_commands && self.all_channels
+    }
+
     /// True when this selector lets `id` run with `first_arg` (the argument
     /// after the command's name, or after the subcommand's).
     pub fn allows_command(&self, id: usize, first_arg: Option<&[u8]>) -> bool {

@@ -64,8 +64,6 @@ const BOOLEAN: &[&str] = &[
 /// Other standard redis-server 7.x directives, accepted with any non-empty
 /// argument list.
 const OTHER: &[&str] = &[
-    "aclfile",
-    "acllog-max-len",
     "active-defrag-cycle-max",
     "active-defrag-cycle-min",
     "active-defrag-ignore-bytes",
@@ -241,7 +239,7 @@ pub fn not_acted_on(text: &str) -> Vec<(String, usize)> {
         let yes = args.get(1).is_some_and(|v| v.eq_ignore_ascii_case("yes"));
         let unused = match name.as_str() {
             "daemonize" | "protected-mode" => yes,
-            "user" | "rename-command" => true,
+            "rename-command" => true,
             n => passive(n).is_some() || is_tls(n),
         };
         if unused && !found.iter().any(|(n, _)| *n == name) {

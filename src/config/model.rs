@@ -19,6 +19,8 @@ pub const DEFAULT_PARALLEL_SYNCS: u32 = 1;
 pub const DEFAULT_PORT: u16 = 26379;
 /// Default `maxclients`.
 pub const DEFAULT_MAXCLIENTS: usize = 10_000;
+/// `acllog-max-len` by default (redis's).
+pub const DEFAULT_ACLLOG_MAX_LEN: usize = 128;
 
 /// A whole sentinel configuration.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -113,8 +115,11 @@ pub struct ServerConfig {
     pub maxclients: usize,
     /// `timeout`: idle client timeout in seconds, 0 = never.
     pub timeout_secs: u64,
-    /// `user` lines, kept verbatim (ACL rules), one entry per line.
+    /// `user` lines (`[name, rules...]`), checked at load
+    /// ([`crate::acl`]); `ACL SETUSER` replaces them.
     pub users: Vec<Vec<String>>,
+    /// `acllog-max-len`: how many entries `ACL LOG` keeps.
+    pub acllog_max_len: usize,
     /// `rename-command` lines for the sentinel's own commands (lowercased name → new name; empty = disabled).
     pub rename_commands: BTreeMap<String, String>,
     /// `tls-*` directives, kept as name → arguments (TLS itself comes later).
@@ -136,6 +141,7 @@ impl Default for ServerConfig {
             maxclients: DEFAULT_MAXCLIENTS,
             timeout_secs: 0,
             users: Vec::new(),
+            acllog_max_len: DEFAULT_ACLLOG_MAX_LEN,
             rename_commands: BTreeMap::new(),
             tls: BTreeMap::new(),
         }

@@ -149,7 +149,22 @@ pub(crate) fn server_directive(
                 format!("argument couldn't be parsed into an integer: '{secs}' (timeout is in seconds, 0 = never)")
             })?
         }
-        ("user", rules) if !rules.is_empty() => server.users.push(rules.to_vec()),
+        ("user", rules) if !rules.is_empty() => {
+            crate::acl::check_user_line(&server.users, rules)?;
+            server.users.push(rules.to_vec())
+        }
+        // Users in a second file that rsentinel would not read could leave
+        // it open: refuse rather than ignore.
+        ("aclfile", [_]) => {
+            return Err("aclfile is not supported by rsentinel: declare the users with 'user' \
+                        lines in this file (ACL SETUSER changes are saved there too)"
+                .into());
+        }
+        ("acllog-max-len", [n]) => {
+            server.acllog_max_len = parse_u64(n).ok_or_else(|| {
+                format!("argument couldn't be parsed into an integer: '{n}'")
+            })? as usize
+        }
         ("rename-command", [command, new_name]) => {
             server.rename_commands.insert(command.to_ascii_lowercase(), new_name.clone());
         }

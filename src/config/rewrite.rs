@@ -10,8 +10,9 @@
 //!    give (the last line wins) differs from the model's, the last line is
 //!    replaced and earlier ones are dropped; with no line, one is appended
 //!    unless the model has the default value. So `--port 5000` on the
-//!    command line ends up in the file, as with redis-sentinel. `user`,
-//!    `rename-command` and `tls-*` lines are always kept as they are.
+//!    command line ends up in the file, as with redis-sentinel. `user` lines
+//!    follow the model the same way, as a block (`ACL SETUSER` changes
+//!    them); `rename-command` and `tls-*` lines are always kept as they are.
 //! 3. All `sentinel` lines are generated from the model, in redis-sentinel's
 //!    order. Each generated line takes the place of the next unused original
 //!    line with the same key (`sentinel <sub-directive>`, lowercased, with
@@ -27,8 +28,7 @@
 //! Unlike redis-sentinel, every argument is quoted when it needs to be
 //! ([`quote`]), so a password with a space and a quote survives a restart:
 //! `parse(&rewrite(original, &config)) == Ok(config)` for any loadable
-//! config whose `users`, `rename_commands` and `tls` are what `original`
-//! says.
+//! config whose `rename_commands` and `tls` are what `original` says.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -76,6 +76,8 @@ pub fn rewrite(original: &str, config: &Config) -> String {
         rewrite_server_directive(&mut lines, name, &old, &config.server, &mut appended);
     }
 
+    rewrite_users(&mut lines, &config.server.users, &mut appended);
+
     for generated in sentinel_lines(config, &had, &had_master) {
         match index.get_mut(generated.key).and_then(VecDeque::pop_front) {
             Some(i) => lines[i] = Some(generated.text),
@@ -118,8 +120,8 @@ fn line_key(line: &str) -> Option<String> {
     Some(format!("sentinel {sub}"))
 }
 
-/// The server directives that follow the model. `user`,
-/// `rename-command` and `tls-*` lines are kept as they are.
+/// The server directives that follow the model one by one (`user` lines
+/// follow it as a block: [`rewrite_users`]).
 pub(crate) const SERVER_KEYS: &[&str] = &[
     "port",
     "bind",
@@ -187,6 +189,33 @@ fn rewrite_server_directive(
         lines[i] = None;
     }
     lines[last] = wanted.map(|args| directive_line(name, &args));
+}
+
+/// Makes the `user` lines say `users` (one `[name, rules...]` per line).
+/// Lines that already say it, in any spelling, are left alone; otherwise
+/// the new lines take the place of the first old one (the others are
+/// dropped), or are appended when there was none.
+fn rewrite_users(lines: &mut [Option<String>], users: &[Vec<String>], appended: &mut Vec<String>) {
+    let old: Vec<(usize, Vec<String>)> = lines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, l)| {
+            let args = split_line(l.as_deref()?).ok()?;
+            args.first()?.eq_ignore_ascii_case("user").then(|| (i, args[1..].to_vec()))
+        })
+        .collect();
+    if old.iter().map(|(_, args)| args).eq(users.iter()) {
+        return;
+    }
+    let new: Vec<String> = users.iter().map(|u| directive_line("user", u)).collect();
+    for (i, _) in &old {
+        lines[*i] = None;
+    }
+    match old.first() {
+        Some((first, _)) if !new.is_empty() => lines[*first] = Some(new.join("\n")),
+        Some(_) => {}
+        None => appended.extend(new),
+    }
 }
 
 /// `name` followed by its arguments, quoted where needed.

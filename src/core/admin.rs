@@ -47,6 +47,9 @@ impl Sentinel {
         if command == "publish" {
             return self.publish(now, request, args);
         }
+        if command == "acl" {
+            return self.acl_admin(request, args);
+        }
         if command != "sentinel" || args.len() < 2 {
             let text = format!("ERR unknown command '{}'", arg(args, 0));
             return self.reply(request, Frame::error(text), false);

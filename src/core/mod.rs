@@ -175,6 +175,7 @@ mod select;
 mod sentinel;
 mod snapshot;
 mod timer;
+mod users;
 mod view;
 
 pub use admin::{SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION};

@@ -7,6 +7,7 @@
 //! ([`Sentinel::rearm`]) and rebuild the view.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::event::Event;
 use super::ids::RunId;
@@ -18,6 +19,7 @@ use super::rng::Rng;
 use super::scripts::Scripts;
 use super::timer::{Earliest, Millis, Periods, Timer};
 use super::view::View;
+use crate::acl::Acl;
 use crate::config::Config;
 
 /// The sentinel's brain: a deterministic state machine.
@@ -61,6 +63,8 @@ pub struct Sentinel {
     pub(crate) simulate_failure_flags: u32,
     /// The script queue.
     pub(crate) scripts: Scripts,
+    /// The ACL users (`user` lines, `ACL SETUSER`), shared with the view.
+    pub(crate) acl: Arc<Acl>,
     /// The read model, rebuilt after every input.
     view: View,
 }
@@ -84,7 +88,9 @@ impl Sentinel {
             monitors.push(Event::Monitor { master: master_ref(m), quorum: m.quorum });
             masters.insert(m.name.clone(), Master::new(m, now));
         }
+        let acl = Arc::new(super::users::load(&config));
         let mut sentinel = Sentinel {
+            acl,
             config,
             rng,
             out,

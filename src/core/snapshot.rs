@@ -98,6 +98,7 @@ impl Sentinel {
             deny_scripts_reconfig: self.config.sentinel.deny_scripts_reconfig,
             running_scripts: self.scripts.running(),
             scripts_queue_length: self.scripts.len(),
+            acl: self.acl.clone(),
             masters,
         }
     }

@@ -30,6 +30,8 @@ pub struct View {
     pub running_scripts: usize,
     /// Scripts waiting to run.
     pub scripts_queue_length: usize,
+    /// The ACL users, for AUTH and the permission checks.
+    pub acl: Arc<crate::acl::Acl>,
     /// Monitored masters, sorted by name.
     pub masters: Vec<MasterView>,
 }

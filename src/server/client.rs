@@ -30,6 +30,10 @@ pub struct ClientInfo {
     pub sub: usize,
     /// Patterns subscribed.
     pub psub: usize,
+    /// The channels subscribed (for ACL changes that revoke them).
+    pub channels: Vec<bytes::Bytes>,
+    /// The patterns subscribed.
+    pub patterns: Vec<bytes::Bytes>,
     /// The last command's full name (`client|list`).
     pub last_cmd: String,
     /// The authenticated user.
@@ -95,6 +99,8 @@ impl Clients {
             last_active: now,
             sub: 0,
             psub: 0,
+            channels: Vec::new(),
+            patterns: Vec::new(),
             last_cmd: String::new(),
             user: "default".into(),
             resp: 2,

@@ -29,7 +29,7 @@ pub async fn refuse(mut socket: TcpStream) {
 pub async fn serve(mut socket: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
     let laddr = socket.local_addr().unwrap_or(peer);
     let (id, mut kill) = shared.clients.register(peer, laddr);
-    let mut session = Session::new(id, shared.facts.requirepass.is_some());
+    let mut session = Session::new(id, shared.view.load().acl.open());
     let mut shutdown = shared.shutdown.subscribe();
     let mut events: Option<broadcast::Receiver<Arc<PubMessage>>> = None;
     let mut buf = BytesMut::with_capacity(1024);

@@ -21,6 +21,8 @@ pub const BAD_CLIENT_NAME: &str =
     "ERR Client names cannot contain spaces, newlines or special characters.";
 /// Syntax error.
 pub const SYNTAX: &str = "ERR syntax error";
+/// An argument that should be an integer.
+pub const NOT_AN_INTEGER: &str = "ERR value is not an integer or out of range";
 /// PUBLISH to anything but the hello channel.
 pub const ONLY_HELLO: &str = "ERR Only HELLO messages are accepted by Sentinel instances.";
 /// `SENTINEL` commands that need a master name that is unknown.

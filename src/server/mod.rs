@@ -5,6 +5,7 @@
 //! actor publishes; state-changing commands go to the actor and wait for its
 //! answer.
 
+mod acl_log;
 mod client;
 pub mod cmd;
 mod connection;
@@ -20,6 +21,7 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, broadcast, mpsc, oneshot, watch};
 use tracing::{debug, warn};
 
+pub use acl_log::AclLog;
 pub use client::{ClientInfo, Clients};
 
 use crate::core::View;
@@ -53,8 +55,6 @@ pub struct ServerFacts {
     pub run_id: String,
     /// The TCP port we listen on.
     pub port: u16,
-    /// `requirepass`, if any.
-    pub requirepass: Option<String>,
     /// `maxclients`.
     pub maxclients: usize,
     /// `timeout`: close clients idle this long (not subscribers); 0 = never.
@@ -99,6 +99,8 @@ pub struct Shared {
     pub facts: ServerFacts,
     /// Counters.
     pub stats: Stats,
+    /// `ACL LOG`.
+    pub acl_log: AclLog,
     /// Set to true to stop the whole process (SHUTDOWN, SIGTERM).
     pub shutdown: watch::Sender<bool>,
 }

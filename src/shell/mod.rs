@@ -18,7 +18,7 @@ pub use clock::Clock;
 
 use crate::config::{Config, Format};
 use crate::core::Sentinel;
-use crate::server::{self, Clients, ServerFacts, Shared, Stats};
+use crate::server::{self, AclLog, Clients, ServerFacts, Shared, Stats};
 
 /// The Redis version rsentinel reports (clients branch on it).
 pub const REDIS_VERSION: &str = "7.0.15";
@@ -78,7 +78,6 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
             redis_version: REDIS_VERSION,
             run_id: crate::core::Rng::new(seed ^ 0x5eed).hex40(),
             port: config.server.port,
-            requirepass: config.server.requirepass.clone(),
             maxclients: config.server.maxclients,
             idle_timeout_secs: config.server.timeout_secs,
             config_file: config_path.display().to_string(),
@@ -91,6 +90,7 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
                 .unwrap_or(0),
         },
         stats: Stats::default(),
+        acl_log: AclLog::new(config.server.acllog_max_len),
         shutdown,
     });
     info!("Sentinel ID is {}", core.view().myid);

@@ -1,38 +1,44 @@
-//! AUTH and HELLO.
-//!
-//! Users: the `default` user, whose password is `requirepass` (none = no
-//! authentication needed). ACL users from `user` lines come with the ACL
-//! issue; until then any other user name is refused with WRONGPASS.
+//! AUTH and HELLO: a user name and password checked against the ACL users
+//! ([`crate::acl`]); the `default` user's password is `requirepass`.
+//! Failures are logged in `ACL LOG`, as redis logs them.
 
 use bytes::Bytes;
 
 use super::{Session, text};
 use crate::resp::{Frame, Protocol};
+use crate::server::acl_log::Reason;
 use crate::server::{Shared, errors};
 
-/// Checks a user/password pair against the configuration.
-fn check(shared: &Shared, user: &[u8], pass: &[u8]) -> Result<(), Frame> {
-    match &shared.facts.requirepass {
-        _ if !user.eq_ignore_ascii_case(b"default") => Err(Frame::error(errors::WRONGPASS)),
-        // With no password, redis accepts any password for `default`
-        // only through HELLO AUTH / two-argument AUTH; one-argument AUTH
-        // gets the explicit "no password configured" error.
-        None => Ok(()),
-        Some(p) if constant_time_eq(p.as_bytes(), pass) => Ok(()),
-        Some(_) => Err(Frame::error(errors::WRONGPASS)),
+/// Authenticates the session as `user` with `pass`, or logs the failure
+/// (`command` is the name the client sent, redis's log object).
+fn login(
+    session: &mut Session,
+    shared: &Shared,
+    command: &Bytes,
+    user: &[u8],
+    pass: &[u8],
+) -> Result<(), Frame> {
+    let acl = shared.view.load().acl.clone();
+    let name = String::from_utf8_lossy(user).into_owned();
+    if acl.authenticate(user, pass) {
+        session.user = name.clone();
+        session.authenticated = true;
+        shared.clients.update(session.id, |c| c.user = name);
+        return Ok(());
     }
-}
-
-/// Compares without leaking where the first difference is.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    let info = shared.clients.get(session.id).map(|c| c.line(std::time::Instant::now()));
+    shared.acl_log.add(Reason::Auth, &text(command), &name, info.unwrap_or_default());
+    Err(Frame::error(errors::WRONGPASS))
 }
 
 /// `AUTH password` or `AUTH user password`.
 pub fn auth(session: &mut Session, shared: &Shared, args: &[Bytes]) -> Frame {
     let (user, pass): (&[u8], &[u8]) = match args.len() {
         2 => {
-            if shared.facts.requirepass.is_none() {
+            // redis answers this form with an error while the default user
+            // has no password (even when it is off).
+            let acl = shared.view.load().acl.clone();
+            if acl.user("default").is_some_and(|d| d.nopass()) {
                 return Frame::error(errors::AUTH_NO_PASSWORD);
             }
             (b"default", &args[1])
@@ -40,11 +46,8 @@ pub fn auth(session: &mut Session, shared: &Shared, args: &[Bytes]) -> Frame {
         3 => (&args[1], &args[2]),
         _ => return Frame::error(errors::SYNTAX),
     };
-    match check(shared, user, pass) {
-        Ok(()) => {
-            session.authenticated = true;
-            Frame::ok()
-        }
+    match login(session, shared, &args[0], user, pass) {
+        Ok(()) => Frame::ok(),
         Err(e) => e,
     }
 }
@@ -67,10 +70,10 @@ pub fn hello(session: &mut Session, shared: &Shared, args: &[Bytes]) -> Frame {
         let opt = args[i].to_ascii_lowercase();
         let more = args.len() - i - 1;
         if opt == b"auth" && more >= 2 {
-            if let Err(e) = check(shared, &args[i + 1], &args[i + 2]) {
+            let (user, pass) = (args[i + 1].clone(), args[i + 2].clone());
+            if let Err(e) = login(session, shared, &args[0], &user, &pass) {
                 return e;
             }
-            session.authenticated = true;
             i += 3;
         } else if opt == b"setname" && more >= 1 {
             if !super::client::valid_name(&args[i + 1]) {
@@ -82,7 +85,7 @@ pub fn hello(session: &mut Session, shared: &Shared, args: &[Bytes]) -> Frame {
             return Frame::error(format!("ERR Syntax error in HELLO option '{}'", text(&args[i])));
         }
     }
-    if !session.authenticated {
+    if !session.authenticated && !shared.view.load().acl.open() {
         return Frame::error(
             "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
         );

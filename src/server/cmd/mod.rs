@@ -16,7 +16,10 @@ use std::collections::BTreeSet;
 use bytes::Bytes;
 
 use super::Shared;
+use super::acl_log::Reason;
 use super::errors;
+use crate::acl::{Denied, User};
+use crate::commands::Spec;
 use crate::resp::{Frame, Protocol};
 
 /// The per-connection state commands read and change.
@@ -26,7 +29,13 @@ pub struct Session {
     pub id: u64,
     /// RESP2 or RESP3 (HELLO).
     pub proto: Protocol,
-    /// Whether the client has authenticated (always true without a password).
+    /// The user the client runs as (`default` until AUTH).
+    pub user: String,
+    /// Whether the client authenticated: with AUTH or HELLO, or by
+    /// connecting while the default user was on with no password
+    /// ([`crate::acl::Acl::open`]). As in redis, such a client stays
+    /// authenticated when the default user changes (`CLIENT KILL USER
+    /// default` ends it); others may run commands only while it is open.
     pub authenticated: bool,
     /// Subscribed channels.
     pub channels: BTreeSet<Bytes>,
@@ -35,12 +44,14 @@ pub struct Session {
 }
 
 impl Session {
-    /// A new connection's session.
-    pub fn new(id: u64, needs_auth: bool) -> Session {
+    /// A new connection's session; `open` = the default user needs no
+    /// password now.
+    pub fn new(id: u64, open: bool) -> Session {
         Session {
             id,
             proto: Protocol::Resp2,
-            authenticated: !needs_auth,
+            user: "default".into(),
+            authenticated: open,
             channels: BTreeSet::new(),
             patterns: BTreeSet::new(),
         }
@@ -69,6 +80,97 @@ impl From<Frame> for Outcome {
     }
 }
 
+/// A command found in the table, with its subcommand.
+#[derive(Debug)]
+pub(crate) struct Target {
+    /// The command.
+    pub spec: &'static Spec,
+    /// True when `spec` has subcommands (the name is `command|sub`).
+    pub has_sub: bool,
+    /// `ping`, `sentinel|masters`.
+    pub full_name: String,
+}
+
+/// Why a command cannot run at all.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// Not in the table.
+    UnknownCommand,
+    /// A container command with an unknown subcommand.
+    UnknownSubcommand,
+    /// Wrong number of arguments for this full name.
+    Arity(String),
+}
+
+/// Looks a command line up in the table and checks its arity.
+pub(crate) fn resolve(args: &[Bytes]) -> Result<Target, Refusal> {
+    let spec = table::lookup(&args[0]).ok_or(Refusal::UnknownCommand)?;
+    if !spec.arity_ok(args.len()) {
+        return Err(Refusal::Arity(spec.name.to_string()));
+    }
+    if spec.subcommands.is_empty() {
+        return Ok(Target { spec, has_sub: false, full_name: spec.name.to_string() });
+    }
+    let sub = spec.subcommand(&args[1]).ok_or(Refusal::UnknownSubcommand)?;
+    let full_name = format!("{}|{}", spec.name, sub.name);
+    if !sub.arity_ok(args.len()) {
+        return Err(Refusal::Arity(full_name));
+    }
+    Ok(Target { spec, has_sub: true, full_name })
+}
+
+/// Whether `user` may run `target` with `args`: the command (or its first
+/// argument) and every channel it names. AUTH and HELLO are always allowed.
+pub(crate) fn permission(user: &User, target: &Target, args: &[Bytes]) -> Result<(), Denied> {
+    if user.unrestricted() || target.spec.flags.contains(&"no_auth") {
+        return Ok(());
+    }
+    let Some(id) = crate::acl::find(&target.full_name) else { return Err(Denied::Command) };
+    let first_arg = args.get(if target.has_sub { 2 } else { 1 }).map(|a| a.as_ref());
+    let channels: Vec<(usize, &[u8], bool)> = match target.spec.name {
+        "subscribe" | "psubscribe" => {
+            let pattern = target.spec.name == "psubscribe";
+            args.iter().enumerate().skip(1).map(|(i, a)| (i, a.as_ref(), pattern)).collect()
+        }
+        "publish" => vec![(1, args[1].as_ref(), false)],
+        _ => Vec::new(),
+    };
+    user.check(id, first_arg, &channels)
+}
+
+/// Refuses a command the session's user may not run, logging it.
+fn check_permission(
+    session: &Session,
+    shared: &Shared,
+    target: &Target,
+    args: &[Bytes],
+) -> Option<Frame> {
+    let acl = shared.view.load().acl.clone();
+    let denied = match acl.user(&session.user) {
+        Some(user) => permission(user, target, args).err()?,
+        None => Denied::Command,
+    };
+    let info = shared.clients.get(session.id).map(|c| c.line(std::time::Instant::now()));
+    let (reason, object, text) = match denied {
+        Denied::Command => (
+            Reason::Command,
+            target.full_name.clone(),
+            format!(
+                "NOPERM this user has no permissions to run the '{}' command",
+                target.full_name
+            ),
+        ),
+        Denied::Channel(i) => (
+            Reason::Channel,
+            self::text(&args[i]),
+            "NOPERM this user has no permissions to access one of the channels used as arguments"
+                .to_string(),
+        ),
+    };
+    shared.acl_log.add(reason, &object, &session.user, info.unwrap_or_default());
+    Some(Frame::error(text))
+}
+
 /// Runs one command.
 pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -> Outcome {
     let name = args[0].to_ascii_lowercase();
@@ -77,24 +179,32 @@ pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -
     if name == b"quit" {
         return Outcome::Close(Some(Frame::ok()));
     }
-    let Some(spec) = table::lookup(&name) else {
-        return errors::unknown_command(&args).into();
-    };
-    if !spec.arity_ok(args.len()) {
-        return errors::wrong_arity(spec.name).into();
-    }
-    let mut full_name = spec.name.to_string();
-    if !spec.subcommands.is_empty() {
-        match spec.subcommand(&args[1]) {
-            Some(sub) if !sub.arity_ok(args.len()) => {
-                return errors::wrong_arity(&format!("{}|{}", spec.name, sub.name)).into();
-            }
-            Some(sub) => full_name = format!("{}|{}", spec.name, sub.name),
-            None => return errors::unknown_subcommand(&args[1], spec.name).into(),
+    let target = match resolve(&args) {
+        Ok(target) => target,
+        Err(Refusal::UnknownCommand) => return errors::unknown_command(&args).into(),
+        Err(Refusal::UnknownSubcommand) => {
+            return errors::unknown_subcommand(
+                &args[1],
+                table::lookup(&name).map_or("", |s| s.name),
+            )
+            .into();
         }
-    }
-    if !session.authenticated && spec.name != "auth" && spec.name != "hello" {
+        Err(Refusal::Arity(full)) => return errors::wrong_arity(&full).into(),
+    };
+    let spec = target.spec;
+    if !session.authenticated && !spec.flags.contains(&"no_auth") && !shared.view.load().acl.open()
+    {
         return Frame::error(errors::NOAUTH).into();
+    }
+    // Before the permission check, so that ACL LOG's client info names
+    // the refused command, as redis's does.
+    let full_name = target.full_name.clone();
+    shared.clients.update(session.id, |c| {
+        c.last_cmd = full_name;
+        c.last_active = std::time::Instant::now();
+    });
+    if let Some(refused) = check_permission(session, shared, &target, &args) {
+        return refused.into();
     }
     if session.proto == Protocol::Resp2
         && session.is_subscribed()
@@ -106,12 +216,8 @@ pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -
         return errors::subscribed_context(spec.name).into();
     }
     shared.count_command();
-    shared.clients.update(session.id, |c| {
-        c.last_cmd = full_name;
-        c.last_active = std::time::Instant::now();
-    });
     match spec.name {
-        "acl" => acl::acl(session, shared, &args).into(),
+        "acl" => acl::acl(session, shared, args).await.into(),
         "auth" => auth::auth(session, shared, &args).into(),
         "client" => client::client(session, shared, &args),
         "command" => command::command(&args).into(),

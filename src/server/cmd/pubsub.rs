@@ -46,10 +46,13 @@ pub fn subscription(session: &mut Session, shared: &Shared, name: &str, args: &[
         // UNSUBSCRIBE with nothing subscribed: one reply with a null channel.
         replies.push(push(vec![Frame::bulk(name), Frame::Null, count(session)]));
     }
-    let (sub, psub) = (session.channels.len(), session.patterns.len());
+    let channels: Vec<Bytes> = session.channels.iter().cloned().collect();
+    let patterns: Vec<Bytes> = session.patterns.iter().cloned().collect();
     shared.clients.update(session.id, |c| {
-        c.sub = sub;
-        c.psub = psub;
+        c.sub = channels.len();
+        c.psub = patterns.len();
+        c.channels = channels;
+        c.patterns = patterns;
     });
     Outcome::Many(replies)
 }
