@@ -294,6 +294,14 @@ mod tests {
         assert!(reason("maxclients 0").starts_with("argument must be between 1"));
         assert!(reason("timeout x").starts_with("argument couldn't be parsed into an integer"));
         assert!(reason("loglevel loud").starts_with("argument(s) must be one of"));
+        assert!(reason("aclfile /etc/users.acl").starts_with("aclfile is not supported"));
+        assert_eq!(
+            reason("user a on +@nosuch"),
+            "Error in user declaration '+@nosuch': Unknown command or category name in ACL"
+        );
+        assert!(reason("user a on\nuser a off").contains("Duplicate user found"));
+        assert!(reason("user a on (+ping").starts_with("Unmatched parenthesis"));
+        assert!(reason("acllog-max-len x").starts_with("argument couldn't be parsed"));
     }
 
     #[test]

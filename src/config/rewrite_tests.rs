@@ -22,6 +22,25 @@ fn round_trip(original: &str, config: &Config) -> String {
 }
 
 #[test]
+fn user_lines_follow_the_model_as_a_block() {
+    let original = "user default on nopass ~* &* +@all\n# keep\nuser old on nopass\nport 1\nsentinel current-epoch 0\n";
+    let mut config = parsed(original);
+    // Unchanged users: the lines stay as they are.
+    assert_eq!(rewrite(original, &config), original);
+    config.server.users =
+        vec![vec!["default".into(), "off".into()], vec!["new".into(), "on".into(), "#a b".into()]];
+    let text = rewrite(original, &config);
+    let epoch = "sentinel current-epoch 0\n";
+    // A dropped line leaves a blank line, as every dropped line does.
+    assert_eq!(text, format!("user default off\nuser new on \"#a b\"\n# keep\n\nport 1\n{epoch}"));
+    config.server.users.clear();
+    assert_eq!(rewrite(original, &config), format!("\n# keep\n\nport 1\n{epoch}"));
+    // With no user line, they are appended.
+    config.server.users = vec![vec!["u".into(), "on".into()]];
+    assert!(rewrite("port 1\n", &config).contains("\nuser u on\n"));
+}
+
+#[test]
 fn seed_rewrite() {
     let config = parsed(SEED);
     let text = round_trip(SEED, &config);
