@@ -127,6 +127,10 @@ fn coordinated_switchover_loses_no_acknowledged_write() {
     });
 
     let mut events = Events::subscribe(ports[0]);
+    // A client idle on the old master: the hand-over's CLIENT KILL ends it,
+    // so that it asks the sentinels again (FAILOVER TO alone would not).
+    let mut idle = Raw::connect(master.port);
+    idle.expect(b"PING\r\n", b"+PONG\r\n");
     let stop = Arc::new(AtomicBool::new(false));
     let w = {
         let (ports, stop) = (ports.clone(), stop.clone());
@@ -147,6 +151,7 @@ fn coordinated_switchover_loses_no_acknowledged_write() {
     assert_eq!(redis_role(replica.port), "master");
     // The old master handed over and follows the new one by itself.
     assert_eq!(redis_role(master.port), "slave");
+    wait_for(10, "the idle client of the old master is disconnected", || idle.is_closed());
     // Let the writer go on against the new master for a while.
     std::thread::sleep(Duration::from_millis(1000));
     stop.store(true, Ordering::Relaxed);
@@ -164,4 +169,42 @@ fn coordinated_switchover_loses_no_acknowledged_write() {
     assert!(!events.try_wait("+convert-to-slave"), "{:#?}", events.seen);
     let replicas = call(ports[0], &["SENTINEL", "REPLICAS", "mymaster"]);
     assert!(format!("{replicas:?}").contains(&master.port.to_string()), "{replicas:?}");
+}
+
+fn failover_state(port: u16) -> String {
+    let info = format!("{:?}", call(port, &["INFO", "replication"]));
+    let at = info.find("master_failover_state:").map(|i| i + 22).unwrap_or(0);
+    info[at..].split("\\r\\n").next().unwrap_or("").to_owned()
+}
+
+#[test]
+fn a_stuck_failover_on_the_master_is_aborted() {
+    let master = start_redis(&[]);
+    let mp = master.port.to_string();
+    let replica = start_redis(&["--replicaof", "127.0.0.1", &mp]);
+    wait_for(10, "the master sees its replica online", || {
+        format!("{:?}", call(master.port, &["INFO", "replication"])).contains("state=online")
+    });
+    let dir = tempdir();
+    let body = format!(
+        "sentinel monitor mymaster 127.0.0.1 {mp} 1\n\
+         sentinel down-after-milliseconds mymaster 20000\n\
+         sentinel failover-timeout mymaster 1000\n"
+    );
+    let s = start_sentinel(dir.path(), &body);
+    assert_eq!(call(s.port, &["SENTINEL", "DEBUG", "info-period", "300"]), Frame::ok());
+    let mut events = Events::subscribe(s.port);
+    // A forced hand-over to a replica that cannot answer: the master
+    // demotes itself and waits for ever, its writes paused.
+    signal(&replica, "STOP");
+    let rp = replica.port.to_string();
+    let reply = call(master.port, &["FAILOVER", "TO", "127.0.0.1", &rp, "TIMEOUT", "10", "FORCE"]);
+    assert_eq!(reply, Frame::ok());
+    wait_for(5, "the master stuck in its FAILOVER", || {
+        failover_state(master.port) == "failover-in-progress"
+    });
+    events.wait(10, "-failover-abort-stuck master mymaster");
+    wait_for(5, "the FAILOVER ended", || failover_state(master.port) == "no-failover");
+    assert_eq!(redis_role(master.port), "master");
+    signal(&replica, "CONT");
 }

@@ -35,7 +35,7 @@ use bytes::Bytes;
 
 use super::admin::{NO_SUCH_MASTER, arg};
 use super::event::Event;
-use super::failover::{Failover, FailoverState};
+use super::failover::{Failover, FailoverState, send_rewrite_and_kill};
 use super::ids::Addr;
 use super::input::RequestId;
 use super::instance::{master_ref, replica_ref};
@@ -43,7 +43,7 @@ use super::link::{Cmd, LinkOwner, command};
 use super::output::LinkKind;
 use super::select::has_candidate;
 use super::sentinel::Sentinel;
-use super::timer::Millis;
+use super::timer::{Earliest, Millis, Timer};
 use crate::config::MasterConfig;
 use crate::resp::Frame;
 
@@ -173,6 +173,7 @@ impl Sentinel {
         if !m.mon.cmd.send(out, Cmd::FailoverTo, cmd) {
             return false;
         }
+        m.mon.handover_sent = true;
         let rref = replica_ref(mc, promoted);
         self.event(Event::FailoverStateCoordinated(rref));
         true
@@ -199,6 +200,60 @@ impl Sentinel {
             return;
         };
         r.mon.ask_info(out, &mc.rename_commands, now);
+    }
+
+    /// After a coordinated hand-over, on both servers (the promoted replica
+    /// and the old master, now its replica): `CONFIG REWRITE`, so that a
+    /// restart keeps the new role, and `CLIENT KILL` of normal and pub/sub
+    /// clients, so that clients ask the sentinels again (a plain failover's
+    /// promotion transaction does the same on the promoted replica;
+    /// `FAILOVER TO` itself only disconnects blocked clients).
+    pub(crate) fn send_handover_cleanup(&mut self, name: &str, promoted: &Addr) {
+        let Sentinel { config, masters, out, .. } = self;
+        let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else { return };
+        if let Some(r) = m.replicas.get_mut(promoted) {
+            send_rewrite_and_kill(out, mc, &mut r.mon.cmd);
+        }
+        send_rewrite_and_kill(out, mc, &mut m.mon.cmd);
+    }
+
+    /// When a `FAILOVER` seen running on the master is stuck: failover-timeout
+    /// after it was first seen, unless a failover of ours runs (ours has its
+    /// own bound, [`Failover::state_timeout`]).
+    fn stuck_handover_at(&self, name: &str) -> Option<Millis> {
+        let (mc, m) = (self.config.master(name)?, self.masters.get(name)?);
+        if m.failover.is_some() {
+            return None;
+        }
+        let (_, since) = m.mon.handover.as_ref()?;
+        Some(*since + Millis(mc.failover_timeout_ms))
+    }
+
+    /// Ends a stuck `FAILOVER` on the master with `FAILOVER ABORT`: its
+    /// writes are paused, and after a forced hand-over to an unreachable
+    /// replica it stays so for ever (Valkey 9's sentinel recovers it too).
+    /// Asked again after another failover-timeout if it is still there.
+    pub(crate) fn abort_stuck_handover(&mut self, now: Millis, name: &str) {
+        if self.stuck_handover_at(name).is_none_or(|at| now < at) {
+            return;
+        }
+        let Sentinel { config, masters, out, .. } = self;
+        let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else { return };
+        let abort = command(&mc.rename_commands, "FAILOVER", &["ABORT"]);
+        if !m.mon.cmd.send(out, Cmd::Setup, abort) {
+            return;
+        }
+        let Some((state, _)) = m.mon.handover.take() else { return };
+        m.mon.handover = Some((state.clone(), now));
+        let master = master_ref(mc);
+        self.event(Event::FailoverAbortStuck { master, state });
+    }
+
+    /// The deadline of [`Sentinel::abort_stuck_handover`].
+    pub(crate) fn arm_stuck_handover(&self, e: &mut Earliest, name: &str) {
+        if let Some(at) = self.stuck_handover_at(name).filter(|at| *at > self.last_now) {
+            e.arm(Timer::StuckHandover, Some(at));
+        }
     }
 
     /// A coordinated failover given up after `FAILOVER TO` went out: tell

@@ -43,6 +43,18 @@ fn apply_common(
     if let Some(v) = &report.redis_version {
         mon.redis_version = Some(v.clone());
     }
+    match report.master_failover_state.as_deref() {
+        Some("no-failover") => {
+            mon.handover = None;
+            mon.handover_sent = false;
+        }
+        // Timed from the first sighting, whatever states follow.
+        Some(state) => {
+            let since = mon.handover.as_ref().map_or(now, |(_, t)| *t);
+            mon.handover = Some((state.to_owned(), since));
+        }
+        None => {}
+    }
     let mut rebooted = false;
     if let Some(id) = &report.run_id
         && mon.runid.as_ref() != Some(id)

@@ -291,6 +291,16 @@ pub enum Event {
         /// The master's error reply, as it sent it.
         error: String,
     },
+    /// `-failover-abort-stuck`: `%@ <state>` (the master); rsentinel only:
+    /// a `FAILOVER` left running on the master (its INFO's
+    /// `master_failover_state`, not started by this sentinel) for
+    /// failover-timeout was ended with `FAILOVER ABORT`.
+    FailoverAbortStuck {
+        /// The master.
+        master: InstanceRef,
+        /// The state the master reported.
+        state: String,
+    },
     /// `+convert-to-slave`: `%@`; SLAVEOF sent to a replica claiming master.
     ConvertToReplica(InstanceRef),
     /// `+fix-slave-config`: `%@`; SLAVEOF sent to a replica following the
@@ -393,6 +403,7 @@ impl Event {
             FailoverAbortReplicaTimeout(_) => "-failover-abort-slave-timeout",
             FailoverStateCoordinated(_) => "+failover-state-coordinated",
             FailoverAbortCoordinated { .. } => "-failover-abort-coordinated",
+            FailoverAbortStuck { .. } => "-failover-abort-stuck",
             ConvertToReplica(_) => "+convert-to-slave",
             FixReplicaConfig(_) => "+fix-slave-config",
             TiltOn => "+tilt",
@@ -458,6 +469,7 @@ impl Event {
             | NewEpoch { master, .. }
             | VoteForLeader { master, .. }
             | FailoverAbortCoordinated { master, .. }
+            | FailoverAbortStuck { master, .. }
             | SwitchMaster { master, .. } => Some(master),
             SentinelAddressUpdate { sentinel, .. } => Some(sentinel),
             RoleChange { instance, .. }
@@ -523,6 +535,7 @@ impl Event {
                 format!("{} {} {new_addr}", master.name, master.addr)
             }
             FailoverAbortCoordinated { master, error } => format!("{master} {error}"),
+            FailoverAbortStuck { master, state } => format!("{master} {state}"),
             TiltOn => "#tilt mode entered".to_owned(),
             TiltOff => "#tilt mode exited".to_owned(),
             ScriptError { path, signal, exit_code } => format!("{path} {signal} {exit_code}"),

@@ -163,6 +163,11 @@ fn table() -> Vec<(Event, EventLevel, String)> {
             Warning,
             format!("-failover-abort-coordinated {M} ERR FAILOVER requires connected replicas."),
         ),
+        (
+            FailoverAbortStuck { master: master(), state: "failover-in-progress".into() },
+            Warning,
+            format!("-failover-abort-stuck {M} failover-in-progress"),
+        ),
         // captured
         (ConvertToReplica(replica()), Notice, format!("+convert-to-slave {R}")),
         (FixReplicaConfig(replica()), Notice, format!("+fix-slave-config {R}")),
@@ -221,8 +226,8 @@ fn every_channel_is_covered_once() {
     channels.sort_unstable();
     channels.dedup();
     // 48 distinct types: spec §5's table, +/- pairs counted twice; plus
-    // rsentinel's two coordinated-failover events.
-    assert_eq!(channels.len(), 50, "{channels:?}");
+    // rsentinel's three coordinated-failover events.
+    assert_eq!(channels.len(), 51, "{channels:?}");
 }
 
 #[test]

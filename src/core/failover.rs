@@ -246,11 +246,30 @@ pub(crate) fn send_slaveof(
     let renames = &mc.rename_commands;
     link.send(out, Cmd::Setup, command(renames, "MULTI", &[]));
     link.send(out, Cmd::Setup, command(renames, "SLAVEOF", &slaveof));
+    send_rewrite_and_kill_body(out, mc, link);
+    link.send(out, Cmd::Exec, command(renames, "EXEC", &[]));
+    true
+}
+
+/// `MULTI`, `CONFIG REWRITE`, `CLIENT KILL TYPE normal|pubsub`, `EXEC`:
+/// the end of a coordinated hand-over on each server (`coordinated.rs`).
+pub(crate) fn send_rewrite_and_kill(out: &mut Outbox, mc: &MasterConfig, link: &mut Link) -> bool {
+    if !link.is_up() {
+        return false;
+    }
+    let renames = &mc.rename_commands;
+    link.send(out, Cmd::Setup, command(renames, "MULTI", &[]));
+    send_rewrite_and_kill_body(out, mc, link);
+    link.send(out, Cmd::Exec, command(renames, "EXEC", &[]));
+    true
+}
+
+/// The three commands inside both transactions.
+fn send_rewrite_and_kill_body(out: &mut Outbox, mc: &MasterConfig, link: &mut Link) {
+    let renames = &mc.rename_commands;
     link.send(out, Cmd::Setup, command(renames, "CONFIG", &["REWRITE"]));
     link.send(out, Cmd::Setup, command(renames, "CLIENT", &["KILL", "TYPE", "normal"]));
     link.send(out, Cmd::Setup, command(renames, "CLIENT", &["KILL", "TYPE", "pubsub"]));
-    link.send(out, Cmd::Exec, command(renames, "EXEC", &[]));
-    true
 }
 
 /// Why a failover is given up.
@@ -625,6 +644,9 @@ impl Sentinel {
         let mc = self.mc(name);
         let (rref, mref) = (replica_ref(mc, promoted), master_ref(mc));
         self.event(Event::PromotedReplica(rref));
+        if self.failover(name).is_some_and(|f| f.coordinated.is_some()) {
+            self.send_handover_cleanup(name, promoted);
+        }
         let from = self.mc(name).addr.clone();
         self.queue_client_reconfig(now, name, "leader", &from, promoted);
         if self.simulate_failure_flags & SIMFAILURE_CRASH_AFTER_PROMOTION != 0 {

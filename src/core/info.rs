@@ -64,6 +64,9 @@ pub struct InfoReport {
     pub loading: bool,
     /// `redis_version:`.
     pub redis_version: Option<String>,
+    /// `master_failover_state:` (Redis 6.2+): `no-failover`,
+    /// `waiting-for-sync` or `failover-in-progress` (a `FAILOVER` runs).
+    pub master_failover_state: Option<String>,
     /// The replicas listed on `slaveN:` lines, in order, without duplicates.
     ///
     /// Collected whatever role the server reports: redis-sentinel only reads
@@ -131,6 +134,7 @@ fn apply_line(report: &mut InfoReport, key: &str, value: &str) {
         },
         "loading" => report.loading = value == "1",
         "redis_version" => report.redis_version = Some(value.to_owned()),
+        "master_failover_state" => report.master_failover_state = Some(value.to_owned()),
         _ if is_replica_key(key) => {
             if let Some(addr) = parse_replica_entry(value)
                 && !report.replicas.contains(&addr)

@@ -37,6 +37,13 @@ pub(crate) struct Monitor {
     /// `redis_version` from the last INFO that had one (a coordinated
     /// failover needs 6.2 or later on the master).
     pub redis_version: Option<String>,
+    /// A `FAILOVER` runs on the instance (INFO's `master_failover_state`
+    /// is not `no-failover`): its state, and since when it was seen. Its
+    /// writes are paused: no hello is published there.
+    pub handover: Option<(String, Millis)>,
+    /// `FAILOVER TO` was sent and no INFO since said the hand-over ended:
+    /// its writes may be paused (no hello).
+    pub handover_sent: bool,
     /// When the last INFO reply arrived.
     pub info_refresh: Option<Millis>,
     /// When the last INFO was sent.
@@ -54,6 +61,12 @@ pub(crate) struct Monitor {
 }
 
 impl Monitor {
+    /// True while the instance's writes may be paused by a `FAILOVER`:
+    /// a hello published there would block until it ends.
+    pub fn writes_paused(&self) -> bool {
+        self.handover.is_some() || self.handover_sent
+    }
+
     /// Sends INFO on the command link now, unless it cannot take one more
     /// command; true if sent.
     pub fn ask_info(
@@ -80,6 +93,8 @@ impl Monitor {
             role_reported_time: now,
             info: None,
             redis_version: None,
+            handover: None,
+            handover_sent: false,
             info_refresh: None,
             info_sent: None,
             hello_sent: None,

@@ -81,11 +81,13 @@ fn hello_due(sent: Option<Millis>, periods: &Periods) -> Millis {
     sent.map_or(Millis::ZERO, |t| t + periods.publish())
 }
 
-/// When `link` is closed for inactivity.
-fn stale_at(link: &Link, ctx: &Ctx) -> Option<Millis> {
+/// When `link` is closed for inactivity. A pub/sub link is not, while
+/// the instance's writes are paused: no sentinel publishes there then.
+fn stale_at(link: &Link, ctx: &Ctx, paused: bool) -> Option<Millis> {
     let min_age = ctx.periods.min_link_reconnect();
     match link.kind {
         LinkKind::Command => link.cmd_stale_at(Millis(ctx.master.down_after_ms), min_age),
+        LinkKind::PubSub if paused => None,
         LinkKind::PubSub => link.pubsub_stale_at(ctx.periods.publish(), min_age),
     }
 }
@@ -101,8 +103,9 @@ fn drive_instance(
     info_period: Millis,
 ) {
     let now = ctx.now;
+    let paused = mon.writes_paused();
     for link in [&mut mon.cmd, &mut mon.pubsub] {
-        if reached(stale_at(link, ctx), now) {
+        if reached(stale_at(link, ctx, paused), now) {
             link.close(out);
         }
         if reached(link.connect_due(addr, ctx.periods.ping()), now) {
@@ -122,6 +125,7 @@ fn drive_instance(
         mon.info_sent = Some(now);
     }
     if hello_due(mon.hello_sent, ctx.periods) <= now
+        && !mon.writes_paused()
         && let Some(payload) = ctx.hello_payload(mon.cmd.local_addr.as_ref())
     {
         mon.cmd.send(out, Cmd::Publish, ctx.cmd("PUBLISH", &[HELLO_CHANNEL, &payload]));
@@ -132,7 +136,7 @@ fn drive_instance(
 /// The deadlines of [`drive_instance`].
 fn arm_instance(e: &mut Earliest, ctx: &Ctx, mon: &Monitor, addr: &Addr, info_period: Millis) {
     for link in [&mon.cmd, &mon.pubsub] {
-        e.arm(Timer::CloseStaleLink, stale_at(link, ctx));
+        e.arm(Timer::CloseStaleLink, stale_at(link, ctx, mon.writes_paused()));
         e.arm(Timer::Reconnect, link.connect_due(addr, ctx.periods.ping()));
     }
     if !mon.cmd.can_queue(1) {
@@ -140,7 +144,7 @@ fn arm_instance(e: &mut Earliest, ctx: &Ctx, mon: &Monitor, addr: &Addr, info_pe
     }
     e.arm(Timer::Ping, mon.cmd.ping_due(ctx.ping_period()));
     e.arm(Timer::Info, Some(info_due(mon, info_period)));
-    if ctx.hello_payload(mon.cmd.local_addr.as_ref()).is_some() {
+    if !mon.writes_paused() && ctx.hello_payload(mon.cmd.local_addr.as_ref()).is_some() {
         e.arm(Timer::Hello, Some(hello_due(mon.hello_sent, ctx.periods)));
     }
 }
@@ -252,7 +256,7 @@ impl Sentinel {
             let Sentinel { config, peers, out, periods, .. } = self;
             let ctx = Ctx { now, periods, config, master: &mc, master_addr: &mc.addr };
             let Some(pl) = peers.get_mut(&runid) else { continue };
-            if reached(stale_at(&pl.link, &ctx), now) {
+            if reached(stale_at(&pl.link, &ctx, false), now) {
                 pl.link.close(out);
             }
             if reached(pl.link.connect_due(&pl.addr, periods.ping()), now) {
@@ -276,7 +280,7 @@ impl Sentinel {
                 master: mc,
                 master_addr: &mc.addr,
             };
-            e.arm(Timer::CloseStaleLink, stale_at(&pl.link, &ctx));
+            e.arm(Timer::CloseStaleLink, stale_at(&pl.link, &ctx, false));
             e.arm(Timer::Reconnect, pl.link.connect_due(&pl.addr, self.periods.ping()));
             if pl.link.can_queue(pl.users) {
                 e.arm(Timer::Ping, pl.link.ping_due(ctx.ping_period()));

@@ -202,6 +202,7 @@ impl Sentinel {
                 self.check_odown(now, name);
                 self.drive_failover(now, name);
                 self.reconcile_replicas(now, name);
+                self.abort_stuck_handover(now, name);
                 self.ask_peers(now, name);
             }
             self.drive_replicas(now, name);
@@ -224,6 +225,7 @@ impl Sentinel {
                 self.arm_peer_reports(&mut earliest, name);
                 self.arm_failover(&mut earliest, name);
                 self.arm_reconcile(&mut earliest, name);
+                self.arm_stuck_handover(&mut earliest, name);
             }
         }
         // A deadline at or before `now` would make the shell spin: it can

@@ -20,7 +20,8 @@
 //!   `version=V` is its INFO `redis_version` (default 7.0.15). `FAILOVER TO
 //!   h p ...` (Redis 6.2) swaps roles with the replica h:p at once, unless
 //!   `failover=ignore` (answers `+OK`, does nothing) or `failover=ERR...`
-//!   (answers that error); `FAILOVER ABORT` answers `+OK`.
+//!   (answers that error); `FAILOVER ABORT` answers `+OK` and ends a
+//!   `handover=STATE` (its INFO's `master_failover_state`, default none).
 //! - `sentinel ADDR [up|down|hang] runid=ID [down=0|1] [vote=RUNID:EPOCH|grant]`:
 //!   a fake peer answering PING, PUBLISH and is-master-down-by-addr; with
 //!   `vote=grant` it votes as a sentinel does (first requester per epoch).
@@ -92,6 +93,7 @@ struct Node {
     offset: u64,
     version: String,
     failover: Option<String>,
+    handover: Option<String>,
 }
 
 impl Node {
@@ -116,6 +118,7 @@ impl Node {
             offset: 100,
             version: "7.0.15".into(),
             failover: None,
+            handover: None,
         }
     }
 
@@ -134,6 +137,9 @@ impl Node {
             }
             write!(s, "slave_repl_offset:{}\r\nslave_priority:{}\r\n", self.offset, self.priority)
                 .unwrap();
+        }
+        if let Some(state) = &self.handover {
+            write!(s, "master_failover_state:{state}\r\n").unwrap();
         }
         for (i, r) in self.replicas.iter().enumerate() {
             let (ip, port) = r.rsplit_once(':').unwrap();
@@ -387,6 +393,9 @@ impl Runner {
     /// once (what Redis does once the replica caught up).
     fn failover(&mut self, addr: &str, node: &Node, sub: &str, host: &str, port: &str) -> Frame {
         if !sub.eq_ignore_ascii_case("TO") {
+            if let Some(n) = self.nodes.get_mut(addr).filter(|n| n.handover.is_some()) {
+                n.handover = Some("no-failover".into());
+            }
             return Frame::ok();
         }
         match node.failover.as_deref() {
@@ -467,6 +476,7 @@ impl Runner {
                     "offset" => node.offset = v.parse()?,
                     "version" => node.version = v.clone(),
                     "failover" => node.failover = (!v.is_empty()).then(|| v.clone()),
+                    "handover" => node.handover = (!v.is_empty()).then(|| v.clone()),
                     _ => return Err(format!("unknown key {k}").into()),
                 },
                 _ => return Err("bad argument".into()),

@@ -83,6 +83,9 @@ pub enum Timer {
     /// A replica reporting a wrong role or master may be reconfigured
     /// (`+convert-to-slave`, `+fix-slave-config`).
     Reconcile,
+    /// A `FAILOVER` left running on a master is due to be aborted
+    /// (`coordinated.rs`).
+    StuckHandover,
     /// A queued script may start (or be retried).
     ScriptRetry,
     /// A script ran for the max runtime and is killed.
