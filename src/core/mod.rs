@@ -164,6 +164,7 @@ mod input;
 mod instance;
 mod link;
 mod monitor;
+mod names;
 mod options;
 mod output;
 mod pattern;

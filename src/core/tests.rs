@@ -271,7 +271,11 @@ impl Runner {
                 if node.is_some() {
                     self.links.insert(*link, (addr.name(), *kind));
                     let local = Addr::new("10.0.0.100", 50000 + link.0 as u16);
-                    self.inputs.push_back(Input::LinkUp { link: *link, local_addr: Some(local) });
+                    self.inputs.push_back(Input::LinkUp {
+                        link: *link,
+                        local_addr: Some(local),
+                        remote_addr: None,
+                    });
                 } else {
                     let reason = "connection refused".into();
                     self.inputs.push_back(Input::LinkDown { link: *link, reason });
