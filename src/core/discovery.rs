@@ -23,6 +23,7 @@ use super::instance::{
     Master, Monitor, Peer, PeerLink, Replica, master_ref, peer_ref, replica_ref,
 };
 use super::link::{Link, LinkOwner};
+use super::names::is_ip;
 use super::output::LinkKind;
 use super::sentinel::Sentinel;
 use super::timer::Millis;
@@ -85,7 +86,8 @@ fn role_change(
 impl Sentinel {
     /// A master's INFO reply.
     pub(crate) fn on_master_info(&mut self, now: Millis, name: &str, text: &str) {
-        let Sentinel { config, masters, .. } = self;
+        let Sentinel { config, masters, names, .. } = self;
+        let resolve = config.sentinel.resolve_hostnames;
         let (Some(mc), Some(m)) = (config.master_mut(name), masters.get_mut(name)) else { return };
         let mref = || master_ref(mc);
         let (report, events, rebooted) = apply_common(&mut m.mon, text, now, mref);
@@ -94,7 +96,12 @@ impl Sentinel {
         }
         let mut added = Vec::new();
         for addr in &report.replicas {
-            if !m.replicas.contains_key(addr) {
+            // A replica announcing a name is ignored without
+            // resolve-hostnames, as redis-sentinel cannot create it.
+            if !resolve && !is_ip(&addr.host) {
+                continue;
+            }
+            if !m.replicas.keys().any(|known| names.same(known, addr)) {
                 m.replicas.insert(addr.clone(), Replica::new(addr.clone(), now));
                 mc.known_replicas.push(addr.clone());
                 added.push(Event::NewReplica(replica_ref(mc, addr)));
@@ -197,6 +204,12 @@ impl Sentinel {
         if &hello.runid == self.myid() || !self.masters.contains_key(&hello.master_name) {
             return;
         }
+        // Without resolve-hostnames, redis-sentinel cannot create a peer or
+        // a master address from a name: such a hello teaches nothing.
+        let named = !is_ip(&hello.sentinel_addr.host) || !is_ip(&hello.master_addr.host);
+        if named && !self.config.sentinel.resolve_hostnames {
+            return;
+        }
         let name = hello.master_name.clone();
         let mut events = Vec::new();
         let known = self.masters[&name]
@@ -231,9 +244,12 @@ impl Sentinel {
             // would switch to our promoted replica under the newer epoch, and
             // the fleet would never agree again (found by the simulation;
             // redis-sentinel compares with the old address only).
-            if hello.master_addr != mc.addr || in_failover {
+            // A peer may give the address we know by name as an IP, or
+            // the other way round: that is no address change (`names.rs`).
+            let names = &self.names;
+            if !names.same(&hello.master_addr, &mc.addr) || in_failover {
                 let mut first = Vec::new();
-                let observed = hello.master_addr != ours;
+                let observed = !names.same(&hello.master_addr, &ours);
                 if observed {
                     first.push(Event::ConfigUpdateFrom(peer_ref(
                         mc,
@@ -357,11 +373,19 @@ impl Sentinel {
         new_addr: Addr,
         first: Vec<Event>,
     ) {
+        let names = &self.names;
         let Some(mc) = self.config.master_mut(name) else { return };
+        // An instance we already know keeps the form we know it by (a name
+        // stays a name when a peer gives its IP).
+        let new_addr = std::iter::once(&mc.addr)
+            .chain(&mc.known_replicas)
+            .find(|a| names.same(a, &new_addr))
+            .cloned()
+            .unwrap_or(new_addr);
         let old = std::mem::replace(&mut mc.addr, new_addr.clone());
         let mut replicas: Vec<Addr> =
-            mc.known_replicas.iter().filter(|a| **a != new_addr).cloned().collect();
-        if old != new_addr && !replicas.contains(&old) {
+            mc.known_replicas.iter().filter(|a| !names.same(a, &new_addr)).cloned().collect();
+        if !names.same(&old, &new_addr) && !replicas.iter().any(|a| names.same(a, &old)) {
             replicas.push(old);
         }
         self.reset_master(now, name, true);

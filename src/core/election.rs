@@ -98,7 +98,7 @@ impl Sentinel {
     /// our failover asks for votes the request carries our run id instead
     /// of `*` (spec §7.2 step 1), so every question is also a vote request.
     pub(crate) fn ask_peers_with(&mut self, now: Millis, name: &str, force: bool) {
-        let Sentinel { config, masters, peers, out, periods, .. } = self;
+        let Sentinel { config, masters, peers, out, periods, names, .. } = self;
         let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else { return };
         if m.mon.sdown_since.is_none() {
             return;
@@ -113,8 +113,9 @@ impl Sentinel {
             _ => (config.sentinel.current_epoch, "*"),
         };
         let epoch = epoch.to_string();
-        let port = mc.addr.port.to_string();
-        let args = ["is-master-down-by-addr", mc.addr.host.as_str(), &port, &epoch, runid];
+        let asked = names.announce(&mc.addr, config.sentinel.announce_hostnames);
+        let port = asked.port.to_string();
+        let args = ["is-master-down-by-addr", asked.host.as_str(), &port, &epoch, runid];
         for (runid, peer) in m.sentinels.iter_mut() {
             let Some(pl) = peers.get_mut(runid) else { continue };
             if !pl.link.can_queue(pl.users)
@@ -211,7 +212,7 @@ impl Sentinel {
             .config
             .masters
             .iter()
-            .filter(|m| m.addr.host == ip && i64::from(m.addr.port) == port)
+            .filter(|m| i64::from(m.addr.port) == port && self.names.same_host(&m.addr.host, &ip))
             .map(|m| m.name.clone())
             .min();
         let down = name.as_ref().is_some_and(|n| {

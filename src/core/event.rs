@@ -18,6 +18,66 @@ use std::fmt;
 use super::ids::{Addr, Epoch, RunId};
 use super::info::Role;
 
+/// The instance an event concerns: one match for [`Event::instance`] and
+/// [`Event::instance_mut`] (binding modes make it `&` or `&mut`).
+macro_rules! instance_of {
+    ($event:expr) => {{
+        use Event::*;
+        match $event {
+            TiltOn
+            | TiltOff
+            | ScriptError { .. }
+            | ScriptTimeout { .. }
+            | ScriptChild { .. }
+            | ScriptChildExit { .. } => None,
+            Monitor { master, .. }
+            | Set { master, .. }
+            | SentinelAddressSwitch { master, .. }
+            | OdownOn { master, .. }
+            | NewEpoch { master, .. }
+            | VoteForLeader { master, .. }
+            | FailoverAbortCoordinated { master, .. }
+            | FailoverAbortStuck { master, .. }
+            | SwitchMaster { master, .. } => Some(master),
+            SentinelAddressUpdate { sentinel, .. } => Some(sentinel),
+            RoleChange { instance, .. }
+            | CmdLinkReconnection { instance, .. }
+            | PubsubLinkReconnection { instance, .. } => Some(instance),
+            Unmonitor(i)
+            | ResetMaster(i)
+            | NewReplica(i)
+            | NewSentinel(i)
+            | SentinelInvalidAddr(i)
+            | Reboot(i)
+            | SdownOn(i)
+            | SdownOff(i)
+            | OdownOff(i)
+            | TryFailover(i)
+            | ElectedLeader(i)
+            | FailoverStateSelectReplica(i)
+            | SelectedReplica(i)
+            | FailoverStateSendReplicaofNoOne(i)
+            | FailoverStateWaitPromotion(i)
+            | PromotedReplica(i)
+            | FailoverStateReconfReplicas(i)
+            | ReplicaReconfSent(i)
+            | ReplicaReconfInProgress(i)
+            | ReplicaReconfDone(i)
+            | ReplicaReconfSentTimeout(i)
+            | ReplicaReconfSentBestEffort(i)
+            | FailoverEndForTimeout(i)
+            | FailoverEnd(i)
+            | ConfigUpdateFrom(i)
+            | FailoverAbortNotElected(i)
+            | FailoverAbortNoGoodReplica(i)
+            | FailoverAbortReplicaTimeout(i)
+            | FailoverStateCoordinated(i)
+            | ConvertToReplica(i)
+            | FixReplicaConfig(i) => Some(i),
+        }
+    }};
+}
+
 /// What kind of instance an event is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum InstanceKind {
@@ -454,58 +514,31 @@ impl Event {
     /// The instance the event concerns, if any. Its [`InstanceRef::master_name`]
     /// picks the notification script of a warning event.
     pub fn instance(&self) -> Option<&InstanceRef> {
-        use Event::*;
-        match self {
-            TiltOn
-            | TiltOff
-            | ScriptError { .. }
-            | ScriptTimeout { .. }
-            | ScriptChild { .. }
-            | ScriptChildExit { .. } => None,
-            Monitor { master, .. }
-            | Set { master, .. }
-            | SentinelAddressSwitch { master, .. }
-            | OdownOn { master, .. }
-            | NewEpoch { master, .. }
-            | VoteForLeader { master, .. }
-            | FailoverAbortCoordinated { master, .. }
-            | FailoverAbortStuck { master, .. }
-            | SwitchMaster { master, .. } => Some(master),
-            SentinelAddressUpdate { sentinel, .. } => Some(sentinel),
-            RoleChange { instance, .. }
-            | CmdLinkReconnection { instance, .. }
-            | PubsubLinkReconnection { instance, .. } => Some(instance),
-            Unmonitor(i)
-            | ResetMaster(i)
-            | NewReplica(i)
-            | NewSentinel(i)
-            | SentinelInvalidAddr(i)
-            | Reboot(i)
-            | SdownOn(i)
-            | SdownOff(i)
-            | OdownOff(i)
-            | TryFailover(i)
-            | ElectedLeader(i)
-            | FailoverStateSelectReplica(i)
-            | SelectedReplica(i)
-            | FailoverStateSendReplicaofNoOne(i)
-            | FailoverStateWaitPromotion(i)
-            | PromotedReplica(i)
-            | FailoverStateReconfReplicas(i)
-            | ReplicaReconfSent(i)
-            | ReplicaReconfInProgress(i)
-            | ReplicaReconfDone(i)
-            | ReplicaReconfSentTimeout(i)
-            | ReplicaReconfSentBestEffort(i)
-            | FailoverEndForTimeout(i)
-            | FailoverEnd(i)
-            | ConfigUpdateFrom(i)
-            | FailoverAbortNotElected(i)
-            | FailoverAbortNoGoodReplica(i)
-            | FailoverAbortReplicaTimeout(i)
-            | FailoverStateCoordinated(i)
-            | ConvertToReplica(i)
-            | FixReplicaConfig(i) => Some(i),
+        instance_of!(self)
+    }
+
+    /// The instance the event concerns, mutable.
+    fn instance_mut(&mut self) -> Option<&mut InstanceRef> {
+        instance_of!(self)
+    }
+
+    /// Rewrites every address the event names with `f` (a replica's
+    /// `ip:port` name follows its address): the core puts events in
+    /// announce form this way, in one place (`names.rs`).
+    pub(crate) fn map_addrs(&mut self, f: impl Fn(&Addr) -> Addr) {
+        if let Event::SentinelAddressSwitch { addr, .. }
+        | Event::SwitchMaster { new_addr: addr, .. } = self
+        {
+            *addr = f(addr);
+        }
+        if let Some(i) = self.instance_mut() {
+            i.addr = f(&i.addr);
+            if i.kind == InstanceKind::Replica {
+                i.name = i.addr.name();
+            }
+            if let Some((_, master_addr)) = &mut i.master {
+                *master_addr = f(master_addr);
+            }
         }
     }
 

@@ -664,11 +664,12 @@ impl Sentinel {
     /// `parallel-syncs` allows, and the end. Each event follows its send.
     fn reconf_slaves(&mut self, now: Millis, name: &str, promoted: &Addr) -> bool {
         let reconf_timeout = self.periods.replica_reconf_timeout();
-        let Sentinel { config, masters, out, .. } = self;
+        let Sentinel { config, masters, out, names, .. } = self;
         let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else {
             return false;
         };
         let Master { failover: Some(f), replicas, .. } = m else { return false };
+        let target = names.announce(promoted, config.sentinel.announce_hostnames);
         let FailoverState::ReconfSlaves { replicas: states, .. } = &mut f.state else {
             return false;
         };
@@ -676,9 +677,10 @@ impl Sentinel {
         for (addr, st) in states.iter_mut() {
             let Some(r) = replicas.get(addr) else { continue };
             if let Reconf::Sent(at) = *st {
-                let follows = r.master_host.as_deref() == Some(promoted.host.as_str())
-                    && r.master_port == Some(promoted.port)
-                    && r.mon.info_refresh.is_some_and(|t| t >= at);
+                let follows =
+                    r.master_host.as_deref().is_some_and(|h| names.same_host(h, &promoted.host))
+                        && r.master_port == Some(promoted.port)
+                        && r.mon.info_refresh.is_some_and(|t| t >= at);
                 if follows {
                     *st = Reconf::InProgress;
                     event(Event::ReplicaReconfInProgress(replica_ref(mc, addr)));
@@ -700,7 +702,7 @@ impl Sentinel {
             if addr == promoted || states.contains_key(addr) {
                 continue;
             }
-            if send_slaveof(out, mc, &mut r.mon.cmd, Some(promoted)) {
+            if send_slaveof(out, mc, &mut r.mon.cmd, Some(&target)) {
                 states.insert(addr.clone(), Reconf::Sent(now));
                 out.push(Output::Event(Event::ReplicaReconfSent(replica_ref(mc, addr))));
                 in_flight += 1;
@@ -731,7 +733,7 @@ impl Sentinel {
                 if addr == promoted || states.contains_key(addr) {
                     continue;
                 }
-                if send_slaveof(out, mc, &mut r.mon.cmd, Some(promoted)) {
+                if send_slaveof(out, mc, &mut r.mon.cmd, Some(&target)) {
                     let e = Event::ReplicaReconfSentBestEffort(replica_ref(mc, addr));
                     out.push(Output::Event(e));
                 }

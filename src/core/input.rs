@@ -32,6 +32,9 @@ pub enum Input {
         /// The local address of the socket (announced in hellos when no
         /// `announce-ip` is set).
         local_addr: Option<Addr>,
+        /// The address the socket reached: the IP the shell resolved the
+        /// host of `Output::Connect` to (`names.rs`).
+        remote_addr: Option<Addr>,
     },
     /// A link failed to connect or was closed. Commands in flight on it
     /// will get no reply.

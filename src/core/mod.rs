@@ -92,6 +92,17 @@
 //! 2^(attempt − 1) up to 10 attempts ([`Timer::ScriptRetry`]), a script
 //! running 60 s is killed ([`Timer::ScriptTimeout`]).
 //!
+//! # HOSTNAMES
+//!
+//! `names.rs` explains the design: instances keep the host they were
+//! given (an IP or, with `resolve-hostnames yes`, a name); the shell
+//! resolves at every connection and reports the IP it reached in
+//! `Input::LinkUp` (`remote_addr`); `Names` keeps name →
+//! IP, which matches the two forms of one instance (`Names::same`: INFO's
+//! replica list, a replica's `master_host`, hellos, is-master-down-by-addr,
+//! switches) and gives the announce form of every address shown or sent
+//! (`Sentinel::announce`; events in `announce_events`).
+//!
 //! # WHERE WE DIFFER FROM REDIS-SENTINEL
 //!
 //! - No 100 ms tick: every rule is a deadline, so SDOWN is flagged at
@@ -123,6 +134,11 @@
 //!   while the promoted replica is SDOWN.
 //! - A switch forgets the peers' down reports and votes about the old
 //!   address.
+//! - Names are learned at the first connection rather than resolved when
+//!   an instance is created, so with `announce-hostnames no` a name is
+//!   shown as itself until then; the config file always keeps names; a
+//!   replica learned both by name and by IP before its name resolved is
+//!   merged into the entry by name (`names.rs`).
 //!
 //! ## Coordinated switchover (rsentinel only)
 //!
@@ -164,6 +180,7 @@ mod input;
 mod instance;
 mod link;
 mod monitor;
+mod names;
 mod options;
 mod output;
 mod pattern;

@@ -17,6 +17,7 @@ use super::ids::{Addr, RunId};
 use super::input::{LinkId, Tag};
 use super::instance::{Master, Monitor, PeerLink};
 use super::link::{Cmd, Link, LinkOwner, Outbox, command};
+use super::names::is_ip;
 use super::output::LinkKind;
 use super::sentinel::Sentinel;
 use super::timer::{Earliest, Millis, Periods, Timer, reached};
@@ -33,8 +34,9 @@ pub(crate) struct Ctx<'a> {
     pub periods: &'a Periods,
     pub config: &'a Config,
     pub master: &'a MasterConfig,
-    /// The master address hellos advertise: the promoted replica's once our
-    /// failover reached `reconf_slaves` (`Master::client_addr`).
+    /// The master address hellos advertise, in announce form (`names.rs`):
+    /// the promoted replica's once our failover reached `reconf_slaves`
+    /// (`Master::client_addr`).
     pub master_addr: &'a Addr,
 }
 
@@ -170,11 +172,12 @@ impl Sentinel {
     /// Periodic work for a master and the hellos to its peers (its replicas:
     /// [`Sentinel::drive_replicas`]).
     pub(crate) fn drive_master(&mut self, now: Millis, name: &str) {
-        let Sentinel { config, masters, peers, out, periods, .. } = self;
+        let Sentinel { config, masters, peers, out, periods, names, .. } = self;
         let (Some(mc), Some(master)) = (config.master(name), masters.get_mut(name)) else {
             return;
         };
-        let master_addr = master.client_addr(mc);
+        let master_addr =
+            names.announce(&master.client_addr(mc), config.sentinel.announce_hostnames);
         let ctx = Ctx { now, periods, config, master: mc, master_addr: &master_addr };
         let owner = |kind| LinkOwner::Master(name.to_owned(), kind);
         drive_instance(out, &ctx, &mut master.mon, &mc.addr, owner, periods.info());
@@ -195,11 +198,12 @@ impl Sentinel {
     /// replicas: a master going SDOWN in this step shortens its replicas'
     /// INFO period, and the INFO that makes due goes out in the same step.
     pub(crate) fn drive_replicas(&mut self, now: Millis, name: &str) {
-        let Sentinel { config, masters, out, periods, .. } = self;
+        let Sentinel { config, masters, out, periods, names, .. } = self;
         let (Some(mc), Some(master)) = (config.master(name), masters.get_mut(name)) else {
             return;
         };
-        let master_addr = master.client_addr(mc);
+        let master_addr =
+            names.announce(&master.client_addr(mc), config.sentinel.announce_hostnames);
         let ctx = Ctx { now, periods, config, master: mc, master_addr: &master_addr };
         let periods_of: Vec<Millis> = master
             .replicas
@@ -218,7 +222,7 @@ impl Sentinel {
         let (Some(mc), Some(master)) = (self.config.master(name), self.masters.get(name)) else {
             return;
         };
-        let master_addr = master.client_addr(mc);
+        let master_addr = self.announce(&master.client_addr(mc));
         let ctx = Ctx {
             now: self.last_now,
             periods: &self.periods,
@@ -289,8 +293,17 @@ impl Sentinel {
     }
 
     /// A connection came up: authenticate, name it, then PING or SUBSCRIBE.
-    pub(crate) fn on_link_up(&mut self, now: Millis, id: LinkId, local_addr: Option<Addr>) {
+    pub(crate) fn on_link_up(
+        &mut self,
+        now: Millis,
+        id: LinkId,
+        local_addr: Option<Addr>,
+        remote_addr: Option<Addr>,
+    ) {
         let Some(owner) = self.out.owners.get(&id).cloned() else { return };
+        if let Some(remote) = remote_addr {
+            self.learn_name(&owner, &remote.host);
+        }
         let mc = match &owner {
             LinkOwner::Master(name, _) | LinkOwner::Replica(name, _, _) => self.config.master(name),
             LinkOwner::Peer(runid) => self.peer_master(runid),
@@ -328,6 +341,53 @@ impl Sentinel {
                 cmd("CLIENT", &["SETNAME", &format!("{client_name}-pubsub")]),
             );
             link.send(out, Cmd::Subscribe, cmd("SUBSCRIBE", &[HELLO_CHANNEL]));
+        }
+    }
+
+    /// A connection of `owner` reached `ip`: if `owner` is known by name,
+    /// that is where the name leads now (`names.rs`).
+    fn learn_name(&mut self, owner: &LinkOwner, ip: &str) {
+        let host = match owner {
+            LinkOwner::Master(name, _) => self.config.master(name).map(|mc| &mc.addr.host),
+            LinkOwner::Replica(_, addr, _) => Some(&addr.host),
+            LinkOwner::Peer(runid) => self.peers.get(runid).map(|pl| &pl.addr.host),
+        };
+        let Some(host) = host.cloned() else { return };
+        if self.names.learn(&host, ip) {
+            tracing::debug!(host, ip, "hostname resolved");
+            self.merge_replica_aliases();
+        }
+    }
+
+    /// Drops every replica known by IP that is also known by name under
+    /// the same master (learned both ways before the name's address was
+    /// known): the name is kept, as it follows the instance if its address
+    /// changes. Not while a failover of that master runs, which may hold
+    /// either entry.
+    fn merge_replica_aliases(&mut self) {
+        let Sentinel { config, masters, out, names, .. } = self;
+        let mut merged = false;
+        for (name, m) in masters.iter_mut().filter(|(_, m)| m.failover.is_none()) {
+            let aliases: Vec<Addr> = m
+                .replicas
+                .keys()
+                .filter(|a| is_ip(&a.host))
+                .filter(|a| m.replicas.keys().any(|b| !is_ip(&b.host) && names.same(a, b)))
+                .cloned()
+                .collect();
+            for alias in &aliases {
+                if let Some(mut r) = m.replicas.remove(alias) {
+                    r.mon.cmd.close(out);
+                    r.mon.pubsub.close(out);
+                }
+            }
+            if let Some(mc) = config.master_mut(name) {
+                mc.known_replicas.retain(|a| !aliases.contains(a));
+            }
+            merged |= !aliases.is_empty();
+        }
+        if merged {
+            self.persist();
         }
     }
 

@@ -20,6 +20,7 @@ use super::event::Event;
 use super::failover::send_slaveof;
 use super::info::Role;
 use super::instance::{Master, Replica, replica_ref};
+use super::names::Names;
 use super::output::Output;
 use super::sentinel::Sentinel;
 use super::timer::{Earliest, Millis, Periods, Timer};
@@ -35,7 +36,12 @@ enum Fix {
 }
 
 /// The correction replica `r` needs, if any, and from when (spec §6.3).
-fn needed(mc: &MasterConfig, r: &Replica, periods: &Periods) -> Option<(Fix, Millis)> {
+fn needed(
+    mc: &MasterConfig,
+    r: &Replica,
+    names: &Names,
+    periods: &Periods,
+) -> Option<(Fix, Millis)> {
     let down = r.mon.last_down.unwrap_or(Millis::ZERO);
     match r.mon.role_reported {
         Role::Master => {
@@ -44,7 +50,9 @@ fn needed(mc: &MasterConfig, r: &Replica, periods: &Periods) -> Option<(Fix, Mil
         }
         Role::Replica => {
             let host = r.master_host.as_deref()?;
-            if host == mc.addr.host && r.master_port == Some(mc.addr.port) {
+            // The replica may name its master by IP while we know it by
+            // name, or the other way round (`names.rs`).
+            if names.same_host(host, &mc.addr.host) && r.master_port == Some(mc.addr.port) {
                 return None;
             }
             let wait = Millis(mc.failover_timeout_ms);
@@ -75,14 +83,15 @@ fn record_down(m: &mut Master) {
 impl Sentinel {
     /// Converts or fixes the replicas of `name` whose time has come.
     pub(crate) fn reconcile_replicas(&mut self, now: Millis, name: &str) {
-        let Sentinel { config, masters, out, periods, .. } = self;
+        let Sentinel { config, masters, out, periods, names, .. } = self;
         let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else { return };
         record_down(m);
+        let target = names.announce(&mc.addr, config.sentinel.announce_hostnames);
         if m.failover.is_some() || !looks_sane(m, now, periods) {
             return;
         }
         for (addr, r) in m.replicas.iter_mut() {
-            let Some((fix, at)) = needed(mc, r, periods) else { continue };
+            let Some((fix, at)) = needed(mc, r, names, periods) else { continue };
             if now < at || r.slaveof_sent.is_some_and(|t| now < t + periods.info()) {
                 continue;
             }
@@ -93,7 +102,7 @@ impl Sentinel {
                 }
                 continue;
             }
-            if send_slaveof(out, mc, &mut r.mon.cmd, Some(&mc.addr)) {
+            if send_slaveof(out, mc, &mut r.mon.cmd, Some(&target)) {
                 r.slaveof_sent = Some(now);
                 let rref = replica_ref(mc, addr);
                 out.push(Output::Event(match fix {
@@ -114,7 +123,7 @@ impl Sentinel {
             return;
         }
         for r in m.replicas.values() {
-            let Some((_, at)) = needed(mc, r, &self.periods) else { continue };
+            let Some((_, at)) = needed(mc, r, &self.names, &self.periods) else { continue };
             let resend = r.slaveof_sent.map(|t| t + self.periods.info());
             let at = resend.map_or(at, |t| t.max(at));
             if at > now {

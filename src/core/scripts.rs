@@ -135,6 +135,7 @@ impl Sentinel {
         else {
             return;
         };
+        let (from, to) = (self.announce(from), self.announce(to));
         let args = [name, role, "start", &from.host, &from.port.to_string(), &to.host]
             .map(str::to_owned)
             .into_iter()

@@ -10,10 +10,11 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::event::Event;
-use super::ids::RunId;
+use super::ids::{Addr, RunId};
 use super::input::Input;
 use super::instance::{Master, PeerLink, master_ref};
 use super::link::Outbox;
+use super::names::Names;
 use super::output::Output;
 use super::rng::Rng;
 use super::scripts::Scripts;
@@ -45,6 +46,8 @@ pub struct Sentinel {
     pub(crate) masters: BTreeMap<String, Master>,
     /// The shared command links to peer sentinels, by run id.
     pub(crate) peers: BTreeMap<RunId, PeerLink>,
+    /// The IP each hostname led to at its last connection (`names.rs`).
+    pub(crate) names: Names,
     /// The periods `SENTINEL DEBUG` can change.
     pub(crate) periods: Periods,
     /// Since when we are in TILT.
@@ -96,6 +99,7 @@ impl Sentinel {
             out,
             masters,
             peers: BTreeMap::new(),
+            names: Names::default(),
             periods: Periods::default(),
             tilt_since: None,
             total_tilt: 0,
@@ -122,7 +126,9 @@ impl Sentinel {
         self.check_tilt(now);
         match input {
             Input::Timeout => {}
-            Input::LinkUp { link, local_addr } => self.on_link_up(now, link, local_addr),
+            Input::LinkUp { link, local_addr, remote_addr } => {
+                self.on_link_up(now, link, local_addr, remote_addr)
+            }
             Input::LinkDown { link, reason } => self.on_link_down(link, &reason),
             Input::Reply { link, tag, frame } => self.on_reply(now, link, tag, frame),
             Input::Message { link, channel, payload } => {
@@ -177,6 +183,11 @@ impl Sentinel {
         self.config.sentinel.myid.as_ref().expect("myid is set in Sentinel::new")
     }
 
+    /// `addr` as this sentinel shows and sends it (`names.rs`).
+    pub(crate) fn announce(&self, addr: &Addr) -> Addr {
+        self.names.announce(addr, self.config.sentinel.announce_hostnames)
+    }
+
     /// Queues an event.
     pub(crate) fn event(&mut self, event: Event) {
         self.out.push(Output::Event(event));
@@ -187,9 +198,9 @@ impl Sentinel {
         self.out.push(Output::Persist(Box::new(self.config_to_persist())));
     }
 
-    /// Runs everything that is due at `now`; then queues the notification
-    /// scripts of the events output since index `from` and starts the
-    /// scripts that are due.
+    /// Runs everything that is due at `now`; then puts the events output
+    /// since index `from` in announce form, queues their notification
+    /// scripts and starts the scripts that are due.
     fn step(&mut self, now: Millis, from: usize) {
         self.maybe_exit_tilt(now);
         self.drive_peer_links(now);
@@ -207,8 +218,22 @@ impl Sentinel {
             }
             self.drive_replicas(now, name);
         }
+        self.announce_events(from);
         self.queue_notifications(now, from);
         self.drive_scripts(now);
+    }
+
+    /// Puts the addresses of the events output since index `from` in
+    /// announce form (`names.rs`): events are built with addresses as
+    /// given, and this is the one place they are translated.
+    fn announce_events(&mut self, from: usize) {
+        let Sentinel { out, names, config, .. } = self;
+        let hostnames = config.sentinel.announce_hostnames;
+        for output in out.queue.iter_mut().skip(from) {
+            if let Output::Event(e) = output {
+                e.map_addrs(|a| names.announce(a, hostnames));
+            }
+        }
     }
 
     /// Recomputes the earliest deadline from the same `*_due` rules that

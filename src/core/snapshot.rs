@@ -96,6 +96,7 @@ impl Sentinel {
             total_tilt: self.total_tilt,
             simulate_failure_flags: self.simulate_failure_flags,
             deny_scripts_reconfig: self.config.sentinel.deny_scripts_reconfig,
+            resolve_hostnames: self.config.sentinel.resolve_hostnames,
             running_scripts: self.scripts.running(),
             scripts_queue_length: self.scripts.len(),
             acl: self.acl.clone(),
@@ -114,7 +115,14 @@ impl Sentinel {
             script_kill_sent: m.mon.script_kill_sent,
             ..Flags::default()
         };
-        let base = instance(mc.name.clone(), &mc.addr, &m.mon.cmd, mc.down_after_ms, flags);
+        // Addresses are shown in announce form (`names.rs`).
+        let base = instance(
+            mc.name.clone(),
+            &self.announce(&mc.addr),
+            &m.mon.cmd,
+            mc.down_after_ms,
+            flags,
+        );
         let failover = m.failover.as_ref();
         let replicas = m
             .replicas
@@ -132,7 +140,8 @@ impl Sentinel {
                     script_kill_sent: r.mon.script_kill_sent,
                     ..Flags::default()
                 };
-                let base = instance(r.addr.name(), &r.addr, &r.mon.cmd, mc.down_after_ms, flags);
+                let addr = self.announce(&r.addr);
+                let base = instance(addr.name(), &addr, &r.mon.cmd, mc.down_after_ms, flags);
                 ReplicaView {
                     instance: with_monitor(base, &r.mon),
                     master_link_down_ms: r.master_link_down_ms,
@@ -159,8 +168,13 @@ impl Sentinel {
                     master_down: p.master_down,
                     ..Flags::default()
                 };
-                let mut view =
-                    instance(runid.to_string(), &p.addr, &pl.link, mc.down_after_ms, flags);
+                let mut view = instance(
+                    runid.to_string(),
+                    &self.announce(&p.addr),
+                    &pl.link,
+                    mc.down_after_ms,
+                    flags,
+                );
                 view.runid = Some(runid.clone());
                 view.sdown_since = p.sdown_since;
                 view.link_refcount = pl.users;
@@ -176,7 +190,7 @@ impl Sentinel {
             instance: with_monitor(base, &m.mon),
             odown_since: m.odown_since,
             failover_state: failover.map(Failover::state_name),
-            client_addr: m.client_addr(mc),
+            client_addr: self.announce(&m.client_addr(mc)),
             config_epoch: mc.config_epoch,
             quorum: mc.quorum,
             failover_timeout_ms: mc.failover_timeout_ms,

@@ -32,6 +32,9 @@
 //! - `tick MS|by=MS`: jump straight there and feed one `Timeout` (a stall).
 //! - `hello ADDR PAYLOAD`: someone publishes a hello on that Redis.
 //! - `admin ARG...`: a client command.
+//! - `dns NAME IP`: from now on, connecting to host NAME reaches the node
+//!   at IP (and `LinkUp` reports IP); a name without an entry does not
+//!   resolve (the connection fails).
 //! - `status`: the view, one line per instance, and the script counters.
 //! - `script ID [pid=N] [code=N] [signal=N]`: the shell reports script job
 //!   ID started as process N (`pid`), and/or exited (`code`, `signal`).
@@ -162,6 +165,8 @@ struct Runner {
     /// Replies of `hold=1` nodes, by address, until `deliver`.
     held: Vec<(String, Input)>,
     next_request: u64,
+    /// `dns NAME IP`: where each hostname leads.
+    dns: BTreeMap<String, String>,
 }
 
 /// The target time of `run`/`tick`: `MS` absolute, or `by=MS` relative.
@@ -273,11 +278,24 @@ impl Runner {
     fn show_and_react(&mut self, o: &Output, verbose: bool) -> Option<String> {
         match o {
             Output::Connect { link, addr, kind } => {
-                let node = self.nodes.get(&addr.name()).filter(|n| n.state != State::Down);
-                if node.is_some() {
-                    self.links.insert(*link, (addr.name(), *kind));
+                // A name leads where `dns` says; an unknown one does not resolve.
+                let target = match self.dns.get(&addr.host) {
+                    Some(ip) => Some(Addr::new(ip.clone(), addr.port)),
+                    None if addr.host.parse::<std::net::IpAddr>().is_ok() => Some(addr.clone()),
+                    None => None,
+                };
+                let node = target
+                    .as_ref()
+                    .and_then(|t| self.nodes.get(&t.name()))
+                    .filter(|n| n.state != State::Down);
+                if let (Some(_), Some(target)) = (node, target) {
+                    self.links.insert(*link, (target.name(), *kind));
                     let local = Addr::new("10.0.0.100", 50000 + link.0 as u16);
-                    self.inputs.push_back(Input::LinkUp { link: *link, local_addr: Some(local) });
+                    self.inputs.push_back(Input::LinkUp {
+                        link: *link,
+                        local_addr: Some(local),
+                        remote_addr: Some(target),
+                    });
                 } else {
                     let reason = "connection refused".into();
                     self.inputs.push_back(Input::LinkDown { link: *link, reason });
@@ -629,6 +647,10 @@ impl goldenscript::Runner for Runner {
                 self.held = later;
                 self.inputs.extend(now.into_iter().map(|(_, i)| i));
                 self.settle(&mut out, verbose)?;
+            }
+            "dns" => {
+                let [name, ip] = &pos[..] else { return Err("dns NAME IP expected".into()) };
+                self.dns.insert(name.clone(), ip.clone());
             }
             "status" => out.push_str(&self.status()?),
             "script" => {

@@ -26,6 +26,8 @@ pub struct View {
     pub simulate_failure_flags: u32,
     /// `deny-scripts-reconfig`.
     pub deny_scripts_reconfig: bool,
+    /// `resolve-hostnames`: whether `SENTINEL MONITOR` may name a host.
+    pub resolve_hostnames: bool,
     /// Scripts running now.
     pub running_scripts: usize,
     /// Scripts waiting to run.
@@ -49,7 +51,8 @@ impl View {
 pub struct InstanceView {
     /// Master name, replica `ip:port`, or peer run id.
     pub name: String,
-    /// Announced address.
+    /// Address in announce form: as given with `announce-hostnames yes`,
+    /// else a hostname is shown as the IP it last led to.
     pub addr: Addr,
     /// Run id from INFO (or the peer's myid); `None` until known.
     pub runid: Option<RunId>,

@@ -71,15 +71,16 @@ async fn drive(
     mut commands: mpsc::Receiver<LinkCommand>,
     inputs: &mpsc::UnboundedSender<Input>,
 ) -> Result<(), String> {
-    let target = (addr.host.as_str(), addr.port);
-    let mut socket = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(target)).await {
+    let mut socket = match tokio::time::timeout(CONNECT_TIMEOUT, connect(addr)).await {
         Ok(Ok(s)) => s,
-        Ok(Err(e)) => return Err(e.to_string()),
+        Ok(Err(e)) => return Err(e),
         Err(_) => return Err("connection timed out".into()),
     };
     let _ = socket.set_nodelay(true);
-    let local_addr = socket.local_addr().ok().map(|a| Addr::new(a.ip().to_string(), a.port()));
-    if inputs.send(Input::LinkUp { link, local_addr }).is_err() {
+    let as_addr = |a: std::net::SocketAddr| Addr::new(a.ip().to_string(), a.port());
+    let local_addr = socket.local_addr().ok().map(as_addr);
+    let remote_addr = socket.peer_addr().ok().map(as_addr);
+    if inputs.send(Input::LinkUp { link, local_addr, remote_addr }).is_err() {
         return Ok(());
     }
     let mut pending: VecDeque<Tag> = VecDeque::new();
@@ -127,6 +128,27 @@ async fn drive(
             }
         }
     }
+}
+
+/// Resolves `addr` now and connects to the first of its IPs that accepts.
+///
+/// A hostname is looked up again on every connection attempt (never
+/// cached here), so a name whose address changed (a restarted Kubernetes
+/// pod) is followed at the next reconnect; the core learns where it led
+/// from `LinkUp`'s `remote_addr`. An IP literal is used as is.
+async fn connect(addr: &Addr) -> Result<TcpStream, String> {
+    let ips: Vec<_> = tokio::net::lookup_host((addr.host.as_str(), addr.port))
+        .await
+        .map_err(|e| format!("failed to resolve hostname '{}': {e}", addr.host))?
+        .collect();
+    let mut last = format!("hostname '{}' has no address", addr.host);
+    for ip in ips {
+        match TcpStream::connect(ip).await {
+            Ok(socket) => return Ok(socket),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(last)
 }
 
 /// `["message", channel, payload]` (array or push) → (channel, payload).

@@ -447,7 +447,7 @@ impl Core for Probe {
                 self.tick(now);
                 self.next_tick = now + Millis(TICK_MS);
             }
-            Input::LinkUp { link, local_addr } => {
+            Input::LinkUp { link, local_addr, .. } => {
                 if self.announce_host.is_none() {
                     self.announce_host = local_addr.map(|a| a.host);
                 }

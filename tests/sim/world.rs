@@ -709,7 +709,8 @@ impl<C: Core> World<C> {
         match d {
             Delivery::Connected(_) => {
                 let local_addr = Some(self.sentinels[i].addr.clone());
-                self.input(i, Input::LinkUp { link: c.link, local_addr });
+                // Simulated instances are known by IP: there is no name to learn.
+                self.input(i, Input::LinkUp { link: c.link, local_addr, remote_addr: None });
             }
             Delivery::Down(_, reason) => {
                 if self.sentinels[i].links.get(&c.link) == Some(&id) {
