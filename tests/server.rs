@@ -392,3 +392,30 @@ fn info_sentinel_total_tilt() {
         "{info}"
     );
 }
+
+/// Redis 7.2's `SENTINEL CONFIG SET loglevel` changes the running level at
+/// once and is persisted; several pairs apply together or not at all.
+#[test]
+fn config_set_loglevel_changes_the_running_level() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), SEED);
+    let mut c = Raw::connect(s.port);
+    let saved = "Sentinel new configuration saved on disk";
+    let log = || std::fs::read_to_string(dir.path().join("stdout.log")).unwrap();
+    c.expect(b"SENTINEL CONFIG SET announce-port 1\r\n", b"+OK\r\n");
+    assert!(!log().contains(saved), "a verbose line at notice: {}", log());
+    c.expect(
+        b"SENTINEL CONFIG SET announce-port 2 loglevel loud\r\n",
+        b"-ERR Invalid value 'loud' to SENTINEL CONFIG SET 'loglevel'\r\n",
+    );
+    c.expect(b"SENTINEL CONFIG SET loglevel verbose announce-port 3\r\n", b"+OK\r\n");
+    assert!(log().contains(saved), "no verbose line at verbose: {}", log());
+    let conf = std::fs::read_to_string(dir.path().join("sentinel.conf")).unwrap();
+    assert!(conf.contains("\nloglevel verbose\n"), "{conf}");
+    assert!(conf.contains("\nsentinel announce-port 3\n"), "{conf}");
+    c.expect(
+        b"SENTINEL CONFIG GET loglevel announce-*\r\n",
+        b"*8\r\n$8\r\nloglevel\r\n$7\r\nverbose\r\n$18\r\nannounce-hostnames\r\n$2\r\nno\r\n\
+$11\r\nannounce-ip\r\n$0\r\n\r\n$13\r\nannounce-port\r\n$1\r\n3\r\n",
+    );
+}
