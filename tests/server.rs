@@ -419,3 +419,42 @@ fn config_set_loglevel_changes_the_running_level() {
 $11\r\nannounce-ip\r\n$0\r\n\r\n$13\r\nannounce-port\r\n$1\r\n3\r\n",
     );
 }
+
+/// A request in RESP multibulk form (arguments may hold any byte).
+fn multibulk(args: &[&[u8]]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        out.extend_from_slice(a);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+/// Redis 8's hardening: control characters are refused in names and paths,
+/// and a password holding a newline cannot inject a config line.
+#[test]
+fn control_characters_cannot_inject_config_lines() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), &format!("{SEED}sentinel deny-scripts-reconfig no\n"));
+    let mut c = Raw::connect(s.port);
+    let evil: &[u8] = b"x\nsentinel notification-script mymaster /tmp/evil.sh";
+    c.expect(
+        &multibulk(&[b"SENTINEL", b"SET", b"mymaster", b"notification-script", evil]),
+        b"-ERR SENTINEL SET 'notification-script' value must not contain control characters\r\n",
+    );
+    c.expect(
+        &multibulk(&[b"SENTINEL", b"MONITOR", b"a\r\nb", b"127.0.0.1", b"6379", b"2"]),
+        b"-ERR Master name must not contain control characters\r\n",
+    );
+    c.expect(&multibulk(&[b"SENTINEL", b"SET", b"mymaster", b"auth-pass", evil]), b"+OK\r\n");
+    c.expect(&multibulk(&[b"SENTINEL", b"CONFIG", b"SET", b"sentinel-pass", evil]), b"+OK\r\n");
+    let conf = std::fs::read_to_string(dir.path().join("sentinel.conf")).unwrap();
+    assert!(!conf.lines().any(|l| l.starts_with("sentinel notification-script")), "{conf}");
+    assert!(
+        conf.contains(
+            "sentinel auth-pass mymaster \"x\\nsentinel notification-script mymaster /tmp/evil.sh\""
+        ),
+        "{conf}"
+    );
+}

@@ -177,7 +177,7 @@ mod snapshot;
 mod timer;
 mod view;
 
-pub use admin::{SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION};
+pub use admin::{SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION, has_control};
 pub use event::{Event, EventLevel, InstanceKind, InstanceRef};
 pub use hello::{HELLO_CHANNEL, Hello};
 pub use ids::{Addr, Epoch, RunId};

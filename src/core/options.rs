@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 
-use super::admin::{NO_SUCH_MASTER, arg};
+use super::admin::{NO_SUCH_MASTER, arg, has_control};
 use super::event::Event;
 use super::input::RequestId;
 use super::instance::master_ref;
@@ -59,6 +59,14 @@ enum Applied {
     BadArg(usize),
     /// Refused with this error text.
     Refused(String),
+}
+
+/// The refusal of a value with control characters (Redis 8's hardening
+/// against config injection; the value is not echoed).
+fn control(option: &str) -> Applied {
+    Applied::Refused(format!(
+        "ERR SENTINEL SET '{option}' value must not contain control characters"
+    ))
 }
 
 /// `yes`/`no`, any case.
@@ -171,6 +179,9 @@ impl Sentinel {
                 ok(false)
             }
             "notification-script" | "client-reconfig-script" => {
+                if has_control(&args[j + 1]) {
+                    return (control(option), 1);
+                }
                 if deny {
                     let text = "ERR Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your Sentinel configuration";
                     return (Applied::Refused(text.into()), 1);
@@ -194,6 +205,9 @@ impl Sentinel {
                 ok(true)
             }
             "rename-command" if more > 1 => {
+                if has_control(&args[j + 1]) || has_control(&args[j + 2]) {
+                    return (control(option), 2);
+                }
                 let new = arg(args, j + 2);
                 if value.is_empty() || new.is_empty() {
                     let bad = if new.is_empty() { j + 2 } else { j + 1 };
@@ -291,6 +305,12 @@ impl Sentinel {
                 let text = format!("ERR Missing argument '{param}' value");
                 return self.reply(request, Frame::error(text), false);
             };
+            if *name == "announce-ip" && has_control(value) {
+                let text = format!(
+                    "ERR SENTINEL CONFIG SET '{name}' value must not contain control characters"
+                );
+                return self.reply(request, Frame::error(text), false);
+            }
             let value = String::from_utf8_lossy(value);
             let Some(parsed) = ConfigValue::parse(name, &value) else {
                 let text = format!("ERR Invalid value '{value}' to SENTINEL CONFIG SET '{param}'");

@@ -5,7 +5,7 @@
 use bytes::Bytes;
 
 use super::{Session, text};
-use crate::core::{InstanceView, MasterView, Millis, ReplicaView, SentinelView};
+use crate::core::{InstanceView, MasterView, Millis, ReplicaView, SentinelView, has_control};
 use crate::resp::Frame;
 use crate::server::{Shared, errors};
 
@@ -78,8 +78,9 @@ fn unusable_script(args: &[Bytes]) -> Option<&'static str> {
                 continue;
             }
         };
+        // A path with control characters is the core's to refuse.
         let path = text(&args[i + 1]);
-        if !path.is_empty() && !is_executable(&path) {
+        if !path.is_empty() && !has_control(&args[i + 1]) && !is_executable(&path) {
             return Some(error);
         }
         i += 2;
