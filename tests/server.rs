@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Raw, call, start_redis_sentinel, start_sentinel, tempdir};
+use common::{Raw, call, multibulk, start_redis_sentinel, start_sentinel, tempdir};
 
 const SEED: &str =
     "sentinel monitor mymaster 127.0.0.1 6379 2\nsentinel down-after-milliseconds mymaster 60000\n";
@@ -418,17 +418,6 @@ fn config_set_loglevel_changes_the_running_level() {
         b"*8\r\n$8\r\nloglevel\r\n$7\r\nverbose\r\n$18\r\nannounce-hostnames\r\n$2\r\nno\r\n\
 $11\r\nannounce-ip\r\n$0\r\n\r\n$13\r\nannounce-port\r\n$1\r\n3\r\n",
     );
-}
-
-/// A request in RESP multibulk form (arguments may hold any byte).
-fn multibulk(args: &[&[u8]]) -> Vec<u8> {
-    let mut out = format!("*{}\r\n", args.len()).into_bytes();
-    for a in args {
-        out.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-        out.extend_from_slice(a);
-        out.extend_from_slice(b"\r\n");
-    }
-    out
 }
 
 /// Redis 8's hardening: control characters are refused in names and paths,

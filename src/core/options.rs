@@ -35,18 +35,22 @@ enum ConfigValue {
     Port(u16),
     /// `loglevel`.
     LogLevel(LogLevel),
-    /// `announce-ip`, `sentinel-user`, `sentinel-pass`; empty unsets.
+    /// `announce-ip`; empty unsets.
     Text(Option<String>),
+    /// `sentinel-user`, `sentinel-pass`, as bytes; empty unsets.
+    Secret(Option<Bytes>),
 }
 
 impl ConfigValue {
-    /// `value` checked for parameter `name` (one of [`CONFIG_PARAMS`]).
-    fn parse(name: &str, value: &str) -> Option<ConfigValue> {
+    /// `raw` checked for parameter `name` (one of [`CONFIG_PARAMS`]).
+    fn parse(name: &str, raw: &Bytes) -> Option<ConfigValue> {
+        let value = &String::from_utf8_lossy(raw);
         Some(match name {
             "resolve-hostnames" | "announce-hostnames" => ConfigValue::YesNo(yes_no(value)?),
             "announce-port" => ConfigValue::Port(value.parse().ok()?),
             "loglevel" => ConfigValue::LogLevel(LogLevel::parse(value)?),
-            _ => ConfigValue::Text((!value.is_empty()).then(|| value.to_owned())),
+            "announce-ip" => ConfigValue::Text((!value.is_empty()).then(|| value.to_string())),
+            _ => ConfigValue::Secret((!raw.is_empty()).then(|| raw.clone())),
         })
     }
 }
@@ -196,12 +200,13 @@ impl Sentinel {
                 }
                 ok(false)
             }
+            // Bytes as given: a password need not be UTF-8.
             "auth-pass" => {
-                mc.auth_pass = (!value.is_empty()).then(|| value.clone());
+                mc.auth_pass = (!args[j + 1].is_empty()).then(|| args[j + 1].clone());
                 (Applied::Ok("******".into(), true), 1)
             }
             "auth-user" => {
-                mc.auth_user = (!value.is_empty()).then(|| value.clone());
+                mc.auth_user = (!args[j + 1].is_empty()).then(|| args[j + 1].clone());
                 ok(true)
             }
             "rename-command" if more > 1 => {
@@ -266,7 +271,7 @@ impl Sentinel {
             let pattern = String::from_utf8_lossy(pattern);
             for p in CONFIG_PARAMS {
                 if glob_match(&pattern, p, true) && !pairs.iter().any(|(q, _)| *q == p) {
-                    pairs.push((p, Frame::bulk(self.config_value(p))));
+                    pairs.push((p, Frame::Bulk(self.config_value(p))));
                 }
             }
         }
@@ -274,13 +279,13 @@ impl Sentinel {
     }
 
     /// The value `SENTINEL CONFIG GET` shows for parameter `p`.
-    fn config_value(&self, p: &str) -> String {
+    fn config_value(&self, p: &str) -> Bytes {
         let s = &self.config.sentinel;
         match p {
             "resolve-hostnames" => yes_no_text(s.resolve_hostnames).into(),
             "announce-hostnames" => yes_no_text(s.announce_hostnames).into(),
-            "announce-ip" => s.announce_ip.clone().unwrap_or_default(),
-            "announce-port" => s.announce_port.to_string(),
+            "announce-ip" => s.announce_ip.clone().unwrap_or_default().into(),
+            "announce-port" => s.announce_port.to_string().into(),
             "sentinel-user" => s.sentinel_user.clone().unwrap_or_default(),
             "sentinel-pass" => s.sentinel_pass.clone().unwrap_or_default(),
             _ => self.config.server.loglevel.as_str().into(),
@@ -311,8 +316,8 @@ impl Sentinel {
                 );
                 return self.reply(request, Frame::error(text), false);
             }
-            let value = String::from_utf8_lossy(value);
-            let Some(parsed) = ConfigValue::parse(name, &value) else {
+            let Some(parsed) = ConfigValue::parse(name, value) else {
+                let value = String::from_utf8_lossy(value);
                 let text = format!("ERR Invalid value '{value}' to SENTINEL CONFIG SET '{param}'");
                 return self.reply(request, Frame::error(text), false);
             };
@@ -347,12 +352,12 @@ impl Sentinel {
             }
             // An empty announce-ip means "unset", as in the config file
             // (redis-sentinel would announce an empty address).
-            ConfigValue::Text(v) if name == "announce-ip" => s.announce_ip = v,
-            ConfigValue::Text(v) if name == "sentinel-user" => {
+            ConfigValue::Text(v) => s.announce_ip = v,
+            ConfigValue::Secret(v) if name == "sentinel-user" => {
                 s.sentinel_user = v;
                 return true;
             }
-            ConfigValue::Text(v) => {
+            ConfigValue::Secret(v) => {
                 s.sentinel_pass = v;
                 return true;
             }
