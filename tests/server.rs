@@ -447,3 +447,41 @@ fn control_characters_cannot_inject_config_lines() {
         "{conf}"
     );
 }
+
+/// `CLIENT PAUSE` holds client commands as redis-sentinel 7.0 does: `ALL`
+/// every command (from any connection), `WRITE` only `PUBLISH`; `CLIENT
+/// UNPAUSE` ends a pause at once.
+#[test]
+fn client_pause_holds_commands() {
+    use std::time::{Duration, Instant};
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), SEED);
+    let mut c = Raw::connect(s.port);
+    c.expect(b"CLIENT PAUSE 100 FOO\r\n", b"-ERR CLIENT PAUSE mode must be WRITE or ALL\r\n");
+    c.expect(b"CLIENT PAUSE abc\r\n", b"-ERR timeout is not an integer or out of range\r\n");
+    c.expect(b"CLIENT PAUSE -1\r\n", b"-ERR timeout is negative\r\n");
+    // WRITE: reads pass at once, PUBLISH waits for the end.
+    let start = Instant::now();
+    c.expect(b"CLIENT PAUSE 3000 WRITE\r\n", b"+OK\r\n");
+    Raw::connect(s.port).expect(b"PING\r\n", b"+PONG\r\n");
+    assert!(start.elapsed() < Duration::from_millis(2500), "{:?}", start.elapsed());
+    let reply = Raw::connect(s.port).ask(b"PUBLISH x y\r\n");
+    assert!(start.elapsed() >= Duration::from_millis(3000), "{:?}", start.elapsed());
+    assert!(reply.starts_with("-ERR Only HELLO messages"), "{reply}");
+    // ALL: every command waits, the pausing connection's too.
+    let start = Instant::now();
+    c.expect(b"CLIENT PAUSE 700\r\n", b"+OK\r\n");
+    let id = Raw::connect(s.port).ask(b"SENTINEL MYID\r\n");
+    assert!(start.elapsed() >= Duration::from_millis(700), "{:?}", start.elapsed());
+    assert!(id.starts_with("$40"), "{id}");
+    c.expect(b"PING\r\n", b"+PONG\r\n");
+    // UNPAUSE (not a write) releases a PUBLISH held by a long WRITE pause.
+    let start = Instant::now();
+    c.expect(b"CLIENT PAUSE 60000 WRITE\r\n", b"+OK\r\n");
+    let mut held = Raw::connect(s.port);
+    held.send(b"PUBLISH x y\r\n");
+    c.expect(b"CLIENT UNPAUSE\r\n", b"+OK\r\n");
+    let reply = String::from_utf8_lossy(&held.reply()).into_owned();
+    assert!(reply.starts_with("-ERR Only HELLO messages"), "{reply}");
+    assert!(start.elapsed() < Duration::from_secs(30), "{:?}", start.elapsed());
+}

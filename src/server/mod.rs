@@ -9,6 +9,7 @@ mod client;
 pub mod cmd;
 mod connection;
 mod errors;
+mod pause;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -21,6 +22,7 @@ use tokio::sync::{Semaphore, broadcast, mpsc, oneshot, watch};
 use tracing::{debug, warn};
 
 pub use client::{ClientInfo, Clients};
+pub use pause::Pause;
 
 use crate::core::View;
 use crate::resp::Frame;
@@ -101,6 +103,8 @@ pub struct Shared {
     pub stats: Stats,
     /// Set to true to stop the whole process (SHUTDOWN, SIGTERM).
     pub shutdown: watch::Sender<bool>,
+    /// `CLIENT PAUSE`.
+    pub pause: Pause,
 }
 
 impl Shared {

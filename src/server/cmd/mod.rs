@@ -84,12 +84,16 @@ pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -
         return errors::wrong_arity(spec.name).into();
     }
     let mut full_name = spec.name.to_string();
+    let mut flags = spec.flags;
     if !spec.subcommands.is_empty() {
         match spec.subcommand(&args[1]) {
             Some(sub) if !sub.arity_ok(args.len()) => {
                 return errors::wrong_arity(&format!("{}|{}", spec.name, sub.name)).into();
             }
-            Some(sub) => full_name = format!("{}|{}", spec.name, sub.name),
+            Some(sub) => {
+                full_name = format!("{}|{}", spec.name, sub.name);
+                flags = sub.flags;
+            }
             None => return errors::unknown_subcommand(&args[1], spec.name).into(),
         }
     }
@@ -105,6 +109,8 @@ pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -
     {
         return errors::subscribed_context(spec.name).into();
     }
+    let write = flags.iter().any(|f| matches!(*f, "write" | "may_replicate"));
+    shared.pause.wait(write).await;
     shared.count_command();
     shared.clients.update(session.id, |c| {
         c.last_cmd = full_name;
