@@ -5,13 +5,16 @@
 
 use std::fmt;
 use std::fs::OpenOptions;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use tracing::{Event, Level, Subscriber};
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::format::Writer;
 use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
+use tracing_subscriber::reload;
+use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::config::LogLevel;
 
@@ -84,19 +87,35 @@ fn filter(level: LogLevel) -> LevelFilter {
     }
 }
 
+/// Changes the level of the installed subscriber.
+type SetLevel = Box<dyn Fn(LevelFilter) + Send + Sync>;
+
+/// How to change the running level; set once by [`init`].
+static SET_LEVEL: OnceLock<SetLevel> = OnceLock::new();
+
 /// Installs the global subscriber. `logfile` empty = stdout.
 pub fn init(logfile: &str, level: LogLevel) -> std::io::Result<()> {
-    let builder = tracing_subscriber::fmt()
-        .with_ansi(false)
-        .event_format(RedisFormat)
-        .with_max_level(filter(level));
+    let (level_layer, handle) = reload::Layer::new(filter(level));
+    let layer = tracing_subscriber::fmt::layer().with_ansi(false).event_format(RedisFormat);
+    let registry = tracing_subscriber::registry().with(level_layer);
     if logfile.is_empty() {
-        builder.with_writer(std::io::stdout).init();
+        registry.with(layer.with_writer(std::io::stdout)).init();
     } else {
         let file = OpenOptions::new().create(true).append(true).open(logfile)?;
-        builder.with_writer(Mutex::new(file)).init();
+        registry.with(layer.with_writer(Mutex::new(file))).init();
     }
+    let _ = SET_LEVEL.set(Box::new(move |f| {
+        let _ = handle.reload(f);
+    }));
     Ok(())
+}
+
+/// Logs at `level` from now on (`SENTINEL CONFIG SET loglevel`); does
+/// nothing before [`init`].
+pub fn set_level(level: LogLevel) {
+    if let Some(set) = SET_LEVEL.get() {
+        set(filter(level));
+    }
 }
 
 #[cfg(test)]

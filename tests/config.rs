@@ -46,7 +46,7 @@ fn mutate(config: &mut Config, args: &[String]) {
             match (*cmd, rest) {
                 ("config-epoch", [n]) => m.config_epoch = number(n),
                 ("leader-epoch", [n]) => m.leader_epoch = number(n),
-                ("auth-pass", [p]) => m.auth_pass = Some(p.to_string()),
+                ("auth-pass", [p]) => m.auth_pass = Some(p.to_string().into()),
                 ("master-addr", [h, p]) => m.addr = Addr::new(*h, port(p)),
                 ("add-replica", [h, p]) => m.known_replicas.push(Addr::new(*h, port(p))),
                 ("remove-replica", [h, p]) => {

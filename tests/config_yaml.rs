@@ -120,7 +120,7 @@ fn tricky_strings_survive() {
         load_str(Format::Yaml, "masters:\n  m: {host: ::1, port: 1, quorum: 1}\n", &[])
             .expect("loads");
     for pass in ["", "~", "null", "yes", "123", "a b \" ' #x", "- x", "x: y", "{x}", "\u{e9}\n\t"] {
-        config.masters[0].auth_pass = Some(pass.to_string());
+        config.masters[0].auth_pass = Some(pass.to_string().into());
         config.server.requirepass = Some(pass.to_string()).filter(|p| !p.is_empty());
         round_trip(&format!("password {pass:?}"), &config);
     }

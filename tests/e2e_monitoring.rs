@@ -164,3 +164,35 @@ fn a_master_refusing_our_password_is_disconnected_until_auth_pass_is_set() {
     });
     drop(replica);
 }
+
+/// A password is bytes: one that is not UTF-8, given with `SENTINEL SET
+/// auth-pass`, reaches the master's AUTH unchanged, is rewritten with
+/// `\xNN` escapes, and still works after a restart from the rewritten file.
+#[test]
+fn a_non_utf8_password_is_kept_byte_for_byte() {
+    let pass: &[u8] = b"p\xff\xfe w\xc3";
+    let master = start_redis(&[]);
+    let mut m = Raw::connect(master.port);
+    m.expect(&multibulk(&[b"CONFIG", b"SET", b"requirepass", pass]), b"+OK\r\n");
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), &body(master.port));
+    let flags = |p: u16| master_fields(p).get("flags").cloned().unwrap_or_default();
+    let mut c = Raw::connect(s.port);
+    c.expect(&multibulk(&[b"SENTINEL", b"SET", b"mymaster", b"auth-pass", pass]), b"+OK\r\n");
+    wait_for(10, "the master connected with the password", || {
+        !flags(s.port).contains("disconnected") && !flags(s.port).contains("s_down")
+    });
+    let conf = std::fs::read_to_string(dir.path().join("sentinel.conf")).unwrap();
+    assert!(conf.contains(r#"sentinel auth-pass mymaster "p\xff\xfe w\xc3""#), "{conf}");
+    drop(s);
+    let kept: String = conf
+        .lines()
+        .filter(|l| !l.starts_with("port ") && !l.starts_with("bind "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let s = start_sentinel(dir.path(), &kept);
+    wait_for(10, "the restarted sentinel connected with the password", || {
+        let f = flags(s.port);
+        f == "master"
+    });
+}

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Raw, call, start_redis_sentinel, start_sentinel, tempdir};
+use common::{Raw, call, multibulk, start_redis_sentinel, start_sentinel, tempdir};
 
 const SEED: &str =
     "sentinel monitor mymaster 127.0.0.1 6379 2\nsentinel down-after-milliseconds mymaster 60000\n";
@@ -391,4 +391,97 @@ fn info_sentinel_total_tilt() {
         info.contains("sentinel_tilt_since_seconds:-1\r\nsentinel_total_tilt:0\r\nsentinel_running_scripts:0\r\n"),
         "{info}"
     );
+}
+
+/// Redis 7.2's `SENTINEL CONFIG SET loglevel` changes the running level at
+/// once and is persisted; several pairs apply together or not at all.
+#[test]
+fn config_set_loglevel_changes_the_running_level() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), SEED);
+    let mut c = Raw::connect(s.port);
+    let saved = "Sentinel new configuration saved on disk";
+    let log = || std::fs::read_to_string(dir.path().join("stdout.log")).unwrap();
+    c.expect(b"SENTINEL CONFIG SET announce-port 1\r\n", b"+OK\r\n");
+    assert!(!log().contains(saved), "a verbose line at notice: {}", log());
+    c.expect(
+        b"SENTINEL CONFIG SET announce-port 2 loglevel loud\r\n",
+        b"-ERR Invalid value 'loud' to SENTINEL CONFIG SET 'loglevel'\r\n",
+    );
+    c.expect(b"SENTINEL CONFIG SET loglevel verbose announce-port 3\r\n", b"+OK\r\n");
+    assert!(log().contains(saved), "no verbose line at verbose: {}", log());
+    let conf = std::fs::read_to_string(dir.path().join("sentinel.conf")).unwrap();
+    assert!(conf.contains("\nloglevel verbose\n"), "{conf}");
+    assert!(conf.contains("\nsentinel announce-port 3\n"), "{conf}");
+    c.expect(
+        b"SENTINEL CONFIG GET loglevel announce-*\r\n",
+        b"*8\r\n$8\r\nloglevel\r\n$7\r\nverbose\r\n$18\r\nannounce-hostnames\r\n$2\r\nno\r\n\
+$11\r\nannounce-ip\r\n$0\r\n\r\n$13\r\nannounce-port\r\n$1\r\n3\r\n",
+    );
+}
+
+/// Redis 8's hardening: control characters are refused in names and paths,
+/// and a password holding a newline cannot inject a config line.
+#[test]
+fn control_characters_cannot_inject_config_lines() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), &format!("{SEED}sentinel deny-scripts-reconfig no\n"));
+    let mut c = Raw::connect(s.port);
+    let evil: &[u8] = b"x\nsentinel notification-script mymaster /tmp/evil.sh";
+    c.expect(
+        &multibulk(&[b"SENTINEL", b"SET", b"mymaster", b"notification-script", evil]),
+        b"-ERR SENTINEL SET 'notification-script' value must not contain control characters\r\n",
+    );
+    c.expect(
+        &multibulk(&[b"SENTINEL", b"MONITOR", b"a\r\nb", b"127.0.0.1", b"6379", b"2"]),
+        b"-ERR Master name must not contain control characters\r\n",
+    );
+    c.expect(&multibulk(&[b"SENTINEL", b"SET", b"mymaster", b"auth-pass", evil]), b"+OK\r\n");
+    c.expect(&multibulk(&[b"SENTINEL", b"CONFIG", b"SET", b"sentinel-pass", evil]), b"+OK\r\n");
+    let conf = std::fs::read_to_string(dir.path().join("sentinel.conf")).unwrap();
+    assert!(!conf.lines().any(|l| l.starts_with("sentinel notification-script")), "{conf}");
+    assert!(
+        conf.contains(
+            "sentinel auth-pass mymaster \"x\\nsentinel notification-script mymaster /tmp/evil.sh\""
+        ),
+        "{conf}"
+    );
+}
+
+/// `CLIENT PAUSE` holds client commands as redis-sentinel 7.0 does: `ALL`
+/// every command (from any connection), `WRITE` only `PUBLISH`; `CLIENT
+/// UNPAUSE` ends a pause at once.
+#[test]
+fn client_pause_holds_commands() {
+    use std::time::{Duration, Instant};
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), SEED);
+    let mut c = Raw::connect(s.port);
+    c.expect(b"CLIENT PAUSE 100 FOO\r\n", b"-ERR CLIENT PAUSE mode must be WRITE or ALL\r\n");
+    c.expect(b"CLIENT PAUSE abc\r\n", b"-ERR timeout is not an integer or out of range\r\n");
+    c.expect(b"CLIENT PAUSE -1\r\n", b"-ERR timeout is negative\r\n");
+    // WRITE: reads pass at once, PUBLISH waits for the end.
+    let start = Instant::now();
+    c.expect(b"CLIENT PAUSE 3000 WRITE\r\n", b"+OK\r\n");
+    Raw::connect(s.port).expect(b"PING\r\n", b"+PONG\r\n");
+    assert!(start.elapsed() < Duration::from_millis(2500), "{:?}", start.elapsed());
+    let reply = Raw::connect(s.port).ask(b"PUBLISH x y\r\n");
+    assert!(start.elapsed() >= Duration::from_millis(3000), "{:?}", start.elapsed());
+    assert!(reply.starts_with("-ERR Only HELLO messages"), "{reply}");
+    // ALL: every command waits, the pausing connection's too.
+    let start = Instant::now();
+    c.expect(b"CLIENT PAUSE 700\r\n", b"+OK\r\n");
+    let id = Raw::connect(s.port).ask(b"SENTINEL MYID\r\n");
+    assert!(start.elapsed() >= Duration::from_millis(700), "{:?}", start.elapsed());
+    assert!(id.starts_with("$40"), "{id}");
+    c.expect(b"PING\r\n", b"+PONG\r\n");
+    // UNPAUSE (not a write) releases a PUBLISH held by a long WRITE pause.
+    let start = Instant::now();
+    c.expect(b"CLIENT PAUSE 60000 WRITE\r\n", b"+OK\r\n");
+    let mut held = Raw::connect(s.port);
+    held.send(b"PUBLISH x y\r\n");
+    c.expect(b"CLIENT UNPAUSE\r\n", b"+OK\r\n");
+    let reply = String::from_utf8_lossy(&held.reply()).into_owned();
+    assert!(reply.starts_with("-ERR Only HELLO messages"), "{reply}");
+    assert!(start.elapsed() < Duration::from_secs(30), "{:?}", start.elapsed());
 }

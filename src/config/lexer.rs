@@ -190,6 +190,27 @@ pub fn quote(arg: &str) -> String {
     out
 }
 
+/// [`quote`] for bytes: what is valid UTF-8 is quoted as [`quote`] does,
+/// and every byte that is not is written `\xNN`, so [`split_bytes`] reads
+/// back exactly `arg` (passwords are bytes, as in Redis).
+pub fn quote_bytes(arg: &[u8]) -> String {
+    if let Ok(text) = std::str::from_utf8(arg) {
+        return quote(text);
+    }
+    let mut out = String::from("\"");
+    for chunk in arg.utf8_chunks() {
+        let valid = quote(chunk.valid());
+        // `quote` of a non-empty chunk may be bare or quoted: keep its inside.
+        let inner = valid.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(&valid);
+        out.push_str(inner);
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    out.push('"');
+    out
+}
+
 /// Quotes every argument and joins them with single spaces: the line that
 /// [`split_line`] reads back as `args`.
 pub fn join_line<S: AsRef<str>>(args: &[S]) -> String {
@@ -322,6 +343,26 @@ mod tests {
             {
                 assert_eq!(ok(&join_line(&args)), args, "{line:?}");
             }
+        }
+    }
+
+    #[test]
+    fn quote_bytes_round_trips_any_bytes() {
+        assert_eq!(quote_bytes(b"plain"), "plain");
+        assert_eq!(quote_bytes(b"p\xff\xfe w\xc3"), r#""p\xff\xfe w\xc3""#);
+        assert_eq!(quote_bytes(b"\"\xff\n"), r#""\"\xff\n""#);
+        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+        for _ in 0..20_000 {
+            let mut arg = Vec::new();
+            for _ in 0..(state % 9) {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                arg.push(
+                    [b'a', b' ', b'"', b'\\', 0xc3, 0xa9, 0xff, 0x80, b'\n']
+                        [(state >> 33) as usize % 9],
+                );
+            }
+            let line = format!("cmd {}", quote_bytes(&arg));
+            assert_eq!(split_bytes(line.as_bytes()).unwrap(), vec![b"cmd".to_vec(), arg], "{line}");
         }
     }
 }

@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 
+use bytes::Bytes;
+
 use crate::core::{Addr, Epoch, RunId};
 
 /// Default `down-after-milliseconds`.
@@ -165,10 +167,11 @@ pub struct SentinelConfig {
     pub resolve_hostnames: bool,
     /// `sentinel deny-scripts-reconfig` (default yes).
     pub deny_scripts_reconfig: bool,
-    /// `sentinel sentinel-user`: user for AUTH towards peer sentinels.
-    pub sentinel_user: Option<String>,
+    /// `sentinel sentinel-user`: user for AUTH towards peer sentinels
+    /// (bytes, as every password and user name: not always UTF-8).
+    pub sentinel_user: Option<Bytes>,
     /// `sentinel sentinel-pass`: password towards peer sentinels.
-    pub sentinel_pass: Option<String>,
+    pub sentinel_pass: Option<Bytes>,
 }
 
 impl Default for SentinelConfig {
@@ -206,10 +209,10 @@ pub struct MasterConfig {
     pub notification_script: Option<String>,
     /// `client-reconfig-script`.
     pub client_reconfig_script: Option<String>,
-    /// `auth-pass`.
-    pub auth_pass: Option<String>,
-    /// `auth-user`.
-    pub auth_user: Option<String>,
+    /// `auth-pass` (bytes).
+    pub auth_pass: Option<Bytes>,
+    /// `auth-user` (bytes).
+    pub auth_user: Option<Bytes>,
     /// `master-reboot-down-after-period` (0 = off).
     pub master_reboot_down_after_period_ms: u64,
     /// `config-epoch`: epoch of this master's current configuration.

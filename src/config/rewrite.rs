@@ -32,7 +32,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use super::lexer::{quote, split_line};
+use super::lexer::{quote, quote_bytes, split_line};
 use super::model::{
     Config, DEFAULT_DOWN_AFTER_MS, DEFAULT_FAILOVER_TIMEOUT_MS, DEFAULT_PARALLEL_SYNCS,
     ServerConfig,
@@ -237,15 +237,24 @@ fn sentinel_lines(
     had_master: &BTreeSet<(String, String)>,
 ) -> Vec<Generated> {
     let mut out = Vec::new();
-    let mut add = |key: &'static str, args: &[&str]| {
+    let line = |key: &'static str, args: &[&str]| {
         let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
-        out.push(Generated { key, text: directive_line(key, &args) });
+        Generated { key, text: directive_line(key, &args) }
+    };
+    // Passwords and user names are bytes: `\xNN` for what is not UTF-8.
+    let secret_line = |key: &'static str, args: &[&str], secret: &[u8]| {
+        let text = format!(
+            "{} {}",
+            directive_line(key, &args.iter().map(|a| a.to_string()).collect::<Vec<_>>()),
+            quote_bytes(secret)
+        );
+        Generated { key, text }
     };
     let yes_no = |b: bool| if b { "yes" } else { "no" };
     let s = &config.sentinel;
 
     if let Some(id) = &s.myid {
-        add("sentinel myid", &[id.as_str()]);
+        out.push(line("sentinel myid", &[id.as_str()]));
     }
     for (key, value, default) in [
         ("sentinel deny-scripts-reconfig", s.deny_scripts_reconfig, true),
@@ -253,68 +262,79 @@ fn sentinel_lines(
         ("sentinel announce-hostnames", s.announce_hostnames, false),
     ] {
         if value != default || had.contains(key) {
-            add(key, &[yes_no(value)]);
+            out.push(line(key, &[yes_no(value)]));
         }
     }
 
     for m in &config.masters {
         let name = m.name.as_str();
         let port = m.addr.port.to_string();
-        add("sentinel monitor", &[name, &m.addr.host, &port, &m.quorum.to_string()]);
+        out.push(line("sentinel monitor", &[name, &m.addr.host, &port, &m.quorum.to_string()]));
         let kept = |key: &str| had_master.contains(&(key.to_string(), name.to_string()));
         if m.down_after_ms != DEFAULT_DOWN_AFTER_MS || kept("sentinel down-after-milliseconds") {
-            add("sentinel down-after-milliseconds", &[name, &m.down_after_ms.to_string()]);
+            out.push(line(
+                "sentinel down-after-milliseconds",
+                &[name, &m.down_after_ms.to_string()],
+            ));
         }
         if m.failover_timeout_ms != DEFAULT_FAILOVER_TIMEOUT_MS || kept("sentinel failover-timeout")
         {
-            add("sentinel failover-timeout", &[name, &m.failover_timeout_ms.to_string()]);
+            out.push(line(
+                "sentinel failover-timeout",
+                &[name, &m.failover_timeout_ms.to_string()],
+            ));
         }
         if m.parallel_syncs != DEFAULT_PARALLEL_SYNCS || kept("sentinel parallel-syncs") {
-            add("sentinel parallel-syncs", &[name, &m.parallel_syncs.to_string()]);
+            out.push(line("sentinel parallel-syncs", &[name, &m.parallel_syncs.to_string()]));
         }
-        let optional = [
+        let scripts = [
             ("sentinel notification-script", &m.notification_script),
             ("sentinel client-reconfig-script", &m.client_reconfig_script),
-            ("sentinel auth-pass", &m.auth_pass),
-            ("sentinel auth-user", &m.auth_user),
         ];
-        for (key, value) in optional {
+        for (key, value) in scripts {
             if let Some(value) = value {
-                add(key, &[name, value]);
+                out.push(line(key, &[name, value]));
+            }
+        }
+        for (key, value) in
+            [("sentinel auth-pass", &m.auth_pass), ("sentinel auth-user", &m.auth_user)]
+        {
+            if let Some(value) = value {
+                out.push(secret_line(key, &[name], value));
             }
         }
         if m.master_reboot_down_after_period_ms != 0 {
             let ms = m.master_reboot_down_after_period_ms.to_string();
-            add("sentinel master-reboot-down-after-period", &[name, &ms]);
+            out.push(line("sentinel master-reboot-down-after-period", &[name, &ms]));
         }
-        add("sentinel config-epoch", &[name, &m.config_epoch.to_string()]);
-        add("sentinel leader-epoch", &[name, &m.leader_epoch.to_string()]);
+        out.push(line("sentinel config-epoch", &[name, &m.config_epoch.to_string()]));
+        out.push(line("sentinel leader-epoch", &[name, &m.leader_epoch.to_string()]));
         for r in &m.known_replicas {
-            add("sentinel known-replica", &[name, &r.host, &r.port.to_string()]);
+            out.push(line("sentinel known-replica", &[name, &r.host, &r.port.to_string()]));
         }
         for p in &m.known_sentinels {
-            add(
+            out.push(line(
                 "sentinel known-sentinel",
                 &[name, &p.addr.host, &p.addr.port.to_string(), p.runid.as_str()],
-            );
+            ));
         }
         for (command, new_name) in &m.rename_commands {
-            add("sentinel rename-command", &[name, command, new_name]);
+            out.push(line("sentinel rename-command", &[name, command, new_name]));
         }
     }
 
-    add("sentinel current-epoch", &[&s.current_epoch.to_string()]);
+    out.push(line("sentinel current-epoch", &[&s.current_epoch.to_string()]));
     if let Some(ip) = &s.announce_ip {
-        add("sentinel announce-ip", &[ip]);
+        out.push(line("sentinel announce-ip", &[ip]));
     }
     if s.announce_port != 0 {
-        add("sentinel announce-port", &[&s.announce_port.to_string()]);
+        out.push(line("sentinel announce-port", &[&s.announce_port.to_string()]));
     }
     if let Some(user) = &s.sentinel_user {
-        add("sentinel sentinel-user", &[user]);
+        out.push(secret_line("sentinel sentinel-user", &[], user));
     }
     if let Some(pass) = &s.sentinel_pass {
-        add("sentinel sentinel-pass", &[pass]);
+        out.push(secret_line("sentinel sentinel-pass", &[], pass));
     }
     out
 }

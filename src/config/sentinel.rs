@@ -13,7 +13,10 @@
 
 use core::net::IpAddr;
 
+use bytes::Bytes;
+
 use super::error::ConfigError;
+use super::lexer::split_bytes;
 use super::model::{Config, KnownSentinel, MasterConfig};
 use super::parse::{At, non_empty, parse_port, parse_u64, yes_no};
 use crate::core::{Addr, Epoch, RunId};
@@ -69,14 +72,29 @@ impl Queue {
     /// Applies the queued lines to `config`, pass by pass.
     pub(crate) fn apply(self, config: &mut Config) -> Result<(), ConfigError> {
         for pending in self.pre_monitor.into_iter().chain(self.monitor).chain(self.rest) {
-            apply_one(config, &pending.args).map_err(|reason| pending.at.error(reason))?;
+            let last = last_raw(&pending);
+            apply_one(config, &pending.args, last).map_err(|reason| pending.at.error(reason))?;
         }
         Ok(())
     }
 }
 
-/// Applies one `sentinel` line (`args` without the leading `sentinel`).
-fn apply_one(config: &mut Config, args: &[String]) -> Result<(), String> {
+/// The bytes of a line's last argument as written (`"\xff"` is the byte
+/// 0xff, which the `String` arguments cannot hold): passwords and user
+/// names are bytes. The `String` form when the text cannot say.
+fn last_raw(pending: &Pending) -> Bytes {
+    let last = pending.args.last().cloned().unwrap_or_default();
+    match split_bytes(pending.at.text.trim().as_bytes()) {
+        Ok(raw) if raw.len() == pending.args.len() + 1 => {
+            Bytes::from(raw.into_iter().last().unwrap_or_default())
+        }
+        _ => Bytes::from(last),
+    }
+}
+
+/// Applies one `sentinel` line (`args` without the leading `sentinel`;
+/// `last` is the bytes of the last one).
+fn apply_one(config: &mut Config, args: &[String], last: Bytes) -> Result<(), String> {
     let sub = args[0].to_ascii_lowercase();
     let global = &mut config.sentinel;
     match (sub.as_str(), &args[1..]) {
@@ -95,8 +113,8 @@ fn apply_one(config: &mut Config, args: &[String]) -> Result<(), String> {
             global.announce_hostnames = yes_no(v)
                 .ok_or("Please specify yes or no for the announce-hostnames option.".to_string())?
         }
-        ("sentinel-user", [user]) => global.sentinel_user = non_empty(user),
-        ("sentinel-pass", [pass]) => global.sentinel_pass = non_empty(pass),
+        ("sentinel-user", [_]) => global.sentinel_user = (!last.is_empty()).then_some(last),
+        ("sentinel-pass", [_]) => global.sentinel_pass = (!last.is_empty()).then_some(last),
         ("current-epoch", [epoch]) => {
             global.current_epoch = global.current_epoch.max(parse_epoch(epoch)?)
         }
@@ -110,7 +128,7 @@ fn apply_one(config: &mut Config, args: &[String]) -> Result<(), String> {
             global.myid = Some(RunId(id.clone()));
         }
         ("monitor", [name, host, port, quorum]) => monitor(config, name, host, port, quorum)?,
-        (sub, [name, values @ ..]) => master_directive(config, sub, name, values)?,
+        (sub, [name, values @ ..]) => master_directive(config, sub, name, values, last)?,
         _ => return Err(UNRECOGNIZED.into()),
     }
     Ok(())
@@ -147,6 +165,7 @@ fn master_directive(
     sub: &str,
     name: &str,
     values: &[String],
+    last: Bytes,
 ) -> Result<(), String> {
     if !is_master_directive(sub, values.len()) {
         return Err(UNRECOGNIZED.into());
@@ -171,8 +190,8 @@ fn master_directive(
         ("parallel-syncs", [n]) => master.parallel_syncs = parse_parallel_syncs(n)?,
         ("notification-script", [path]) => master.notification_script = Some(path.clone()),
         ("client-reconfig-script", [path]) => master.client_reconfig_script = Some(path.clone()),
-        ("auth-pass", [pass]) => master.auth_pass = Some(pass.clone()),
-        ("auth-user", [user]) => master.auth_user = Some(user.clone()),
+        ("auth-pass", [_]) => master.auth_pass = Some(last),
+        ("auth-user", [_]) => master.auth_user = Some(last),
         ("master-reboot-down-after-period" | "primary-reboot-down-after-period", [ms]) => {
             master.master_reboot_down_after_period_ms = parse_u64(ms).ok_or_else(|| {
                 format!("negative time parameter. Got '{ms}': must be an integer of at least 0.")
@@ -354,7 +373,7 @@ mod tests {
         assert_eq!(s.myid, Some(RunId(ID_A.into())));
         assert_eq!((s.announce_ip, s.announce_port), (None, 1));
         assert!(!s.deny_scripts_reconfig && s.announce_hostnames && !s.resolve_hostnames);
-        assert_eq!((s.sentinel_user.as_deref(), s.sentinel_pass), (Some("u"), None));
+        assert_eq!((s.sentinel_user.as_deref(), s.sentinel_pass), (Some(&b"u"[..]), None));
     }
 
     #[test]

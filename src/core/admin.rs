@@ -35,6 +35,12 @@ pub(crate) fn arg(args: &[Bytes], i: usize) -> String {
     args.get(i).map(|a| String::from_utf8_lossy(a).into_owned()).unwrap_or_default()
 }
 
+/// Whether `b` holds an ASCII control character (0x00-0x1f, 0x7f): Redis 8
+/// refuses them in names and paths that end up in the config file.
+pub fn has_control(b: &[u8]) -> bool {
+    b.iter().any(|&c| c < 0x20 || c == 0x7f)
+}
+
 impl Sentinel {
     /// Queues the answer to a client request.
     pub(crate) fn reply(&mut self, request: RequestId, frame: Frame, needs_persist: bool) {
@@ -132,6 +138,10 @@ impl Sentinel {
     fn monitor(&mut self, now: Millis, request: RequestId, args: &[Bytes]) {
         let (name, host) = (arg(args, 2), arg(args, 3));
         let error = |text: &str| Frame::error(format!("ERR {text}"));
+        if has_control(&args[2]) {
+            let text = "Master name must not contain control characters";
+            return self.reply(request, error(text), false);
+        }
         let Ok(quorum) = arg(args, 5).parse::<i64>() else {
             return self.reply(request, error("Invalid quorum"), false);
         };

@@ -195,7 +195,7 @@ mod timer;
 mod users;
 mod view;
 
-pub use admin::{SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION};
+pub use admin::{SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION, has_control};
 pub use event::{Event, EventLevel, InstanceKind, InstanceRef};
 pub use hello::{HELLO_CHANNEL, Hello};
 pub use ids::{Addr, Epoch, RunId};

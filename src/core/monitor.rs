@@ -315,7 +315,7 @@ impl Sentinel {
             // fleet's shared password (redis-sentinel's legacy mode).
             LinkOwner::Peer(_) => match &s.sentinel_pass {
                 Some(pass) => (s.sentinel_user.clone(), Some(pass.clone())),
-                None => (None, self.config.server.requirepass.clone()),
+                None => (None, self.config.server.requirepass.clone().map(Bytes::from)),
             },
             _ => (mc.auth_user.clone(), mc.auth_pass.clone()),
         };
@@ -326,9 +326,11 @@ impl Sentinel {
         };
         link.on_up(now, id, local_addr);
         let cmd = |name: &str, args: &[&str]| command(&mc.rename_commands, name, args);
-        if let Some(pass) = &pass {
-            let args: Vec<&str> = user.iter().map(String::as_str).chain([pass.as_str()]).collect();
-            link.send(out, Cmd::Setup, cmd("AUTH", &args));
+        if let Some(pass) = pass {
+            // The password and user go as bytes (they need not be UTF-8).
+            let mut auth = cmd("AUTH", &[]);
+            auth.extend(user.into_iter().chain([pass]));
+            link.send(out, Cmd::Setup, auth);
         }
         if link.kind == LinkKind::Command {
             link.send(out, Cmd::Setup, cmd("CLIENT", &["SETNAME", &format!("{client_name}-cmd")]));

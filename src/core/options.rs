@@ -4,24 +4,56 @@
 
 use bytes::Bytes;
 
-use super::admin::{NO_SUCH_MASTER, arg};
+use super::admin::{NO_SUCH_MASTER, arg, has_control};
 use super::event::Event;
 use super::input::RequestId;
 use super::instance::master_ref;
+use super::output::Output;
 use super::pattern::glob_match;
 use super::sentinel::Sentinel;
 use super::timer::{Millis, Periods};
+use crate::config::LogLevel;
 use crate::resp::Frame;
 
-/// `SENTINEL CONFIG` parameters, in the order GET lists them.
-const CONFIG_PARAMS: [&str; 6] = [
+/// `SENTINEL CONFIG` parameters, in the order GET lists them
+/// (`loglevel` is Redis 7.2's).
+const CONFIG_PARAMS: [&str; 7] = [
     "resolve-hostnames",
     "announce-hostnames",
     "announce-ip",
     "announce-port",
     "sentinel-user",
     "sentinel-pass",
+    "loglevel",
 ];
+
+/// A checked `SENTINEL CONFIG SET` value.
+enum ConfigValue {
+    /// `resolve-hostnames`, `announce-hostnames`.
+    YesNo(bool),
+    /// `announce-port`.
+    Port(u16),
+    /// `loglevel`.
+    LogLevel(LogLevel),
+    /// `announce-ip`; empty unsets.
+    Text(Option<String>),
+    /// `sentinel-user`, `sentinel-pass`, as bytes; empty unsets.
+    Secret(Option<Bytes>),
+}
+
+impl ConfigValue {
+    /// `raw` checked for parameter `name` (one of [`CONFIG_PARAMS`]).
+    fn parse(name: &str, raw: &Bytes) -> Option<ConfigValue> {
+        let value = &String::from_utf8_lossy(raw);
+        Some(match name {
+            "resolve-hostnames" | "announce-hostnames" => ConfigValue::YesNo(yes_no(value)?),
+            "announce-port" => ConfigValue::Port(value.parse().ok()?),
+            "loglevel" => ConfigValue::LogLevel(LogLevel::parse(value)?),
+            "announce-ip" => ConfigValue::Text((!value.is_empty()).then(|| value.to_string())),
+            _ => ConfigValue::Secret((!raw.is_empty()).then(|| raw.clone())),
+        })
+    }
+}
 
 /// What applying one SET option did.
 enum Applied {
@@ -31,6 +63,14 @@ enum Applied {
     BadArg(usize),
     /// Refused with this error text.
     Refused(String),
+}
+
+/// The refusal of a value with control characters (Redis 8's hardening
+/// against config injection; the value is not echoed).
+fn control(option: &str) -> Applied {
+    Applied::Refused(format!(
+        "ERR SENTINEL SET '{option}' value must not contain control characters"
+    ))
 }
 
 /// `yes`/`no`, any case.
@@ -143,6 +183,9 @@ impl Sentinel {
                 ok(false)
             }
             "notification-script" | "client-reconfig-script" => {
+                if has_control(&args[j + 1]) {
+                    return (control(option), 1);
+                }
                 if deny {
                     let text = "ERR Reconfiguration of scripts path is denied for security reasons. Check the deny-scripts-reconfig configuration directive in your Sentinel configuration";
                     return (Applied::Refused(text.into()), 1);
@@ -157,15 +200,19 @@ impl Sentinel {
                 }
                 ok(false)
             }
+            // Bytes as given: a password need not be UTF-8.
             "auth-pass" => {
-                mc.auth_pass = (!value.is_empty()).then(|| value.clone());
+                mc.auth_pass = (!args[j + 1].is_empty()).then(|| args[j + 1].clone());
                 (Applied::Ok("******".into(), true), 1)
             }
             "auth-user" => {
-                mc.auth_user = (!value.is_empty()).then(|| value.clone());
+                mc.auth_user = (!args[j + 1].is_empty()).then(|| args[j + 1].clone());
                 ok(true)
             }
             "rename-command" if more > 1 => {
+                if has_control(&args[j + 1]) || has_control(&args[j + 2]) {
+                    return (control(option), 2);
+                }
                 let new = arg(args, j + 2);
                 if value.is_empty() || new.is_empty() {
                     let bad = if new.is_empty() { j + 2 } else { j + 1 };
@@ -198,72 +245,87 @@ impl Sentinel {
         let _ = now;
     }
 
-    /// `SENTINEL CONFIG GET <pattern>` / `SET <param> <value>`.
+    /// `SENTINEL CONFIG GET <pattern> [<pattern> ...]` /
+    /// `SET <param> <value> [<param> <value> ...]` (Redis 7.2's forms; the
+    /// one-pair forms are redis-sentinel 7.0's).
     pub(crate) fn config_command(&mut self, now: Millis, request: RequestId, args: &[Bytes]) {
         let action = arg(args, 2).to_ascii_lowercase();
-        match (action.as_str(), args.len()) {
-            ("get", 4) => {
-                let pattern = arg(args, 3);
-                let s = &self.config.sentinel;
-                let pairs =
-                    CONFIG_PARAMS.iter().filter(|p| glob_match(&pattern, p, true)).map(|p| {
-                        let value = match *p {
-                            "resolve-hostnames" => yes_no_text(s.resolve_hostnames).into(),
-                            "announce-hostnames" => yes_no_text(s.announce_hostnames).into(),
-                            "announce-ip" => s.announce_ip.clone().unwrap_or_default(),
-                            "announce-port" => s.announce_port.to_string(),
-                            "sentinel-user" => s.sentinel_user.clone().unwrap_or_default(),
-                            _ => s.sentinel_pass.clone().unwrap_or_default(),
-                        };
-                        (*p, Frame::bulk(value))
-                    });
-                let frame = Frame::map(pairs.collect::<Vec<_>>());
+        match action.as_str() {
+            "get" if args.len() >= 4 => {
+                let frame = Frame::map(self.config_get(&args[3..]));
                 self.reply(request, frame, false);
             }
-            ("set", 5) => self.config_set(now, request, &arg(args, 3), &arg(args, 4)),
+            "set" if args.len() >= 5 => self.config_set(now, request, &args[3..]),
             _ => {
-                let text =
-                    "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.";
+                let text = "ERR Only SENTINEL CONFIG GET <param> [<param> <param> ...]/ SET <param> <value> [<param> <value> ...] are supported.";
                 self.reply(request, Frame::error(text), false);
             }
         }
     }
 
-    fn config_set(&mut self, now: Millis, request: RequestId, param: &str, value: &str) {
-        let bad = format!("ERR Invalid value '{value}' to SENTINEL CONFIG SET '{param}'");
-        let s = &mut self.config.sentinel;
-        let mut drop_peers = false;
-        match param.to_ascii_lowercase().as_str() {
-            "resolve-hostnames" | "announce-hostnames" => {
-                let Some(v) = yes_no(value) else {
-                    return self.reply(request, Frame::error(bad), false);
-                };
-                if param.eq_ignore_ascii_case("resolve-hostnames") {
-                    s.resolve_hostnames = v;
-                } else {
-                    s.announce_hostnames = v;
+    /// The parameters matching any of `patterns`, each once, in the order
+    /// the patterns first match them.
+    fn config_get(&self, patterns: &[Bytes]) -> Vec<(&'static str, Frame)> {
+        let mut pairs: Vec<(&'static str, Frame)> = Vec::new();
+        for pattern in patterns {
+            let pattern = String::from_utf8_lossy(pattern);
+            for p in CONFIG_PARAMS {
+                if glob_match(&pattern, p, true) && !pairs.iter().any(|(q, _)| *q == p) {
+                    pairs.push((p, Frame::Bulk(self.config_value(p))));
                 }
             }
-            // An empty announce-ip means "unset", as in the config file
-            // (redis-sentinel would announce an empty address).
-            "announce-ip" => s.announce_ip = (!value.is_empty()).then(|| value.to_owned()),
-            "announce-port" => match value.parse::<u16>() {
-                Ok(port) => s.announce_port = port,
-                Err(_) => return self.reply(request, Frame::error(bad), false),
-            },
-            "sentinel-user" | "sentinel-pass" => {
-                let v = (!value.is_empty()).then(|| value.to_owned());
-                if param.eq_ignore_ascii_case("sentinel-user") {
-                    s.sentinel_user = v;
-                } else {
-                    s.sentinel_pass = v;
-                }
-                drop_peers = true;
-            }
-            _ => {
+        }
+        pairs
+    }
+
+    /// The value `SENTINEL CONFIG GET` shows for parameter `p`.
+    fn config_value(&self, p: &str) -> Bytes {
+        let s = &self.config.sentinel;
+        match p {
+            "resolve-hostnames" => yes_no_text(s.resolve_hostnames).into(),
+            "announce-hostnames" => yes_no_text(s.announce_hostnames).into(),
+            "announce-ip" => s.announce_ip.clone().unwrap_or_default().into(),
+            "announce-port" => s.announce_port.to_string().into(),
+            "sentinel-user" => s.sentinel_user.clone().unwrap_or_default(),
+            "sentinel-pass" => s.sentinel_pass.clone().unwrap_or_default(),
+            _ => self.config.server.loglevel.as_str().into(),
+        }
+    }
+
+    /// `SET` with its `<param> <value>` pairs: every pair is checked
+    /// before any is applied, so an error applies none.
+    fn config_set(&mut self, now: Millis, request: RequestId, pairs: &[Bytes]) {
+        let mut checked: Vec<(&'static str, ConfigValue)> = Vec::new();
+        for (i, param) in pairs.iter().enumerate().step_by(2) {
+            let param = String::from_utf8_lossy(param);
+            let Some(name) = CONFIG_PARAMS.iter().find(|p| p.eq_ignore_ascii_case(&param)) else {
                 let text = format!("ERR Invalid argument '{param}' to SENTINEL CONFIG SET");
                 return self.reply(request, Frame::error(text), false);
+            };
+            if checked.iter().any(|(n, _)| n == name) {
+                let text = format!("ERR Duplicate argument '{param}' to SENTINEL CONFIG SET");
+                return self.reply(request, Frame::error(text), false);
             }
+            let Some(value) = pairs.get(i + 1) else {
+                let text = format!("ERR Missing argument '{param}' value");
+                return self.reply(request, Frame::error(text), false);
+            };
+            if *name == "announce-ip" && has_control(value) {
+                let text = format!(
+                    "ERR SENTINEL CONFIG SET '{name}' value must not contain control characters"
+                );
+                return self.reply(request, Frame::error(text), false);
+            }
+            let Some(parsed) = ConfigValue::parse(name, value) else {
+                let value = String::from_utf8_lossy(value);
+                let text = format!("ERR Invalid value '{value}' to SENTINEL CONFIG SET '{param}'");
+                return self.reply(request, Frame::error(text), false);
+            };
+            checked.push((name, parsed));
+        }
+        let mut drop_peers = false;
+        for (name, value) in checked {
+            drop_peers |= self.config_apply(name, value);
         }
         self.persist();
         self.reply(request, Frame::ok(), true);
@@ -274,6 +336,33 @@ impl Sentinel {
             }
         }
         let _ = now;
+    }
+
+    /// Applies one checked parameter; true when the links to peer
+    /// sentinels must reconnect with new credentials.
+    fn config_apply(&mut self, name: &str, value: ConfigValue) -> bool {
+        let s = &mut self.config.sentinel;
+        match value {
+            ConfigValue::YesNo(v) if name == "resolve-hostnames" => s.resolve_hostnames = v,
+            ConfigValue::YesNo(v) => s.announce_hostnames = v,
+            ConfigValue::Port(port) => s.announce_port = port,
+            ConfigValue::LogLevel(level) => {
+                self.config.server.loglevel = level;
+                self.out.push(Output::LogLevel(level));
+            }
+            // An empty announce-ip means "unset", as in the config file
+            // (redis-sentinel would announce an empty address).
+            ConfigValue::Text(v) => s.announce_ip = v,
+            ConfigValue::Secret(v) if name == "sentinel-user" => {
+                s.sentinel_user = v;
+                return true;
+            }
+            ConfigValue::Secret(v) => {
+                s.sentinel_pass = v;
+                return true;
+            }
+        }
+        false
     }
 
     /// `SENTINEL DEBUG [<param> <value> ...]`: without arguments, the 13

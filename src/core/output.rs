@@ -6,7 +6,7 @@ use super::event::Event;
 use super::ids::Addr;
 use super::input::{LinkId, RequestId, Tag};
 use super::scripts::ScriptId;
-use crate::config::Config;
+use crate::config::{Config, LogLevel};
 use crate::resp::Frame;
 
 /// The two kinds of link to a monitored Redis.
@@ -80,6 +80,8 @@ pub enum Output {
         /// The job.
         id: ScriptId,
     },
+    /// Log at this level from now on (`SENTINEL CONFIG SET loglevel`).
+    LogLevel(LogLevel),
     /// Exit the process with this code (`SENTINEL SIMULATE-FAILURE`).
     Exit(i32),
 }

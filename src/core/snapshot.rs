@@ -27,6 +27,7 @@ struct Flags {
     reconf_done: bool,
     force_failover: bool,
     script_kill_sent: bool,
+    master_reboot: bool,
 }
 
 impl Flags {
@@ -46,6 +47,8 @@ impl Flags {
             (self.reconf_done, "reconf_done"),
             (self.force_failover, "force_failover"),
             (self.script_kill_sent, "script_kill_sent"),
+            // Redis 7.2 shows it (7.0 kept the flag but did not).
+            (self.master_reboot, "master_reboot"),
         ]
         .into_iter()
         .filter_map(|(on, name)| on.then_some(name))
@@ -113,6 +116,7 @@ impl Sentinel {
             failover_in_progress: m.failover.is_some(),
             force_failover: m.failover.as_ref().is_some_and(|f| f.forced),
             script_kill_sent: m.mon.script_kill_sent,
+            master_reboot: m.reboot_since.is_some(),
             ..Flags::default()
         };
         // Addresses are shown in announce form (`names.rs`).

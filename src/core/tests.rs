@@ -327,6 +327,7 @@ impl Runner {
             }
             Output::KillScript { id } => Some(format!("kill-script id={}", id.0)),
             Output::Exit(code) => Some(format!("exit {code}")),
+            Output::LogLevel(level) => Some(format!("loglevel {}", level.as_str())),
         }
     }
 

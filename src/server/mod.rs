@@ -10,6 +10,7 @@ mod client;
 pub mod cmd;
 mod connection;
 mod errors;
+mod pause;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ use tracing::{debug, warn};
 
 pub use acl_log::AclLog;
 pub use client::{ClientInfo, Clients};
+pub use pause::Pause;
 
 use crate::core::View;
 use crate::resp::Frame;
@@ -103,6 +105,8 @@ pub struct Shared {
     pub acl_log: AclLog,
     /// Set to true to stop the whole process (SHUTDOWN, SIGTERM).
     pub shutdown: watch::Sender<bool>,
+    /// `CLIENT PAUSE`.
+    pub pause: Pause,
 }
 
 impl Shared {

@@ -137,6 +137,7 @@ pub async fn run(
                         script.kill();
                     }
                 }
+                Output::LogLevel(level) => crate::logging::set_level(level),
                 Output::Exit(code) => return Some(code),
             }
         }

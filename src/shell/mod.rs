@@ -18,7 +18,7 @@ pub use clock::Clock;
 
 use crate::config::{Config, Format};
 use crate::core::Sentinel;
-use crate::server::{self, AclLog, Clients, ServerFacts, Shared, Stats};
+use crate::server::{self, AclLog, Clients, Pause, ServerFacts, Shared, Stats};
 
 /// The Redis version rsentinel reports (clients branch on it).
 pub const REDIS_VERSION: &str = "7.0.15";
@@ -92,6 +92,7 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
         stats: Stats::default(),
         acl_log: AclLog::new(config.server.acllog_max_len),
         shutdown,
+        pause: Pause::default(),
     });
     info!("Sentinel ID is {}", core.view().myid);
     let signals = tokio::spawn(stop_on_signal(shared.clone()));

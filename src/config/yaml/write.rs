@@ -75,9 +75,9 @@ struct Globals<'a> {
     resolve_hostnames: bool,
     deny_scripts_reconfig: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    sentinel_user: Option<&'a str>,
+    sentinel_user: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    sentinel_pass: Option<&'a str>,
+    sentinel_pass: Option<String>,
 }
 
 /// `masters.<name>:`.
@@ -95,9 +95,9 @@ struct Master<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     client_reconfig_script: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    auth_pass: Option<&'a str>,
+    auth_pass: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    auth_user: Option<&'a str>,
+    auth_user: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     master_reboot_down_after_period: Option<String>,
     #[serde(skip_serializing_if = "Ordered::is_empty")]
@@ -188,8 +188,8 @@ impl<'a> From<&'a Config> for Document<'a> {
                 announce_hostnames: g.announce_hostnames,
                 resolve_hostnames: g.resolve_hostnames,
                 deny_scripts_reconfig: g.deny_scripts_reconfig,
-                sentinel_user: g.sentinel_user.as_deref(),
-                sentinel_pass: g.sentinel_pass.as_deref(),
+                sentinel_user: g.sentinel_user.as_deref().map(lossy),
+                sentinel_pass: g.sentinel_pass.as_deref().map(lossy),
             },
             masters: Ordered(config.masters.iter().map(|m| (m.name.clone(), master(m))).collect()),
             state: State {
@@ -222,8 +222,8 @@ fn master(m: &MasterConfig) -> Master<'_> {
         parallel_syncs: m.parallel_syncs,
         notification_script: m.notification_script.as_deref(),
         client_reconfig_script: m.client_reconfig_script.as_deref(),
-        auth_pass: m.auth_pass.as_deref(),
-        auth_user: m.auth_user.as_deref(),
+        auth_pass: m.auth_pass.as_deref().map(lossy),
+        auth_user: m.auth_user.as_deref().map(lossy),
         master_reboot_down_after_period: (m.master_reboot_down_after_period_ms != 0)
             .then(|| duration(m.master_reboot_down_after_period_ms)),
         rename_command: Ordered(
@@ -243,4 +243,10 @@ fn master_state(m: &MasterConfig) -> MasterState<'_> {
             .map(|s| KnownSentinel { addr: s.addr.name(), runid: s.runid.as_str() })
             .collect(),
     }
+}
+
+/// A password or user name as YAML text: YAML holds no raw bytes, so one
+/// that is not UTF-8 is written lossily (sentinel.conf keeps it exactly).
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
 }

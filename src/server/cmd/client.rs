@@ -1,5 +1,5 @@
-//! CLIENT: SETNAME, GETNAME, SETINFO, ID, LIST, INFO, KILL, and harmless
-//! answers for the rest of redis-sentinel's subcommands.
+//! CLIENT: SETNAME, GETNAME, SETINFO, ID, LIST, INFO, KILL, PAUSE, UNPAUSE,
+//! and harmless answers for the rest of redis-sentinel's subcommands.
 
 use std::time::Instant;
 
@@ -59,8 +59,12 @@ pub fn client(session: &mut Session, shared: &Shared, args: &[Bytes]) -> Outcome
         b"list" => list(session, shared, args),
         b"kill" => return kill(session, shared, args),
         b"help" => help(),
-        b"reply" | b"no-evict" | b"unpause" | b"caching" => Frame::ok(),
-        b"pause" => Frame::ok(),
+        b"reply" | b"no-evict" | b"caching" => Frame::ok(),
+        b"pause" => pause(shared, args),
+        b"unpause" => {
+            shared.pause.unpause();
+            Frame::ok()
+        }
         b"getredir" => Frame::Integer(-1),
         b"unblock" => Frame::Integer(0),
         b"tracking" => Frame::error("ERR CLIENT TRACKING is not supported by this sentinel"),
@@ -80,6 +84,35 @@ pub fn text_reply(proto: Protocol, s: String) -> Frame {
         Protocol::Resp3 => Frame::Verbatim(s),
         Protocol::Resp2 => Frame::bulk(s),
     }
+}
+
+/// `CLIENT PAUSE <ms> [WRITE|ALL]`, with redis-sentinel's checks: the mode
+/// first, then the timeout.
+fn pause(shared: &Shared, args: &[Bytes]) -> Frame {
+    if args.len() > 4 {
+        return Frame::error(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
+            text(&args[1])
+        ));
+    }
+    let all = match args.get(3).map(|m| m.to_ascii_lowercase()) {
+        None => true,
+        Some(m) if m == b"all" => true,
+        Some(m) if m == b"write" => false,
+        Some(_) => return Frame::error("ERR CLIENT PAUSE mode must be WRITE or ALL"),
+    };
+    let Ok(ms) = text(&args[2]).parse::<i64>() else {
+        return Frame::error("ERR timeout is not an integer or out of range");
+    };
+    if ms < 0 {
+        return Frame::error("ERR timeout is negative");
+    }
+    // A timeout past what a clock can hold pauses for a century.
+    let now = tokio::time::Instant::now();
+    let century = std::time::Duration::from_secs(100 * 365 * 86_400);
+    let until = now + std::time::Duration::from_millis(ms as u64).min(century);
+    shared.pause.pause(until, all);
+    Frame::ok()
 }
 
 fn list(session: &Session, shared: &Shared, args: &[Bytes]) -> Frame {

@@ -89,6 +89,8 @@ pub(crate) struct Target {
     pub has_sub: bool,
     /// `ping`, `sentinel|masters`.
     pub full_name: String,
+    /// The flags of the command, or of its subcommand.
+    pub flags: &'static [&'static str],
 }
 
 /// Why a command cannot run at all.
@@ -109,14 +111,15 @@ pub(crate) fn resolve(args: &[Bytes]) -> Result<Target, Refusal> {
         return Err(Refusal::Arity(spec.name.to_string()));
     }
     if spec.subcommands.is_empty() {
-        return Ok(Target { spec, has_sub: false, full_name: spec.name.to_string() });
+        let full_name = spec.name.to_string();
+        return Ok(Target { spec, has_sub: false, full_name, flags: spec.flags });
     }
     let sub = spec.subcommand(&args[1]).ok_or(Refusal::UnknownSubcommand)?;
     let full_name = format!("{}|{}", spec.name, sub.name);
     if !sub.arity_ok(args.len()) {
         return Err(Refusal::Arity(full_name));
     }
-    Ok(Target { spec, has_sub: true, full_name })
+    Ok(Target { spec, has_sub: true, full_name, flags: sub.flags })
 }
 
 /// Whether `user` may run `target` with `args`: the command (or its first
@@ -215,6 +218,8 @@ pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -
     {
         return errors::subscribed_context(spec.name).into();
     }
+    let write = target.flags.iter().any(|f| matches!(*f, "write" | "may_replicate"));
+    shared.pause.wait(write).await;
     shared.count_command();
     match spec.name {
         "acl" => acl::acl(session, shared, args).await.into(),

@@ -5,7 +5,7 @@
 use bytes::Bytes;
 
 use super::{Session, text};
-use crate::core::{InstanceView, MasterView, Millis, ReplicaView, SentinelView};
+use crate::core::{InstanceView, MasterView, Millis, ReplicaView, SentinelView, has_control};
 use crate::resp::Frame;
 use crate::server::{Shared, errors};
 
@@ -101,8 +101,9 @@ fn unusable_script(args: &[Bytes]) -> Option<&'static str> {
                 continue;
             }
         };
+        // A path with control characters is the core's to refuse.
         let path = text(&args[i + 1]);
-        if !path.is_empty() && !is_executable(&path) {
+        if !path.is_empty() && !has_control(&args[i + 1]) && !is_executable(&path) {
             return Some(error);
         }
         i += 2;
@@ -262,9 +263,9 @@ fn help() -> Frame {
         "    Check if the current Sentinel configuration is able to reach the quorum",
         "    needed to failover a master and the majority needed to authorize the",
         "    failover.",
-        "CONFIG SET <param> <value>",
+        "CONFIG SET param value [param value ...]",
         "    Set a global Sentinel configuration parameter.",
-        "CONFIG GET <param>",
+        "CONFIG GET <param> [param param param ...]",
         "    Get global Sentinel configuration parameter.",
         "DEBUG [<param> <value> ...]",
         "    Show a list of configurable time parameters and their values (milliseconds).",
