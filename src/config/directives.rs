@@ -106,7 +106,6 @@ const OTHER: &[&str] = &[
     "hll-sparse-max-bytes",
     "hz",
     "ignore-warnings",
-    "include",
     "io-threads",
     "latency-monitor-threshold",
     "latency-tracking-info-percentiles",

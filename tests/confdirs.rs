@@ -1,0 +1,98 @@
+//! Server directives of `sentinel.conf` that rsentinel acts on like
+//! redis-sentinel: `include`, `rename-command`, `protected-mode`, `bind`
+//! (IPv6, `-` optional addresses) and `unixsocket`. Real processes.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::{Proc, call, free_port, run_rsentinel, tempdir, wait_for, wait_port};
+use rsentinel::resp::Frame;
+
+/// Starts rsentinel on `dir/sentinel.conf` (written from `text`) with `dir`
+/// as its working directory.
+fn spawn_in(dir: &Path, text: &str, port: u16) -> Proc {
+    let path = dir.join("sentinel.conf");
+    std::fs::write(&path, text).expect("write config");
+    let child = Command::new(env!("CARGO_BIN_EXE_rsentinel"))
+        .arg(&path)
+        .current_dir(dir)
+        .stdout(std::fs::File::create(dir.join("stdout.log")).expect("log"))
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn rsentinel");
+    Proc { child, port }
+}
+
+fn masters(port: u16) -> Vec<String> {
+    match call(port, &["SENTINEL", "MASTERS"]) {
+        Frame::Array(ms) => ms.iter().map(|m| common::fields(m)["name"].clone()).collect(),
+        other => panic!("SENTINEL MASTERS: {other:?}"),
+    }
+}
+
+#[test]
+fn include_is_followed_inlined_once_and_restarts() {
+    let dir = tempdir();
+    let conf_d = dir.path().join("conf.d");
+    std::fs::create_dir(&conf_d).unwrap();
+    std::fs::write(conf_d.join("a.conf"), "sentinel monitor m1 127.0.0.1 1 2\n").unwrap();
+    std::fs::write(conf_d.join("b.conf"), "sentinel monitor m2 127.0.0.1 2 2\n").unwrap();
+    std::fs::write(dir.path().join("common.conf"), "maxclients 77\n").unwrap();
+    let port = free_port();
+    // Relative paths, relative to the working directory, as with redis.
+    let text = format!("bind 127.0.0.1\nport {port}\ninclude conf.d/*.conf\ninclude common.conf\n");
+    let p = spawn_in(dir.path(), &text, port);
+    wait_port(port);
+    assert_eq!(masters(port), ["m1", "m2"]);
+    let info = match call(port, &["INFO", "clients"]) {
+        Frame::Bulk(b) => String::from_utf8_lossy(&b).into_owned(),
+        other => panic!("{other:?}"),
+    };
+    assert!(info.contains("maxclients:77"), "{info}");
+    let path = dir.path().join("sentinel.conf");
+    wait_for(10, "the state is saved", || {
+        std::fs::read_to_string(&path).unwrap().contains("sentinel myid")
+    });
+    drop(p);
+    let saved = std::fs::read_to_string(&path).unwrap();
+    // The include with sentinel lines was inlined (each master defined
+    // once); the one with server directives only is still an include.
+    assert!(saved.contains("# include conf.d/*.conf"), "{saved}");
+    assert_eq!(saved.matches("sentinel monitor m1 ").count(), 1, "{saved}");
+    assert!(saved.contains("\ninclude common.conf\n"), "{saved}");
+    assert_eq!(
+        std::fs::read_to_string(conf_d.join("a.conf")).unwrap(),
+        "sentinel monitor m1 127.0.0.1 1 2\n"
+    );
+    // redis-sentinel 7.0.15 fails here ("Duplicate master name."); we restart.
+    let out = Command::new(env!("CARGO_BIN_EXE_rsentinel"))
+        .args(["--check-config", "sentinel.conf"])
+        .current_dir(dir.path())
+        .output()
+        .expect("run");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let p = spawn_in(dir.path(), &saved, port);
+    wait_port(port);
+    assert_eq!(masters(port), ["m1", "m2"]);
+    drop(p);
+}
+
+#[test]
+fn errors_in_included_files_name_the_file_and_line() {
+    let dir = tempdir();
+    let inc = dir.path().join("inc.conf");
+    std::fs::write(&inc, "port 5000\nsentinel monitor m 127.0.0.1 notaport 2\n").unwrap();
+    let path = dir.path().join("s.conf");
+    std::fs::write(&path, format!("port 1\ninclude {}\n", inc.display())).unwrap();
+    let (code, _, err) = run_rsentinel(&["--check-config", path.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let want = format!("Reading the configuration file {}, at line 2\n", inc.display());
+    assert!(err.contains(&want), "{err}");
+    std::fs::write(&path, "include nowhere.conf\n").unwrap();
+    let (code, _, err) = run_rsentinel(&["--check-config", path.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(err.contains("can't open config file 'nowhere.conf'"), "{err}");
+    assert!(err.contains(", at line 1\n>>> 'include nowhere.conf'"), "{err}");
+}
