@@ -96,3 +96,51 @@ fn errors_in_included_files_name_the_file_and_line() {
     assert!(err.contains("can't open config file 'nowhere.conf'"), "{err}");
     assert!(err.contains(", at line 1\n>>> 'include nowhere.conf'"), "{err}");
 }
+
+/// One raw request's raw reply.
+fn ask(port: u16, request: &str) -> String {
+    let mut raw = common::Raw::connect(port);
+    let args: Vec<&str> = request.split(' ').collect();
+    let mut bytes = format!("*{}\r\n", args.len());
+    for a in &args {
+        bytes.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+    }
+    String::from_utf8_lossy(&raw.reply_to(bytes.as_bytes())).into_owned()
+}
+
+#[test]
+fn rename_command_renames_the_sentinels_own_commands_like_redis_sentinel() {
+    let body =
+        "rename-command SENTINEL \"\"\nrename-command PING pong2\nrename-command info SHOW\n";
+    let ours_dir = tempdir();
+    let theirs_dir = tempdir();
+    let ours = common::start_sentinel(ours_dir.path(), body);
+    let theirs = common::start_redis_sentinel(theirs_dir.path(), body);
+    for request in [
+        "PING",
+        "pong2",
+        "PONG2 hi",
+        "SENTINEL MASTERS",
+        "INFO",
+        "COMMAND COUNT",
+        "COMMAND DOCS ping",
+        "ROLE",
+    ] {
+        assert_eq!(ask(ours.port, request), ask(theirs.port, request), "{request}");
+    }
+    assert!(ask(ours.port, "SHOW server").contains("redis_mode:sentinel"));
+    let info = ask(ours.port, "COMMAND INFO pong2");
+    assert!(info.starts_with("*1\r\n*10\r\n$4\r\nping\r\n"), "{info}");
+    // Only the sentinel's own commands, as redis-sentinel checks.
+    let dir = tempdir();
+    let path = dir.path().join("s.conf");
+    std::fs::write(&path, "port 1\nrename-command CONFIG \"\"\n").unwrap();
+    let (code, _, err) = run_rsentinel(&["--check-config", path.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(
+            "at line 2\n>>> 'rename-command CONFIG \"\"'\nNo such command in rename-command"
+        ),
+        "{err}"
+    );
+}

@@ -115,7 +115,10 @@ pub struct ServerConfig {
     pub timeout_secs: u64,
     /// `user` lines, kept verbatim (ACL rules), one entry per line.
     pub users: Vec<Vec<String>>,
-    /// `rename-command` lines for the sentinel's own commands (lowercased name → new name; empty = disabled).
+    /// `rename-command` lines for the sentinel's own commands, applied in
+    /// order as redis does: a command's table name (lowercase) → the name
+    /// it answers to (empty = disabled). See
+    /// [`crate::server::cmd::table::rename`].
     pub rename_commands: BTreeMap<String, String>,
     /// `tls-*` directives, kept as name → arguments (TLS itself comes later).
     pub tls: BTreeMap<String, Vec<String>>,

@@ -345,7 +345,7 @@ pub(crate) fn server_directive(
         ("include", [_]) => {}
         ("user", rules) if !rules.is_empty() => server.users.push(rules.to_vec()),
         ("rename-command", [command, new_name]) => {
-            server.rename_commands.insert(command.to_ascii_lowercase(), new_name.clone());
+            crate::server::cmd::table::rename(&mut server.rename_commands, command, new_name)?
         }
         (name, values) if directives::is_tls(name) => {
             if values.is_empty() {
@@ -425,7 +425,7 @@ mod tests {
             "PORT 5000\nbind 127.0.0.1 ::1\ndir /tmp\nlogfile \"\"\nloglevel WARNING\n\
              daemonize yes\npidfile /run/s.pid\nprotected-mode YES\nrequirepass \"a b\"\n\
              maxclients 10\ntimeout 5\nuser default on nopass ~* +@all\n\
-             rename-command CONFIG \"\"\ntls-port 6380\ntls-replication yes\n",
+             rename-command SENTINEL \"\"\ntls-port 6380\ntls-replication yes\n",
         )
         .expect("valid");
         let s = &c.server;
@@ -439,7 +439,7 @@ mod tests {
         assert_eq!(s.requirepass.as_deref(), Some("a b"));
         assert_eq!((s.maxclients, s.timeout_secs), (10, 5));
         assert_eq!(s.users, [["default", "on", "nopass", "~*", "+@all"]]);
-        assert_eq!(s.rename_commands.get("config").map(String::as_str), Some(""));
+        assert_eq!(s.rename_commands.get("sentinel").map(String::as_str), Some(""));
         assert_eq!(s.tls.get("tls-port"), Some(&vec!["6380".to_string()]));
         assert_eq!(s.tls.len(), 2);
     }
@@ -462,6 +462,7 @@ mod tests {
     fn server_errors() {
         assert_eq!(reason("nosuch 1"), BAD_DIRECTIVE);
         assert_eq!(reason("rename-command a"), BAD_DIRECTIVE);
+        assert_eq!(reason("rename-command config x"), "No such command in rename-command");
         assert_eq!(reason("port"), BAD_DIRECTIVE);
         assert_eq!(reason("save"), "wrong number of arguments");
         assert_eq!(reason("appendonly maybe"), "argument must be 'yes' or 'no'");

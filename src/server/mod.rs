@@ -65,6 +65,8 @@ pub struct ServerFacts {
     pub executable: String,
     /// Unix time of the start, in seconds.
     pub started_unix: u64,
+    /// Server-level `rename-command`s: the names clients call commands by.
+    pub renames: cmd::table::Renames,
 }
 
 /// Counters shown by INFO stats.

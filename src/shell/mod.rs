@@ -89,6 +89,7 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(0),
+            renames: config.server.rename_commands.clone(),
         },
         stats: Stats::default(),
         shutdown,

@@ -77,7 +77,7 @@ pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -
     if name == b"quit" {
         return Outcome::Close(Some(Frame::ok()));
     }
-    let Some(spec) = table::lookup(&name) else {
+    let Some(spec) = table::lookup_renamed(&shared.facts.renames, &name) else {
         return errors::unknown_command(&args).into();
     };
     if !spec.arity_ok(args.len()) {
@@ -114,7 +114,7 @@ pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -
         "acl" => acl::acl(session, shared, &args).into(),
         "auth" => auth::auth(session, shared, &args).into(),
         "client" => client::client(session, shared, &args),
-        "command" => command::command(&args).into(),
+        "command" => command::command(&args, &shared.facts.renames).into(),
         "hello" => auth::hello(session, shared, &args).into(),
         "info" => info::info(shared, &args).into(),
         "ping" => ping::ping(session, &args).into(),
