@@ -144,3 +144,60 @@ fn rename_command_renames_the_sentinels_own_commands_like_redis_sentinel() {
         "{err}"
     );
 }
+
+/// Connects to 127.0.0.1:`port` from `source`, sends PING, and returns
+/// everything read until the server closes or answers (a protected-mode
+/// refusal is read to the close).
+fn ping_from(source: &str, port: u16) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.bind(format!("{source}:0").parse().expect("addr")).expect("bind source");
+        let mut s = socket.connect(([127, 0, 0, 1], port).into()).await.expect("connect");
+        s.write_all(b"PING\r\n").await.expect("write");
+        let mut got = Vec::new();
+        let read = async {
+            let mut buf = [0u8; 4096];
+            loop {
+                match s.read(&mut buf).await {
+                    Ok(0) | Err(_) => {
+                        got.extend_from_slice(b"<closed>");
+                        break;
+                    }
+                    Ok(n) => got.extend_from_slice(&buf[..n]),
+                }
+                if got.ends_with(b"\r\n") && !got.starts_with(b"-DENIED") {
+                    break;
+                }
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(5), read).await.expect("a reply");
+        String::from_utf8_lossy(&got).into_owned()
+    })
+}
+
+#[test]
+fn protected_mode_refuses_non_loopback_clients_like_redis_sentinel() {
+    // 127.0.0.2 is on the loopback interface of any Linux machine, but
+    // redis only counts 127.0.0.1 and ::1 as local: a non-local client
+    // without a second interface.
+    let ours_dir = tempdir();
+    let theirs_dir = tempdir();
+    let ours = common::start_sentinel(ours_dir.path(), "protected-mode yes\n");
+    let theirs = common::start_redis_sentinel(theirs_dir.path(), "protected-mode yes\n");
+    let refused = ping_from("127.0.0.2", ours.port);
+    assert!(refused.starts_with("-DENIED Redis is running in protected mode"), "{refused}");
+    assert!(refused.ends_with("\r\n<closed>"), "{refused}");
+    assert_eq!(refused, ping_from("127.0.0.2", theirs.port));
+    assert_eq!(ping_from("127.0.0.1", ours.port), "+PONG\r\n");
+    let stats = ask(ours.port, "INFO stats");
+    assert!(stats.contains("rejected_connections:1\r\n"), "{stats}");
+    // A password for the default user lifts it, as does protected-mode no (the default).
+    let dir = tempdir();
+    let with_pass = common::start_sentinel(dir.path(), "protected-mode yes\nrequirepass s\n");
+    assert!(ping_from("127.0.0.2", with_pass.port).starts_with("-NOAUTH"));
+    let dir = tempdir();
+    let default = common::start_sentinel(dir.path(), "");
+    assert_eq!(ping_from("127.0.0.2", default.port), "+PONG\r\n");
+}

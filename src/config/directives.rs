@@ -229,8 +229,8 @@ pub(crate) fn is_tls(name: &str) -> bool {
 /// redis-sentinel does, but does not act on: `(name, first line)`, one per
 /// name, in file order. redis.conf settings with no meaning for a sentinel
 /// (`save`, `hz`, ...), `tls-*` (no TLS yet), `unixsocket`, `daemonize yes`
-/// (rsentinel stays in the foreground), `protected-mode yes` and `user`
-/// lines (not enforced yet). Lines that do not
+/// (rsentinel stays in the foreground) and `user` lines (not enforced
+/// yet). Lines that do not
 /// split are skipped: parsing reports them.
 pub fn not_acted_on(text: &str) -> Vec<(String, usize)> {
     let mut found: Vec<(String, usize)> = Vec::new();
@@ -239,7 +239,7 @@ pub fn not_acted_on(text: &str) -> Vec<(String, usize)> {
         let Some(name) = args.first().map(|a| a.to_ascii_lowercase()) else { continue };
         let yes = args.get(1).is_some_and(|v| v.eq_ignore_ascii_case("yes"));
         let unused = match name.as_str() {
-            "daemonize" | "protected-mode" => yes,
+            "daemonize" => yes,
             "user" => true,
             n => passive(n).is_some() || is_tls(n),
         };

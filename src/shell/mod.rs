@@ -53,7 +53,7 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
         for b in binds {
             let host = if b == "*" { "0.0.0.0".to_string() } else { b };
             match TcpListener::bind((host.as_str(), config.server.port)).await {
-                Ok(l) => listeners.push(l),
+                Ok(l) => listeners.push(server::Listener::Tcp(l)),
                 Err(e) => {
                     warn!(
                         "Warning: Could not create server TCP listening socket {host}:{}: {e}",
@@ -90,6 +90,7 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
                 .map(|d| d.as_secs())
                 .unwrap_or(0),
             renames: config.server.rename_commands.clone(),
+            protected: config.server.protected_mode && !default_user_has_password(&config.server),
         },
         stats: Stats::default(),
         shutdown,
@@ -109,6 +110,24 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
     let _ = shared.shutdown.send(true);
     signals.abort();
     Ok(code.unwrap_or(0))
+}
+
+/// Whether the default user has a password: `requirepass`, or a `user
+/// default` line whose last password rule adds one (`>secret`, `#hash`)
+/// rather than `nopass`/`resetpass`.
+fn default_user_has_password(server: &crate::config::ServerConfig) -> bool {
+    let mut has = server.requirepass.is_some();
+    for rules in server.users.iter().filter(|r| r.first().is_some_and(|u| u == "default")) {
+        for rule in &rules[1..] {
+            if rule.starts_with('>') || rule.starts_with('#') {
+                has = true;
+            } else if rule.eq_ignore_ascii_case("nopass") || rule.eq_ignore_ascii_case("resetpass")
+            {
+                has = false;
+            }
+        }
+    }
+    has
 }
 
 async fn stop_on_signal(shared: Arc<Shared>) {
