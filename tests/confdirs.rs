@@ -201,3 +201,40 @@ fn protected_mode_refuses_non_loopback_clients_like_redis_sentinel() {
     let default = common::start_sentinel(dir.path(), "");
     assert_eq!(ping_from("127.0.0.2", default.port), "+PONG\r\n");
 }
+
+#[test]
+fn bind_takes_ipv6_and_optional_addresses_like_redis() {
+    let ipv6 = std::net::TcpListener::bind("[::1]:0").is_ok();
+    let port = free_port();
+    let dir = tempdir();
+    // 203.0.113.77 (TEST-NET-3) is on no machine: optional, it is skipped.
+    let text = format!("port {port}\nbind 127.0.0.1 -::1 -203.0.113.77\n");
+    let _p = spawn_in(dir.path(), &text, port);
+    wait_port(port);
+    assert_eq!(ask(port, "PING"), "+PONG\r\n");
+    if ipv6 {
+        let mut s = std::net::TcpStream::connect(("::1", port)).expect("IPv6 loopback listens");
+        std::io::Write::write_all(&mut s, b"PING\r\n").unwrap();
+        let mut buf = [0u8; 7];
+        std::io::Read::read_exact(&mut s, &mut buf).unwrap();
+        assert_eq!(&buf, b"+PONG\r\n");
+    } else {
+        eprintln!("skipped the IPv6 half: no ::1 on this machine");
+    }
+    let log = std::fs::read_to_string(dir.path().join("stdout.log")).unwrap();
+    let warning = |port: u16| {
+        format!(
+            "Warning: Could not create server TCP listening socket 203.0.113.77:{port}: bind: Cannot assign requested address"
+        )
+    };
+    assert!(log.contains(&warning(port)), "{log}");
+    // Without the `-`, the same address ends the start, with redis's words.
+    let dir = tempdir();
+    let path = dir.path().join("sentinel.conf");
+    let port = free_port();
+    std::fs::write(&path, format!("port {port}\nbind 127.0.0.1 203.0.113.77\n")).unwrap();
+    let (code, out, err) = run_rsentinel(&[path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains(&warning(port)), "{out}");
+    assert!(out.contains(&format!("Failed listening on port {port} (TCP), aborting.")), "{out}");
+}

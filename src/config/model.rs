@@ -93,7 +93,8 @@ impl LogLevel {
 pub struct ServerConfig {
     /// `port`: the client port (default 26379; 0 = no TCP listener).
     pub port: u16,
-    /// `bind`: listen addresses; empty = all interfaces.
+    /// `bind`: listen addresses, as written (`-` = optional); empty = redis
+    /// 7's default, `* -::*` (every IPv4 and IPv6 address).
     pub bind: Vec<String>,
     /// `dir`: working directory, changed into at start.
     pub dir: Option<String>,

@@ -4,12 +4,12 @@
 mod actor;
 mod clock;
 mod link;
+mod listen;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use tokio::net::TcpListener;
 use tokio::sync::{broadcast, mpsc, watch};
 use tracing::{info, warn};
 
@@ -45,24 +45,9 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
     let clock = Clock::start();
     let mut listeners = Vec::new();
     if config.server.port != 0 {
-        let binds: Vec<String> = if config.server.bind.is_empty() {
-            vec!["0.0.0.0".into()]
-        } else {
-            config.server.bind.iter().map(|b| b.trim_start_matches('-').to_string()).collect()
-        };
-        for b in binds {
-            let host = if b == "*" { "0.0.0.0".to_string() } else { b };
-            match TcpListener::bind((host.as_str(), config.server.port)).await {
-                Ok(l) => listeners.push(server::Listener::Tcp(l)),
-                Err(e) => {
-                    warn!(
-                        "Warning: Could not create server TCP listening socket {host}:{}: {e}",
-                        config.server.port
-                    );
-                    return Err(e);
-                }
-            }
-        }
+        let tcp = listen::bind_all(&config.server.bind, config.server.port)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, e))?;
+        listeners.extend(tcp.into_iter().map(server::Listener::Tcp));
     }
     let core = Sentinel::new(config.clone(), seed, clock.now());
     let (events, _) = broadcast::channel(4096);
