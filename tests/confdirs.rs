@@ -238,3 +238,39 @@ fn bind_takes_ipv6_and_optional_addresses_like_redis() {
     assert!(out.contains(&warning(port)), "{out}");
     assert!(out.contains(&format!("Failed listening on port {port} (TCP), aborting.")), "{out}");
 }
+
+#[test]
+fn unixsocket_serves_clients_with_its_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempdir();
+    let sock = dir.path().join("s.sock");
+    std::fs::write(&sock, "stale").unwrap(); // replaced, as redis does
+    let port = free_port();
+    let text = format!(
+        "bind 127.0.0.1\nport {port}\nprotected-mode yes\nunixsocket {}\nunixsocketperm 700\n",
+        sock.display()
+    );
+    let p = spawn_in(dir.path(), &text, port);
+    wait_port(port);
+    let cli = |args: &[&str]| {
+        let out = Command::new("redis-cli")
+            .arg("-s")
+            .arg(&sock)
+            .args(args)
+            .output()
+            .expect("redis-cli (apt-get install redis-tools)");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    wait_for(10, "the unix socket answers", || cli(&["ping"]) == "PONG\n");
+    let mode = std::fs::metadata(&sock).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o700);
+    let list = cli(&["client", "list"]);
+    assert!(list.contains(&format!("addr={}:0 ", sock.display())), "{list}");
+    assert!(cli(&["sentinel", "myid"]).len() == 41);
+    drop(p);
+    // With port 0 the unix socket alone is enough to start.
+    let port = free_port();
+    let text = format!("port 0\nunixsocket {}\n", sock.display());
+    let _p = spawn_in(dir.path(), &text, port);
+    wait_for(10, "the unix socket answers alone", || cli(&["ping"]) == "PONG\n");
+}

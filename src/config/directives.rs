@@ -166,8 +166,6 @@ const OTHER: &[&str] = &[
     "tcp-backlog",
     "tcp-keepalive",
     "tracking-table-max-keys",
-    "unixsocket",
-    "unixsocketperm",
     "zset-max-listpack-entries",
     "zset-max-listpack-value",
     "zset-max-ziplist-entries",
@@ -228,7 +226,7 @@ pub(crate) fn is_tls(name: &str) -> bool {
 /// The directives of a `sentinel.conf` that rsentinel accepts, as
 /// redis-sentinel does, but does not act on: `(name, first line)`, one per
 /// name, in file order. redis.conf settings with no meaning for a sentinel
-/// (`save`, `hz`, ...), `tls-*` (no TLS yet), `unixsocket`, `daemonize yes`
+/// (`save`, `hz`, ...), `tls-*` (no TLS yet), `daemonize yes`
 /// (rsentinel stays in the foreground) and `user` lines (not enforced
 /// yet). Lines that do not
 /// split are skipped: parsing reports them.

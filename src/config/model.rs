@@ -123,6 +123,12 @@ pub struct ServerConfig {
     pub rename_commands: BTreeMap<String, String>,
     /// `tls-*` directives, kept as name → arguments (TLS itself comes later).
     pub tls: BTreeMap<String, Vec<String>>,
+    /// `unixsocket`: a unix socket path clients may connect to as well
+    /// (`None` = no unix socket).
+    pub unixsocket: Option<String>,
+    /// `unixsocketperm`: the socket file's permissions (octal in the
+    /// file); `None` = as the umask leaves them.
+    pub unixsocketperm: Option<u32>,
 }
 
 impl Default for ServerConfig {
@@ -142,6 +148,8 @@ impl Default for ServerConfig {
             users: Vec::new(),
             rename_commands: BTreeMap::new(),
             tls: BTreeMap::new(),
+            unixsocket: None,
+            unixsocketperm: None,
         }
     }
 }

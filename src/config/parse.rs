@@ -341,6 +341,14 @@ pub(crate) fn server_directive(
                 format!("argument couldn't be parsed into an integer: '{secs}' (timeout is in seconds, 0 = never)")
             })?
         }
+        ("unixsocket", [path]) => server.unixsocket = non_empty(path),
+        ("unixsocketperm", [perm]) => {
+            server.unixsocketperm = match u32::from_str_radix(perm, 8) {
+                Ok(0) => None,
+                Ok(p @ 0..=0o777) if perm.bytes().all(|b| b.is_ascii_digit()) => Some(p),
+                _ => return Err(format!("argument must be an octal number between 0 and 777, got '{perm}'")),
+            }
+        }
         // Followed by `load_conf`; accepted and not followed by `parse`.
         ("include", [_]) => {}
         ("user", rules) if !rules.is_empty() => server.users.push(rules.to_vec()),
@@ -446,6 +454,9 @@ mod tests {
 
     #[test]
     fn last_port_wins_and_overrides_win_last() {
+        let c = parse("unixsocket /tmp/s.sock\nunixsocketperm 770\n").expect("valid");
+        assert_eq!(c.server.unixsocket.as_deref(), Some("/tmp/s.sock"));
+        assert_eq!(c.server.unixsocketperm, Some(0o770));
         let c = parse_with_overrides("port 1\nport 2\n", &[vec!["port".into(), "3".into()]]);
         assert_eq!(c.map(|c| c.server.port), Ok(3));
         assert_eq!(parse("port 1\nport 2").map(|c| c.server.port), Ok(2));
@@ -463,6 +474,8 @@ mod tests {
         assert_eq!(reason("nosuch 1"), BAD_DIRECTIVE);
         assert_eq!(reason("rename-command a"), BAD_DIRECTIVE);
         assert_eq!(reason("rename-command config x"), "No such command in rename-command");
+        assert!(reason("unixsocketperm 800").starts_with("argument must be an octal number"));
+        assert!(reason("unixsocketperm -1").starts_with("argument must be an octal number"));
         assert_eq!(reason("port"), BAD_DIRECTIVE);
         assert_eq!(reason("save"), "wrong number of arguments");
         assert_eq!(reason("appendonly maybe"), "argument must be 'yes' or 'no'");

@@ -1,4 +1,5 @@
-//! The client listeners: `bind` × `port`, as redis binds them.
+//! The client listeners: `bind` × `port`, as redis binds them, and
+//! `unixsocket`.
 //!
 //! Each `bind` entry is one socket. An entry with a `:` is IPv6 (`::*` =
 //! every IPv6 address), any other IPv4 (`*` = every IPv4 address) or a host
@@ -78,6 +79,25 @@ pub fn bind_all(bind: &[String], port: u16) -> Result<Vec<TcpListener>, String> 
         }
     }
     Ok(listeners)
+}
+
+/// Listens on the unix socket `path` (a file already there is removed
+/// first, as redis does), with permissions `perm` when given. The error is
+/// the line to log before exiting.
+pub fn bind_unix(path: &str, perm: Option<u32>) -> Result<tokio::net::UnixListener, String> {
+    let failed = |step: &str, err: io::Error| {
+        let text = err.to_string();
+        let text = text.split(" (os error").next().unwrap_or_default().to_string();
+        format!("Failed opening Unix socket: {step}: {text}")
+    };
+    let _ = std::fs::remove_file(path);
+    let listener = tokio::net::UnixListener::bind(path).map_err(|err| failed("bind", err))?;
+    if let Some(perm) = perm {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(perm))
+            .map_err(|err| failed("chmod", err))?;
+    }
+    Ok(listener)
 }
 
 /// One listening socket; the error is redis's wording and the errno.

@@ -49,6 +49,14 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, e))?;
         listeners.extend(tcp.into_iter().map(server::Listener::Tcp));
     }
+    let unix = config.server.unixsocket.clone();
+    if let Some(path) = &unix {
+        let l = listen::bind_unix(path, config.server.unixsocketperm).map_err(|e| {
+            warn!("{e}");
+            std::io::Error::other(e)
+        })?;
+        listeners.push(server::Listener::Unix(l, path.clone()));
+    }
     let core = Sentinel::new(config.clone(), seed, clock.now());
     let (events, _) = broadcast::channel(4096);
     let (admin_tx, admin_rx) = mpsc::channel(1024);
@@ -89,11 +97,19 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
         for l in listeners {
             tokio::spawn(server::run(l, shared.clone()));
         }
-        info!("Ready to accept connections tcp");
+        if config.server.port != 0 {
+            info!("Ready to accept connections tcp");
+        }
+        if unix.is_some() {
+            info!("Ready to accept connections unix");
+        }
     }
     let code = actor.await.unwrap_or(Some(1));
     let _ = shared.shutdown.send(true);
     signals.abort();
+    if let Some(path) = &unix {
+        let _ = std::fs::remove_file(path);
+    }
     Ok(code.unwrap_or(0))
 }
 
