@@ -228,8 +228,9 @@ pub(crate) fn is_tls(name: &str) -> bool {
 /// name, in file order. redis.conf settings with no meaning for a sentinel
 /// (`save`, `hz`, ...), `tls-*` (no TLS yet), `daemonize yes`
 /// (rsentinel stays in the foreground) and `user` lines (not enforced
-/// yet). Lines that do not
-/// split are skipped: parsing reports them.
+/// yet). `include`, `rename-command`, `protected-mode`, `bind`,
+/// `unixsocket` and `unixsocketperm` are acted on. Lines that do not split
+/// are skipped: parsing reports them.
 pub fn not_acted_on(text: &str) -> Vec<(String, usize)> {
     let mut found: Vec<(String, usize)> = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -286,5 +287,8 @@ mod tests {
         let names: Vec<(String, usize)> = not_acted_on(text);
         let want = [("save", 3), ("hz", 5), ("daemonize", 7), ("tls-port", 8)];
         assert_eq!(names, want.map(|(n, l)| (n.to_string(), l)).to_vec());
+        let acted = "include x\nrename-command ping p\nprotected-mode yes\nbind * -::*\n\
+                     unixsocket /s\nunixsocketperm 700\n";
+        assert_eq!(not_acted_on(acted), vec![]);
     }
 }
