@@ -297,6 +297,51 @@ pub fn lookup(name: &[u8]) -> Option<&'static Spec> {
     COMMANDS.iter().find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
 }
 
+/// Server-level `rename-command`s, as redis applies them to the command
+/// table of sentinel mode: each command's table name (lowercase) → the
+/// name clients now call it by, `""` when removed. A command not in the
+/// map keeps its own name.
+pub type Renames = std::collections::BTreeMap<String, String>;
+
+/// The command clients call `name` (case-insensitive) once `renames`
+/// apply: a renamed command answers only to its new name.
+pub fn lookup_renamed(renames: &Renames, name: &[u8]) -> Option<&'static Spec> {
+    if let Some((table_name, _)) =
+        renames.iter().find(|(_, now)| !now.is_empty() && now.as_bytes().eq_ignore_ascii_case(name))
+    {
+        return lookup(table_name.as_bytes());
+    }
+    lookup(name).filter(|spec| !renames.contains_key(spec.name))
+}
+
+/// Applies `rename-command from to` to `renames` as redis does while
+/// reading its config: `from` is the command's current name (a sentinel
+/// command, or a name an earlier line gave); `to` empty removes it. The
+/// errors are redis's.
+pub fn rename(renames: &mut Renames, from: &str, to: &str) -> Result<(), &'static str> {
+    let spec =
+        lookup_renamed(renames, from.as_bytes()).ok_or("No such command in rename-command")?;
+    // Redis removes the old name before adding the new one: a command may
+    // be "renamed" to its own name.
+    let mut without = renames.clone();
+    without.insert(spec.name.to_string(), String::new());
+    if !to.is_empty() && lookup_renamed(&without, to.as_bytes()).is_some() {
+        return Err("Target command name already exists");
+    }
+    without.insert(spec.name.to_string(), to.to_string());
+    if without.get(spec.name).is_some_and(|now| now.eq_ignore_ascii_case(spec.name)) {
+        without.remove(spec.name);
+    }
+    *renames = without;
+    Ok(())
+}
+
+/// The commands that exist under `renames` (renamed ones included,
+/// removed ones not), in table order.
+pub fn live(renames: &Renames) -> impl Iterator<Item = &'static Spec> + '_ {
+    COMMANDS.iter().filter(|c| renames.get(c.name).is_none_or(|now| !now.is_empty()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -311,5 +356,44 @@ mod tests {
         assert!(sentinel.subcommand(b"MASTERS").unwrap().arity_ok(2));
         assert!(!sentinel.subcommand(b"masters").unwrap().arity_ok(3));
         assert!(sentinel.subcommand(b"set").unwrap().arity_ok(7));
+    }
+
+    fn renamed(lines: &[(&str, &str)]) -> Result<Renames, &'static str> {
+        let mut renames = Renames::new();
+        for (from, to) in lines {
+            rename(&mut renames, from, to)?;
+        }
+        Ok(renames)
+    }
+
+    #[test]
+    fn renames_follow_redis() {
+        let r = renamed(&[("SENTINEL", ""), ("ping", "Pong2"), ("pong2", "p3"), ("info", "INFO")])
+            .expect("valid");
+        assert!(lookup_renamed(&r, b"sentinel").is_none());
+        assert!(lookup_renamed(&r, b"ping").is_none());
+        assert!(lookup_renamed(&r, b"pong2").is_none());
+        assert_eq!(lookup_renamed(&r, b"P3").map(|s| s.name), Some("ping"));
+        assert_eq!(lookup_renamed(&r, b"info").map(|s| s.name), Some("info"));
+        assert_eq!(live(&r).count(), 14);
+        // A freed name may be taken; a used one may not.
+        assert!(renamed(&[("ping", ""), ("role", "PING")]).is_ok());
+        assert_eq!(renamed(&[("ping", "role")]), Err("Target command name already exists"));
+        assert_eq!(
+            renamed(&[("ping", "x"), ("info", "X")]),
+            Err("Target command name already exists")
+        );
+        // Only sentinel commands, each by its current name.
+        assert_eq!(renamed(&[("get", "x")]), Err("No such command in rename-command"));
+        assert_eq!(renamed(&[("config", "")]), Err("No such command in rename-command"));
+        assert_eq!(
+            renamed(&[("ping", "x"), ("ping", "y")]),
+            Err("No such command in rename-command")
+        );
+        assert_eq!(
+            renamed(&[("ping", ""), ("ping", "")]),
+            Err("No such command in rename-command")
+        );
+        assert_eq!(renamed(&[("client|kill", "")]), Err("No such command in rename-command"));
     }
 }

@@ -53,15 +53,53 @@ fn override_lines(args: &[String]) -> Result<Vec<Vec<String>>, String> {
     Ok(lines)
 }
 
+/// A config file as loaded.
+struct Loaded {
+    config: Config,
+    /// The text later rewrites start from (see `config::Loaded::text`).
+    text: String,
+    format: Format,
+    /// The main file as read, then the files read for `include` lines.
+    files: Vec<config::Source>,
+}
+
 /// Reads and parses the config file, in the format its extension says
-/// (`.yaml`/`.yml` = YAML, anything else `sentinel.conf`).
-fn load(path: &Path, overrides: &[Vec<String>]) -> Result<(Config, String, Format), String> {
+/// (`.yaml`/`.yml` = YAML, anything else `sentinel.conf`, whose `include`
+/// lines are followed).
+fn load(path: &Path, overrides: &[Vec<String>]) -> Result<Loaded, String> {
     let format = Format::from_path(path);
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("Can't read the configuration file {}: {e}", path.display()))?;
-    let config = config::load_str(format, &text, overrides)
-        .map_err(|e| e.render(&path.display().to_string()))?;
-    Ok((config, text, format))
+    let render = |e: config::ConfigError| e.render(&path.display().to_string());
+    match format {
+        Format::Conf => {
+            let loaded =
+                config::load_conf(&text, overrides, &mut config::read_include).map_err(render)?;
+            let main = config::Source { path: path.display().to_string(), text };
+            let files = std::iter::once(main).chain(loaded.included).collect();
+            Ok(Loaded { config: loaded.config, text: loaded.text, format, files })
+        }
+        Format::Yaml => {
+            let config = config::load_str(format, &text, overrides).map_err(render)?;
+            Ok(Loaded { config, text, format, files: Vec::new() })
+        }
+    }
+}
+
+/// Warns once per directive accepted but not acted on, for each file:
+/// the main file first (named by its line only), then included ones.
+fn warn_not_acted_on(files: &[config::Source]) {
+    for (i, file) in files.iter().enumerate() {
+        for (name, line) in config::not_acted_on(&file.text) {
+            let place = match i {
+                0 => format!("line {line}"),
+                _ => format!("line {line} of {}", file.path),
+            };
+            tracing::warn!(
+                "'{name}' ({place}) is accepted for redis-sentinel compatibility, but rsentinel does not act on it"
+            );
+        }
+    }
 }
 
 fn seed() -> u64 {
@@ -88,7 +126,7 @@ fn main() -> ExitCode {
         }
     };
     let path = std::path::absolute(&path).unwrap_or(path);
-    let (config, text, format) = match load(&path, &overrides) {
+    let Loaded { config, text, format, files } = match load(&path, &overrides) {
         Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("{e}");
@@ -108,14 +146,10 @@ fn main() -> ExitCode {
         return ExitCode::from(1);
     }
     if format == config::Format::Conf {
-        for (name, line) in config::not_acted_on(&text) {
-            tracing::warn!(
-                "'{name}' (line {line}) is accepted for redis-sentinel compatibility, but rsentinel does not act on it"
-            );
-        }
+        warn_not_acted_on(&files);
     }
-    if config.server.port == 0 {
-        // redis-sentinel's check; there is no TLS port or unix socket here.
+    if config.server.port == 0 && config.server.unixsocket.is_none() {
+        // redis-sentinel's check; there is no TLS port here.
         tracing::warn!("Configured to not listen anywhere, exiting.");
         return ExitCode::from(1);
     }

@@ -104,7 +104,6 @@ const OTHER: &[&str] = &[
     "hll-sparse-max-bytes",
     "hz",
     "ignore-warnings",
-    "include",
     "io-threads",
     "latency-monitor-threshold",
     "latency-tracking-info-percentiles",
@@ -165,8 +164,6 @@ const OTHER: &[&str] = &[
     "tcp-backlog",
     "tcp-keepalive",
     "tracking-table-max-keys",
-    "unixsocket",
-    "unixsocketperm",
     "zset-max-listpack-entries",
     "zset-max-listpack-value",
     "zset-max-ziplist-entries",
@@ -227,10 +224,11 @@ pub(crate) fn is_tls(name: &str) -> bool {
 /// The directives of a `sentinel.conf` that rsentinel accepts, as
 /// redis-sentinel does, but does not act on: `(name, first line)`, one per
 /// name, in file order. redis.conf settings with no meaning for a sentinel
-/// (`save`, `hz`, ...), `tls-*` (no TLS yet), `unixsocket`, `daemonize yes`
-/// (rsentinel stays in the foreground), `protected-mode yes`, `user` lines
-/// and server-level `rename-command` (not enforced yet). Lines that do not
-/// split are skipped: parsing reports them.
+/// (`save`, `hz`, ...), `tls-*` (no TLS yet), `daemonize yes`
+/// (rsentinel stays in the foreground) and `user` lines (not enforced
+/// yet). `include`, `rename-command`, `protected-mode`, `bind`,
+/// `unixsocket` and `unixsocketperm` are acted on. Lines that do not split
+/// are skipped: parsing reports them.
 pub fn not_acted_on(text: &str) -> Vec<(String, usize)> {
     let mut found: Vec<(String, usize)> = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -238,8 +236,7 @@ pub fn not_acted_on(text: &str) -> Vec<(String, usize)> {
         let Some(name) = args.first().map(|a| a.to_ascii_lowercase()) else { continue };
         let yes = args.get(1).is_some_and(|v| v.eq_ignore_ascii_case("yes"));
         let unused = match name.as_str() {
-            "daemonize" | "protected-mode" => yes,
-            "rename-command" => true,
+            "daemonize" => yes,
             n => passive(n).is_some() || is_tls(n),
         };
         if unused && !found.iter().any(|(n, _)| *n == name) {
@@ -287,5 +284,8 @@ mod tests {
         let names: Vec<(String, usize)> = not_acted_on(text);
         let want = [("save", 3), ("hz", 5), ("daemonize", 7), ("tls-port", 8)];
         assert_eq!(names, want.map(|(n, l)| (n.to_string(), l)).to_vec());
+        let acted = "include x\nrename-command ping p\nprotected-mode yes\nbind * -::*\n\
+                     unixsocket /s\nunixsocketperm 700\n";
+        assert_eq!(not_acted_on(acted), vec![]);
     }
 }

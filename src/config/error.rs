@@ -15,7 +15,7 @@ use std::fmt;
 /// `sentinel.conf` line, and it renders as `file: line N: path: reason`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-#[error("{}: {}{reason}{}", Where(*line), PathPrefix(path.as_deref()), TextSuffix(path.is_none(), text))]
+#[error("{}{}: {}{reason}{}", FilePrefix(file.as_deref()), Where(*line), PathPrefix(path.as_deref()), TextSuffix(path.is_none(), text))]
 pub struct ConfigError {
     /// 1-based line number in the file; `None` for a command-line option.
     pub line: Option<usize>,
@@ -27,12 +27,15 @@ pub struct ConfigError {
     /// the YAML itself is malformed); `None` for `sentinel.conf` lines and
     /// command-line options.
     pub path: Option<String>,
+    /// The included file (`include` directive) the line is in; `None` for
+    /// the main file and the command line.
+    pub file: Option<String>,
 }
 
 impl ConfigError {
     /// An error for `text`, at `line` (`None` = command line), because of `reason`.
     pub fn new(line: Option<usize>, text: impl Into<String>, reason: impl Into<String>) -> Self {
-        ConfigError { line, text: text.into(), reason: reason.into(), path: None }
+        ConfigError { line, text: text.into(), reason: reason.into(), path: None, file: None }
     }
 
     /// An error in a YAML file, at `line`, for the field at `path`.
@@ -43,6 +46,7 @@ impl ConfigError {
             text: path.clone(),
             reason: reason.into(),
             path: Some(path),
+            file: None,
         }
     }
 
@@ -57,12 +61,14 @@ impl ConfigError {
     /// Invalid port number 'notaport': must be an integer between 0 and 65535
     /// ```
     ///
+    /// An error in an included file names that file instead of `file`.
     /// The result ends with a newline. A YAML error is one line instead:
     ///
     /// ```text
     /// sentinel.yaml: line 7: masters.mymaster.down-after: invalid duration 'fast'
     /// ```
     pub fn render(&self, file: &str) -> String {
+        let file = self.file.as_deref().unwrap_or(file);
         if let (Some(path), Some(line)) = (&self.path, self.line) {
             return format!("{file}: line {line}: {}{}\n", PathPrefix(Some(path)), self.reason);
         }
@@ -89,6 +95,18 @@ impl fmt::Display for Where {
         match self.0 {
             Some(n) => write!(f, "line {n}"),
             None => f.write_str("command line"),
+        }
+    }
+}
+
+/// Formats `FILE `, or nothing for the main file.
+struct FilePrefix<'a>(Option<&'a str>);
+
+impl fmt::Display for FilePrefix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(file) => write!(f, "{file} "),
+            None => Ok(()),
         }
     }
 }

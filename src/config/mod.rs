@@ -16,6 +16,8 @@
 //!   options, into a [`Config`]. Server directives apply in order; `sentinel`
 //!   lines are queued and applied after everything in three passes, like
 //!   redis-sentinel. Errors are [`ConfigError`]s with the line and a reason.
+//! - [`load_conf`]: the same, following `include` lines through a reader
+//!   ([`read_include`] reads files and glob patterns as redis does).
 //! - [`rewrite`]: the original text and a (changed) [`Config`] → the new
 //!   text, keeping comments and unknown lines, regenerating `sentinel` lines
 //!   in place. `parse(&rewrite(text, &config)) == Ok(config)`.
@@ -26,8 +28,8 @@
 //!   [`Format`] picks one by the file's extension; [`load_str`] and
 //!   [`render`] dispatch on it.
 //!
-//! Everything here is pure except [`persist`] and [`check_writable`]
-//! (module `persist`), which own the only file I/O.
+//! Everything here is pure except [`persist`], [`check_writable`] and
+//! [`read_include`] (module `persist`), which own the only file I/O.
 
 mod directives;
 mod error;
@@ -43,8 +45,10 @@ pub use directives::not_acted_on;
 pub use error::ConfigError;
 pub use lexer::{LexError, quote, split_line};
 pub use model::*;
-pub use parse::{parse, parse_with_overrides};
-pub use persist::{check_writable, persist};
+pub use parse::{
+    Loaded, MAX_INCLUDE_DEPTH, ReadInclude, Source, load_conf, parse, parse_with_overrides,
+};
+pub use persist::{check_writable, persist, read_include};
 pub use rewrite::{GENERATED_COMMENT, rewrite};
 pub use yaml::{YAML_HEADER, parse_yaml, to_yaml};
 

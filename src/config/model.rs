@@ -97,7 +97,8 @@ impl LogLevel {
 pub struct ServerConfig {
     /// `port`: the client port (default 26379; 0 = no TCP listener).
     pub port: u16,
-    /// `bind`: listen addresses; empty = all interfaces.
+    /// `bind`: listen addresses, as written (`-` = optional); empty = redis
+    /// 7's default, `* -::*` (every IPv4 and IPv6 address).
     pub bind: Vec<String>,
     /// `dir`: working directory, changed into at start.
     pub dir: Option<String>,
@@ -122,10 +123,19 @@ pub struct ServerConfig {
     pub users: Vec<Vec<String>>,
     /// `acllog-max-len`: how many entries `ACL LOG` keeps.
     pub acllog_max_len: usize,
-    /// `rename-command` lines for the sentinel's own commands (lowercased name → new name; empty = disabled).
+    /// `rename-command` lines for the sentinel's own commands, applied in
+    /// order as redis does: a command's table name (lowercase) → the name
+    /// it answers to (empty = disabled). See
+    /// [`crate::commands::rename`].
     pub rename_commands: BTreeMap<String, String>,
     /// `tls-*` directives, kept as name → arguments (TLS itself comes later).
     pub tls: BTreeMap<String, Vec<String>>,
+    /// `unixsocket`: a unix socket path clients may connect to as well
+    /// (`None` = no unix socket).
+    pub unixsocket: Option<String>,
+    /// `unixsocketperm`: the socket file's permissions (octal in the
+    /// file); `None` = as the umask leaves them.
+    pub unixsocketperm: Option<u32>,
 }
 
 impl Default for ServerConfig {
@@ -146,6 +156,8 @@ impl Default for ServerConfig {
             acllog_max_len: DEFAULT_ACLLOG_MAX_LEN,
             rename_commands: BTreeMap::new(),
             tls: BTreeMap::new(),
+            unixsocket: None,
+            unixsocketperm: None,
         }
     }
 }

@@ -12,8 +12,36 @@
 //! this parser refuses it, keeping redis-sentinel's error text as the start
 //! of the message and saying what was wrong.
 //!
-//! This module does no I/O: script paths are not checked for existence,
-//! `include` is accepted but not followed, `dir` is not entered.
+//! This module does no I/O: script paths are not checked for existence and
+//! `dir` is not entered. [`load_conf`] follows `include` lines through a
+//! reader the caller gives (the binary's reads files, see
+//! [`super::read_include`]); [`parse`] accepts `include` lines without
+//! following them.
+//!
+//! # `include`
+//!
+//! As in redis, `include PATH` reads PATH at that point of the file, as if
+//! its lines were written there: later lines win over it, and its `sentinel`
+//! lines join the queue. A relative PATH is relative to the working
+//! directory redis would be in at that line: where the process started, or
+//! the last `dir` before it (redis enters `dir` as soon as it reads it). A
+//! PATH with `*`, `?` or `[` is a glob pattern: its files are read in
+//! sorted order, and no match reads nothing (an empty `conf.d/` is fine);
+//! any other PATH must be readable. Included files may include others (up
+//! to [`MAX_INCLUDE_DEPTH`] deep, where redis would recurse until it
+//! crashes). An error in an included file names that file and its line
+//! ([`ConfigError::file`]).
+//!
+//! redis-sentinel's rewrite writes every `sentinel` line into the main file
+//! and keeps the `include` line, so an included `sentinel monitor` is read
+//! twice at the next start and the sentinel refuses to start ("Duplicate
+//! master name."). rsentinel keeps the sentinel's state in the main file
+//! without that trap: [`Loaded::text`], the text later rewrites start from,
+//! is the main file with every include that holds `sentinel` lines (even
+//! nested) turned into a comment followed by the included lines. The first
+//! rewrite therefore inlines such a file into the main file; the included
+//! file itself is never written. An include with only server directives
+//! stays an `include` line, and its file keeps taking effect.
 
 use super::directives::{self, Passive};
 use super::error::ConfigError;
@@ -52,6 +80,167 @@ pub fn parse_with_overrides(text: &str, overrides: &[Vec<String>]) -> Result<Con
     reader.finish(overrides)
 }
 
+/// How deeply `include`s may nest.
+pub const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// A file read for an `include` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// The file's path, as the error messages name it.
+    pub path: String,
+    /// The file's text.
+    pub text: String,
+}
+
+/// Reads the files an `include` line names, given its path already made
+/// relative to the right directory (see the module doc): a plain path is
+/// one file that must be readable, a glob pattern any number of files in
+/// sorted order. The error is the reason to report at the `include` line.
+pub type ReadInclude<'a> = dyn FnMut(&str) -> Result<Vec<Source>, String> + 'a;
+
+/// A `sentinel.conf` loaded with its included files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loaded {
+    /// The configuration the whole tree describes.
+    pub config: Config,
+    /// The main file's text, with includes that hold `sentinel` lines
+    /// inlined: what rewrites start from (see the module doc). Equal to the
+    /// main file's text when no include holds `sentinel` lines.
+    pub text: String,
+    /// Every file read for an `include`, in reading order.
+    pub included: Vec<Source>,
+}
+
+/// Loads a `sentinel.conf` whose text is `text`, following its `include`
+/// lines through `read`, then applies `overrides` (which may `include`
+/// too) as [`parse_with_overrides`] does.
+pub fn load_conf(
+    text: &str,
+    overrides: &[Vec<String>],
+    read: &mut ReadInclude<'_>,
+) -> Result<Loaded, ConfigError> {
+    let mut walker = Walker { reader: Reader::default(), read, cwd: None, included: Vec::new() };
+    let (lines, _) = walker.walk(text, None, 0)?;
+    for args in overrides.iter().filter(|a| !a.is_empty()) {
+        let at = At { line: None, text: join_line(args), path: None, file: None };
+        walker.directive(at, args.clone(), 0)?;
+    }
+    let Walker { reader, included, .. } = walker;
+    let config = reader.finish(&[])?;
+    let mut base = lines.join("\n");
+    if text.ends_with('\n') && !base.is_empty() {
+        base.push('\n');
+    }
+    let base = if lines_equal(&base, text) { text.to_string() } else { base };
+    Ok(Loaded { config, text: base, included })
+}
+
+/// True when `a` and `b` have the same lines (line endings aside).
+fn lines_equal(a: &str, b: &str) -> bool {
+    a.lines().eq(b.lines())
+}
+
+/// Reads a file tree line by line: the state of [`load_conf`].
+struct Walker<'r, 'a> {
+    reader: Reader,
+    read: &'r mut ReadInclude<'a>,
+    /// The directory redis would be in at this line (`dir` lines so far,
+    /// joined); `None` = where the process started.
+    cwd: Option<String>,
+    included: Vec<Source>,
+}
+
+impl Walker<'_, '_> {
+    /// Reads `text` (the file `file`, `None` for the main one). Returns the
+    /// lines a rewrite starts from, and whether they hold a `sentinel` line.
+    fn walk(
+        &mut self,
+        text: &str,
+        file: Option<&str>,
+        depth: usize,
+    ) -> Result<(Vec<String>, bool), ConfigError> {
+        let mut lines = Vec::new();
+        let mut has_sentinel = false;
+        for (index, raw) in text.lines().enumerate() {
+            let line = raw.trim();
+            let mut at = At::line(index + 1, line);
+            at.file = file.map(str::to_string);
+            let args = split_line(line).map_err(|e| at.error(e.to_string()))?;
+            let name = args.first().map(|a| a.to_ascii_lowercase());
+            match name.as_deref() {
+                Some("include") if args.len() == 2 => {
+                    let (inlined, sentinel) = self.include(&at, &args[1], depth)?;
+                    if sentinel {
+                        has_sentinel = true;
+                        lines.push(format!(
+                            "# {line}  (inlined below by rsentinel, which keeps sentinel state in this file)"
+                        ));
+                        lines.extend(inlined);
+                    } else {
+                        lines.push(raw.to_string());
+                    }
+                }
+                Some(_) => {
+                    has_sentinel |= name.as_deref() == Some("sentinel") && args.len() > 1;
+                    self.directive(at, args, depth)?;
+                    lines.push(raw.to_string());
+                }
+                None => lines.push(raw.to_string()),
+            }
+        }
+        Ok((lines, has_sentinel))
+    }
+
+    /// Applies one directive; `include` is followed, `dir` moves the
+    /// directory relative includes start from.
+    fn directive(&mut self, at: At, args: Vec<String>, depth: usize) -> Result<(), ConfigError> {
+        let name = args[0].to_ascii_lowercase();
+        if name == "include" && args.len() == 2 {
+            return self.include(&at, &args[1], depth).map(|_| ());
+        }
+        let dir = (name == "dir" && args.len() == 2).then(|| args[1].clone());
+        self.reader.directive(at, args)?;
+        if let Some(dir) = dir {
+            self.cwd = Some(join_path(self.cwd.as_deref(), &dir));
+        }
+        Ok(())
+    }
+
+    /// Reads the files of `include path` at `at`; returns their lines for a
+    /// rewrite and whether they hold a `sentinel` line.
+    fn include(
+        &mut self,
+        at: &At,
+        path: &str,
+        depth: usize,
+    ) -> Result<(Vec<String>, bool), ConfigError> {
+        if depth >= MAX_INCLUDE_DEPTH {
+            return Err(at.error(format!(
+                "include nested more than {MAX_INCLUDE_DEPTH} deep (does a file include itself?)"
+            )));
+        }
+        let sources =
+            (self.read)(&join_path(self.cwd.as_deref(), path)).map_err(|e| at.error(e))?;
+        let mut lines = Vec::new();
+        let mut has_sentinel = false;
+        for source in sources {
+            let (inner, sentinel) = self.walk(&source.text, Some(&source.path), depth + 1)?;
+            lines.extend(inner);
+            has_sentinel |= sentinel;
+            self.included.push(source);
+        }
+        Ok((lines, has_sentinel))
+    }
+}
+
+/// `path` seen from directory `cwd` (`None` = the starting directory).
+fn join_path(cwd: Option<&str>, path: &str) -> String {
+    match cwd {
+        Some(dir) if !path.starts_with('/') => format!("{}/{path}", dir.trim_end_matches('/')),
+        _ => path.to_string(),
+    }
+}
+
 /// Where a directive came from, for its error message.
 #[derive(Debug, Clone)]
 pub(crate) struct At {
@@ -61,18 +250,21 @@ pub(crate) struct At {
     pub(crate) text: String,
     /// The field path, for a directive read from YAML.
     pub(crate) path: Option<String>,
+    /// The included file the line is in; `None` for the main file.
+    pub(crate) file: Option<String>,
 }
 
 impl At {
     /// A line of a `sentinel.conf`.
     pub(crate) fn line(line: usize, text: &str) -> At {
-        At { line: Some(line), text: text.to_string(), path: None }
+        At { line: Some(line), text: text.to_string(), path: None, file: None }
     }
 
     /// The error for this directive, because of `reason`.
     pub(crate) fn error(&self, reason: impl Into<String>) -> ConfigError {
         let mut e = ConfigError::new(self.line, self.text.clone(), reason);
         e.path = self.path.clone();
+        e.file = self.file.clone();
         e
     }
 }
@@ -108,7 +300,7 @@ impl Reader {
     /// lines.
     pub(crate) fn finish(mut self, overrides: &[Vec<String>]) -> Result<Config, ConfigError> {
         for args in overrides.iter().filter(|a| !a.is_empty()) {
-            let at = At { line: None, text: join_line(args), path: None };
+            let at = At { line: None, text: join_line(args), path: None, file: None };
             self.directive(at, args.clone())?;
         }
         self.queue.apply(&mut self.config)?;
@@ -165,8 +357,18 @@ pub(crate) fn server_directive(
                 format!("argument couldn't be parsed into an integer: '{n}'")
             })? as usize
         }
+        ("unixsocket", [path]) => server.unixsocket = non_empty(path),
+        ("unixsocketperm", [perm]) => {
+            server.unixsocketperm = match u32::from_str_radix(perm, 8) {
+                Ok(0) => None,
+                Ok(p @ 0..=0o777) if perm.bytes().all(|b| b.is_ascii_digit()) => Some(p),
+                _ => return Err(format!("argument must be an octal number between 0 and 777, got '{perm}'")),
+            }
+        }
+        // Followed by `load_conf`; accepted and not followed by `parse`.
+        ("include", [_]) => {}
         ("rename-command", [command, new_name]) => {
-            server.rename_commands.insert(command.to_ascii_lowercase(), new_name.clone());
+            crate::commands::rename(&mut server.rename_commands, command, new_name)?
         }
         (name, values) if directives::is_tls(name) => {
             if values.is_empty() {
@@ -246,7 +448,7 @@ mod tests {
             "PORT 5000\nbind 127.0.0.1 ::1\ndir /tmp\nlogfile \"\"\nloglevel WARNING\n\
              daemonize yes\npidfile /run/s.pid\nprotected-mode YES\nrequirepass \"a b\"\n\
              maxclients 10\ntimeout 5\nuser default on nopass ~* +@all\n\
-             rename-command CONFIG \"\"\ntls-port 6380\ntls-replication yes\n",
+             rename-command SENTINEL \"\"\ntls-port 6380\ntls-replication yes\n",
         )
         .expect("valid");
         let s = &c.server;
@@ -260,13 +462,16 @@ mod tests {
         assert_eq!(s.requirepass.as_deref(), Some("a b"));
         assert_eq!((s.maxclients, s.timeout_secs), (10, 5));
         assert_eq!(s.users, [["default", "on", "nopass", "~*", "+@all"]]);
-        assert_eq!(s.rename_commands.get("config").map(String::as_str), Some(""));
+        assert_eq!(s.rename_commands.get("sentinel").map(String::as_str), Some(""));
         assert_eq!(s.tls.get("tls-port"), Some(&vec!["6380".to_string()]));
         assert_eq!(s.tls.len(), 2);
     }
 
     #[test]
     fn last_port_wins_and_overrides_win_last() {
+        let c = parse("unixsocket /tmp/s.sock\nunixsocketperm 770\n").expect("valid");
+        assert_eq!(c.server.unixsocket.as_deref(), Some("/tmp/s.sock"));
+        assert_eq!(c.server.unixsocketperm, Some(0o770));
         let c = parse_with_overrides("port 1\nport 2\n", &[vec!["port".into(), "3".into()]]);
         assert_eq!(c.map(|c| c.server.port), Ok(3));
         assert_eq!(parse("port 1\nport 2").map(|c| c.server.port), Ok(2));
@@ -283,6 +488,9 @@ mod tests {
     fn server_errors() {
         assert_eq!(reason("nosuch 1"), BAD_DIRECTIVE);
         assert_eq!(reason("rename-command a"), BAD_DIRECTIVE);
+        assert_eq!(reason("rename-command config x"), "No such command in rename-command");
+        assert!(reason("unixsocketperm 800").starts_with("argument must be an octal number"));
+        assert!(reason("unixsocketperm -1").starts_with("argument must be an octal number"));
         assert_eq!(reason("port"), BAD_DIRECTIVE);
         assert_eq!(reason("save"), "wrong number of arguments");
         assert_eq!(reason("appendonly maybe"), "argument must be 'yes' or 'no'");
@@ -315,6 +523,125 @@ mod tests {
             (e.line, e.reason.as_str()),
             (Some(2), "Unbalanced quotes in configuration line")
         );
+    }
+
+    /// A reader over in-memory files; records the paths asked for.
+    fn files<'a>(
+        files: &'a [(&'a str, &'a str)],
+        asked: &'a mut Vec<String>,
+    ) -> impl FnMut(&str) -> Result<Vec<Source>, String> + 'a {
+        move |path: &str| {
+            asked.push(path.to_string());
+            let found: Vec<Source> = files
+                .iter()
+                .filter(|(p, _)| {
+                    *p == path || (path.ends_with('*') && p.starts_with(&path[..path.len() - 1]))
+                })
+                .map(|(p, t)| Source { path: p.to_string(), text: t.to_string() })
+                .collect();
+            if found.is_empty() && !path.ends_with('*') {
+                return Err(format!(
+                    "Fatal error, can't open config file '{path}': No such file or directory"
+                ));
+            }
+            Ok(found)
+        }
+    }
+
+    fn load(text: &str, tree: &[(&str, &str)]) -> (Result<Loaded, ConfigError>, Vec<String>) {
+        let mut asked = Vec::new();
+        let result = load_conf(text, &[], &mut files(tree, &mut asked));
+        (result, asked)
+    }
+
+    #[test]
+    fn include_reads_the_file_at_its_place() {
+        let main = "port 1\ninclude a.conf\nloglevel debug\n";
+        let (loaded, asked) = load(main, &[("a.conf", "port 2\nloglevel warning\n")]);
+        let loaded = loaded.expect("loads");
+        assert_eq!(asked, ["a.conf"]);
+        assert_eq!(
+            (loaded.config.server.port, loaded.config.server.loglevel),
+            (2, LogLevel::Debug)
+        );
+        // Server directives only: the include stays, the text is the file's.
+        assert_eq!(loaded.text, main);
+        assert_eq!(
+            loaded.included,
+            [Source { path: "a.conf".into(), text: "port 2\nloglevel warning\n".into() }]
+        );
+    }
+
+    #[test]
+    fn includes_with_sentinel_lines_are_inlined_for_the_rewrite() {
+        let main = "port 1\ninclude conf.d/*\n# end\n";
+        let tree = [
+            ("conf.d/1.conf", "sentinel monitor m 127.0.0.1 6379 2\ninclude extra.conf\n"),
+            ("conf.d/2.conf", "sentinel down-after-milliseconds m 5000\n"),
+            ("extra.conf", "maxclients 7\n"),
+        ];
+        let loaded = load(main, &tree).0.expect("loads");
+        assert_eq!(loaded.config.masters[0].down_after_ms, 5000);
+        assert_eq!(loaded.config.server.maxclients, 7);
+        assert_eq!(
+            loaded.text,
+            "port 1\n# include conf.d/*  (inlined below by rsentinel, which keeps sentinel state in this file)\n\
+             sentinel monitor m 127.0.0.1 6379 2\ninclude extra.conf\n\
+             sentinel down-after-milliseconds m 5000\n# end\n"
+        );
+        // The inlined text describes the same config, with `extra.conf` still included.
+        let again = load(&loaded.text, &tree).0.expect("reloads");
+        assert_eq!(again.config, loaded.config);
+        // And a rewrite of it reloads to the same config: nothing is defined twice.
+        let rewritten = crate::config::rewrite(&loaded.text, &loaded.config);
+        assert_eq!(load(&rewritten, &tree).0.map(|l| l.config), Ok(loaded.config));
+        // No match is no file.
+        assert_eq!(load("include none/*\n", &tree).0.map(|l| l.config), Ok(Config::default()));
+    }
+
+    #[test]
+    fn errors_in_included_files_name_the_file_and_line() {
+        let tree = [("a.conf", "port 2\nport x\n"), ("b.conf", "sentinel monitor m h 1 0\n")];
+        let e = load("include a.conf\n", &tree).0.expect_err("bad port");
+        assert_eq!(
+            (e.file.as_deref(), e.line, e.text.as_str()),
+            (Some("a.conf"), Some(2), "port x")
+        );
+        assert!(
+            e.render("main.conf").contains("Reading the configuration file a.conf, at line 2\n")
+        );
+        assert!(e.to_string().starts_with("a.conf line 2: Invalid port number"), "{e}");
+        // A queued `sentinel` line too.
+        let e = load("\ninclude b.conf\n", &tree).0.expect_err("bad quorum");
+        assert_eq!((e.file.as_deref(), e.line), (Some("b.conf"), Some(1)));
+        // A missing file is reported at the include line.
+        let e = load("port 1\ninclude nope.conf\n", &tree).0.expect_err("missing");
+        assert_eq!((e.file, e.line), (None, Some(2)));
+        assert_eq!(
+            e.reason,
+            "Fatal error, can't open config file 'nope.conf': No such file or directory"
+        );
+        assert_eq!(reason("include a b"), BAD_DIRECTIVE);
+    }
+
+    #[test]
+    fn relative_includes_follow_dir_lines_and_cycles_stop() {
+        let tree = [("/etc/s/a.conf", ""), ("/etc/s/sub/b.conf", "")];
+        let (loaded, asked) = load(
+            "include x.conf\ndir /etc/s\ninclude a.conf\ndir sub\ninclude b.conf\ninclude /abs.conf\n",
+            &[("x.conf", ""), tree[0], tree[1], ("/abs.conf", "")],
+        );
+        assert!(loaded.is_ok());
+        assert_eq!(asked, ["x.conf", "/etc/s/a.conf", "/etc/s/sub/b.conf", "/abs.conf"]);
+        let e = load("include self.conf\n", &[("self.conf", "include self.conf\n")])
+            .0
+            .expect_err("loop");
+        assert!(e.reason.starts_with("include nested more than 16 deep"), "{}", e.reason);
+        // Command-line options may include too.
+        let mut asked = Vec::new();
+        let over = [vec!["include".to_string(), "x.conf".into()]];
+        let c = load_conf("", &over, &mut files(&[("x.conf", "port 9\n")], &mut asked));
+        assert_eq!(c.map(|l| l.config.server.port), Ok(9));
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! directory, fsync, rename, fsync of the directory), so a crash leaves
 //! either the old file or the new one, never half of each.
 //! [`check_writable`] is the start-up check that this will be possible.
+//! [`read_include`] reads the files an `include` line names.
 
 use std::ffi::CString;
 use std::fs::{self, File, OpenOptions};
@@ -12,6 +13,53 @@ use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Reads the files of an `include` line, as redis does: a path with `*`,
+/// `?` or `[` is a glob(3) pattern (its files in sorted order; no match, or
+/// an unreadable directory, gives no file), any other path one file that
+/// must be readable. Relative paths are relative to the working directory.
+pub fn read_include(path: &str) -> Result<Vec<super::Source>, String> {
+    let paths = if path.contains(['*', '?', '[']) { glob(path) } else { vec![path.to_string()] };
+    paths
+        .into_iter()
+        .map(|path| match fs::read_to_string(&path) {
+            Ok(text) => Ok(super::Source { path, text }),
+            Err(e) => {
+                Err(format!("Fatal error, can't open config file '{path}': {}", os_reason(&e)))
+            }
+        })
+        .collect()
+}
+
+/// The paths matching a glob(3) pattern, sorted; none when nothing matches
+/// or the pattern cannot be searched.
+fn glob(pattern: &str) -> Vec<String> {
+    let Ok(c_pattern) = CString::new(pattern) else { return Vec::new() };
+    // SAFETY: glob_t is a plain C struct for which all-zeroes is the
+    // documented initial state; glob fills it and globfree releases it.
+    let mut found: libc::glob_t = unsafe { std::mem::zeroed() };
+    let rc = unsafe { libc::glob(c_pattern.as_ptr(), 0, None, &mut found) };
+    let mut paths = Vec::new();
+    if rc == 0 {
+        for i in 0..found.gl_pathc {
+            // SAFETY: glob returned 0, so gl_pathv holds gl_pathc valid C strings.
+            let path = unsafe { std::ffi::CStr::from_ptr(*found.gl_pathv.add(i)) };
+            paths.push(String::from_utf8_lossy(path.to_bytes()).into_owned());
+        }
+    }
+    // SAFETY: `found` was initialised above and is released once.
+    unsafe { libc::globfree(&mut found) };
+    paths
+}
+
+/// An I/O error as strerror(3) words it, without Rust's "(os error N)".
+fn os_reason(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(i) => text[..i].to_string(),
+        None => text,
+    }
+}
 
 /// Makes temp file names unique within the process.
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -113,5 +161,27 @@ mod tests {
         assert!(a.file_name().is_some_and(|n| n.to_string_lossy().starts_with(".s.conf.tmp-")));
         assert_eq!(temp_path(Path::new("s.conf")).expect("name").parent(), Some(Path::new(".")));
         assert!(temp_path(Path::new("/")).is_err());
+    }
+
+    #[test]
+    fn include_reads_globs_sorted_and_plain_paths_strictly() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path().display().to_string();
+        for (name, text) in
+            [("b.conf", "port 2\n"), ("a.conf", "port 1\n"), (".hidden.conf", "x\n")]
+        {
+            fs::write(dir.path().join(name), text).expect("write");
+        }
+        let found = read_include(&format!("{d}/*.conf")).expect("glob");
+        let names: Vec<&str> = found.iter().map(|s| s.path.as_str()).collect();
+        assert_eq!(names, [format!("{d}/a.conf"), format!("{d}/b.conf")]);
+        assert_eq!(found[0].text, "port 1\n");
+        assert_eq!(read_include(&format!("{d}/none/*.conf")), Ok(vec![]));
+        assert_eq!(
+            read_include(&format!("{d}/none.conf")),
+            Err(format!(
+                "Fatal error, can't open config file '{d}/none.conf': No such file or directory"
+            ))
+        );
     }
 }

@@ -25,6 +25,11 @@
 //!    how a forgotten replica disappears. Dropped lines become blank lines,
 //!    and runs of blank lines are squeezed to one, as redis does.
 //!
+//! `include` lines are kept as they are; the text given as `original` is
+//! [`super::Loaded::text`], where includes holding `sentinel` lines are
+//! already inlined (see [`super::parse`]'s `include` section), so the state
+//! is never written twice.
+//!
 //! Unlike redis-sentinel, every argument is quoted when it needs to be
 //! ([`quote`]), so a password with a space and a quote survives a restart:
 //! `parse(&rewrite(original, &config)) == Ok(config)` for any loadable

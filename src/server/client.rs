@@ -1,7 +1,6 @@
 //! The registry of connected clients, for CLIENT LIST, INFO and KILL.
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -12,10 +11,10 @@ use tokio::sync::watch;
 pub struct ClientInfo {
     /// Unique, increasing id.
     pub id: u64,
-    /// The peer's address.
-    pub addr: SocketAddr,
-    /// Our local address.
-    pub laddr: SocketAddr,
+    /// The peer's address (`ip:port`; `path:0` on the unix socket).
+    pub addr: String,
+    /// Our local address, written the same way.
+    pub laddr: String,
     /// CLIENT SETNAME.
     pub name: String,
     /// CLIENT SETINFO LIB-NAME.
@@ -81,7 +80,7 @@ pub struct Clients {
 
 impl Clients {
     /// Registers a connection; returns its id and its kill switch receiver.
-    pub fn register(&self, addr: SocketAddr, laddr: SocketAddr) -> (u64, watch::Receiver<bool>) {
+    pub fn register(&self, addr: String, laddr: String) -> (u64, watch::Receiver<bool>) {
         let id = {
             let mut next = self.next_id.lock().expect("client id lock");
             *next += 1;

@@ -1,13 +1,11 @@
 //! One client connection: read requests, run them, write replies, deliver
 //! pub/sub messages.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use bytes::{Buf, BytesMut};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::broadcast;
 use tracing::{debug, warn};
 
@@ -20,15 +18,20 @@ use crate::resp::{Frame, Limits, decode_request};
 /// redis closes clients over `client-query-buffer-limit`.
 const MAX_QUERY_BUFFER: usize = 4 * 1024 * 1024;
 
-/// Answers a client over `maxclients` and closes it.
-pub async fn refuse(mut socket: TcpStream) {
-    let _ = socket.write_all(b"-ERR max number of clients reached\r\n").await;
+/// Sends a refused client `reply` (an error line without its CRLF) and
+/// closes it: over `maxclients`, or denied by protected mode.
+pub async fn refuse<S: AsyncWrite + Unpin>(mut socket: S, reply: &str) {
+    let _ = socket.write_all(format!("{reply}\r\n").as_bytes()).await;
+    let _ = socket.shutdown().await;
 }
 
 /// Serves one client until it leaves, is killed, or the server stops.
-pub async fn serve(mut socket: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
-    let laddr = socket.local_addr().unwrap_or(peer);
-    let (id, mut kill) = shared.clients.register(peer, laddr);
+/// `peer` and `laddr` are the addresses CLIENT LIST shows.
+pub async fn serve<S>(mut socket: S, peer: String, laddr: String, shared: Arc<Shared>)
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let (id, mut kill) = shared.clients.register(peer.clone(), laddr);
     let mut session = Session::new(id, shared.view.load().acl.open());
     let mut shutdown = shared.shutdown.subscribe();
     let mut events: Option<broadcast::Receiver<Arc<PubMessage>>> = None;

@@ -12,13 +12,13 @@ mod connection;
 mod errors;
 mod pause;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use tokio::sync::{Semaphore, broadcast, mpsc, oneshot, watch};
 use tracing::{debug, warn};
 
@@ -67,6 +67,12 @@ pub struct ServerFacts {
     pub executable: String,
     /// Unix time of the start, in seconds.
     pub started_unix: u64,
+    /// Server-level `rename-command`s: the names clients call commands by.
+    pub renames: cmd::table::Renames,
+    /// `protected-mode yes`: in force while the default user has no
+    /// password (checked at each connection, as ACL SETUSER may change it;
+    /// see [`protected_mode_refuses`]).
+    pub protected: bool,
 }
 
 /// Counters shown by INFO stats.
@@ -125,9 +131,47 @@ impl Shared {
     }
 }
 
+/// A socket clients connect to.
+#[derive(Debug)]
+pub enum Listener {
+    /// `port` on one `bind` address.
+    Tcp(TcpListener),
+    /// `unixsocket`, with its path (CLIENT LIST shows `path:0`).
+    Unix(UnixListener, String),
+}
+
+/// A connection just accepted.
+enum Accepted {
+    Tcp(TcpStream, SocketAddr),
+    Unix(UnixStream),
+}
+
+impl Listener {
+    async fn accept(&self) -> std::io::Result<Accepted> {
+        match self {
+            Listener::Tcp(l) => l.accept().await.map(|(s, peer)| Accepted::Tcp(s, peer)),
+            Listener::Unix(l, _) => l.accept().await.map(|(s, _)| Accepted::Unix(s)),
+        }
+    }
+}
+
+/// Whether protected mode refuses a client connecting from `peer` (`None`
+/// = the unix socket), as redis 7.0 decides: when `protected` is in force
+/// (`protected-mode yes` and the default user has no password; unlike
+/// redis 6, `bind` plays no part), only 127.0.0.1, ::1 and the unix
+/// socket are served. Other loopback addresses (127.0.0.2, an IPv4-mapped
+/// ::ffff:127.0.0.1) are refused, as redis compares the address's text.
+pub fn protected_mode_refuses(protected: bool, peer: Option<IpAddr>) -> bool {
+    let local = match peer {
+        None => true,
+        Some(ip) => ip == IpAddr::V4(Ipv4Addr::LOCALHOST) || ip == IpAddr::V6(Ipv6Addr::LOCALHOST),
+    };
+    protected && !local
+}
+
 /// Accepts clients until shutdown. Each connection runs in its own task;
 /// `maxclients` bounds how many run at once.
-pub async fn run(listener: TcpListener, shared: Arc<Shared>) {
+pub async fn run(listener: Listener, shared: Arc<Shared>) {
     let limit = Arc::new(Semaphore::new(shared.facts.maxclients));
     let mut shutdown = shared.shutdown.subscribe();
     loop {
@@ -135,8 +179,8 @@ pub async fn run(listener: TcpListener, shared: Arc<Shared>) {
             accepted = listener.accept() => accepted,
             _ = shutdown.wait_for(|stop| *stop) => return,
         };
-        let (socket, peer): (_, SocketAddr) = match accepted {
-            Ok(pair) => pair,
+        let accepted = match accepted {
+            Ok(accepted) => accepted,
             Err(err) => {
                 // EMFILE and friends: back off instead of spinning.
                 warn!(cause = %err, "accept failed");
@@ -144,21 +188,72 @@ pub async fn run(listener: TcpListener, shared: Arc<Shared>) {
                 continue;
             }
         };
+        let peer_ip = match &accepted {
+            Accepted::Tcp(_, peer) => Some(peer.ip()),
+            Accepted::Unix(_) => None,
+        };
+        let protected = shared.facts.protected
+            && shared.view.load().acl.user("default").is_some_and(|d| d.nopass());
+        if protected_mode_refuses(protected, peer_ip) {
+            shared.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
+            match accepted {
+                Accepted::Tcp(s, _) => tokio::spawn(connection::refuse(s, errors::DENIED)),
+                Accepted::Unix(s) => tokio::spawn(connection::refuse(s, errors::DENIED)),
+            };
+            continue;
+        }
         shared.stats.connections_received.fetch_add(1, Ordering::Relaxed);
-        let _ = socket.set_nodelay(true);
+        let Ok(permit) = limit.clone().try_acquire_owned() else {
+            shared.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
+            debug!(peer = ?peer_ip, "refused: max number of clients reached");
+            let full = "-ERR max number of clients reached";
+            match accepted {
+                Accepted::Tcp(s, _) => tokio::spawn(connection::refuse(s, full)),
+                Accepted::Unix(s) => tokio::spawn(connection::refuse(s, full)),
+            };
+            continue;
+        };
         let shared = shared.clone();
-        match limit.clone().try_acquire_owned() {
-            Ok(permit) => {
+        match accepted {
+            Accepted::Tcp(socket, peer) => {
+                let _ = socket.set_nodelay(true);
+                let laddr =
+                    socket.local_addr().map_or_else(|_| peer.to_string(), |a| a.to_string());
                 tokio::spawn(async move {
-                    connection::serve(socket, peer, shared).await;
+                    connection::serve(socket, peer.to_string(), laddr, shared).await;
                     drop(permit);
                 });
             }
-            Err(_) => {
-                shared.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
-                debug!(%peer, "refused: max number of clients reached");
-                tokio::spawn(connection::refuse(socket));
+            Accepted::Unix(socket) => {
+                let Listener::Unix(_, path) = &listener else {
+                    unreachable!("unix stream from tcp")
+                };
+                let addr = format!("{path}:0");
+                tokio::spawn(async move {
+                    connection::serve(socket, addr.clone(), addr, shared).await;
+                    drop(permit);
+                });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protected_mode_serves_only_127_0_0_1_ipv6_loopback_and_the_unix_socket() {
+        let ip = |s: &str| Some(s.parse::<IpAddr>().expect("ip"));
+        for refused in ["192.0.2.2", "127.0.0.2", "::ffff:127.0.0.1", "fd00::2", "10.0.0.1"] {
+            assert!(protected_mode_refuses(true, ip(refused)), "{refused}");
+            assert!(!protected_mode_refuses(false, ip(refused)), "{refused}");
+        }
+        for served in ["127.0.0.1", "::1"] {
+            assert!(!protected_mode_refuses(true, ip(served)), "{served}");
+        }
+        assert!(!protected_mode_refuses(true, None));
+        assert!(errors::DENIED.starts_with("-DENIED Redis is running in protected mode"));
+        assert!(!errors::DENIED.ends_with('\n'));
     }
 }

@@ -4,12 +4,12 @@
 mod actor;
 mod clock;
 mod link;
+mod listen;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use tokio::net::TcpListener;
 use tokio::sync::{broadcast, mpsc, watch};
 use tracing::{info, warn};
 
@@ -45,24 +45,17 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
     let clock = Clock::start();
     let mut listeners = Vec::new();
     if config.server.port != 0 {
-        let binds: Vec<String> = if config.server.bind.is_empty() {
-            vec!["0.0.0.0".into()]
-        } else {
-            config.server.bind.iter().map(|b| b.trim_start_matches('-').to_string()).collect()
-        };
-        for b in binds {
-            let host = if b == "*" { "0.0.0.0".to_string() } else { b };
-            match TcpListener::bind((host.as_str(), config.server.port)).await {
-                Ok(l) => listeners.push(l),
-                Err(e) => {
-                    warn!(
-                        "Warning: Could not create server TCP listening socket {host}:{}: {e}",
-                        config.server.port
-                    );
-                    return Err(e);
-                }
-            }
-        }
+        let tcp = listen::bind_all(&config.server.bind, config.server.port)
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, e))?;
+        listeners.extend(tcp.into_iter().map(server::Listener::Tcp));
+    }
+    let unix = config.server.unixsocket.clone();
+    if let Some(path) = &unix {
+        let l = listen::bind_unix(path, config.server.unixsocketperm).map_err(|e| {
+            warn!("{e}");
+            std::io::Error::other(e)
+        })?;
+        listeners.push(server::Listener::Unix(l, path.clone()));
     }
     let core = Sentinel::new(config.clone(), seed, clock.now());
     let (events, _) = broadcast::channel(4096);
@@ -88,6 +81,8 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map(|d| d.as_secs())
                 .unwrap_or(0),
+            renames: config.server.rename_commands.clone(),
+            protected: config.server.protected_mode,
         },
         stats: Stats::default(),
         acl_log: AclLog::new(config.server.acllog_max_len),
@@ -103,11 +98,19 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
         for l in listeners {
             tokio::spawn(server::run(l, shared.clone()));
         }
-        info!("Ready to accept connections tcp");
+        if config.server.port != 0 {
+            info!("Ready to accept connections tcp");
+        }
+        if unix.is_some() {
+            info!("Ready to accept connections unix");
+        }
     }
     let code = actor.await.unwrap_or(Some(1));
     let _ = shared.shutdown.send(true);
     signals.abort();
+    if let Some(path) = &unix {
+        let _ = std::fs::remove_file(path);
+    }
     Ok(code.unwrap_or(0))
 }
 

@@ -41,6 +41,7 @@ impl Lowered {
             line: Some(value.referenced.line() as usize),
             text: join_line(&args),
             path: Some(path.to_string()),
+            file: None,
         };
         self.directives.push((at, args));
     }

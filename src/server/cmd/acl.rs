@@ -174,7 +174,7 @@ fn dryrun(shared: &Shared, args: &[Bytes]) -> Frame {
         return Frame::error(format!("ERR User '{name}' not found"));
     };
     let command = &args[3..];
-    let target = match super::resolve(command) {
+    let target = match super::resolve(&shared.facts.renames, command) {
         Ok(target) => target,
         Err(super::Refusal::Arity(full)) => {
             return Frame::error(format!("ERR wrong number of arguments for '{full}' command"));

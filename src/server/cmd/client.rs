@@ -160,7 +160,7 @@ fn kill(session: &Session, shared: &Shared, args: &[Bytes]) -> Outcome {
     // Old form: CLIENT KILL ip:port.
     if args.len() == 3 {
         let addr = text(&args[2]);
-        let n = shared.clients.kill(|c| c.addr.to_string() == addr);
+        let n = shared.clients.kill(|c| c.addr == addr);
         return if n == 0 { Frame::error(errors::NO_SUCH_CLIENT) } else { Frame::ok() }.into();
     }
     if !args.len().is_multiple_of(2) {
@@ -179,8 +179,8 @@ fn kill(session: &Session, shared: &Shared, args: &[Bytes]) -> Outcome {
                 Some(f) => filters.push(Box::new(f)),
                 None => return Frame::error(format!("ERR Unknown client type '{val}'")).into(),
             },
-            b"addr" => filters.push(Box::new(move |c| c.addr.to_string() == val)),
-            b"laddr" => filters.push(Box::new(move |c| c.laddr.to_string() == val)),
+            b"addr" => filters.push(Box::new(move |c| c.addr == val)),
+            b"laddr" => filters.push(Box::new(move |c| c.laddr == val)),
             b"user" => filters.push(Box::new(move |c| c.user == val)),
             b"skipme" => match val.to_ascii_lowercase().as_str() {
                 "yes" => skipme = true,

@@ -1,21 +1,23 @@
-//! COMMAND: describes the sentinel command table.
+//! COMMAND: describes the sentinel command table, as `rename-command`
+//! left it (removed commands are gone; a renamed one is found by its new
+//! name and described by its table name, as redis does).
 
 use bytes::Bytes;
 
-use super::table::{COMMANDS, Spec, lookup};
+use super::table::{Renames, Spec, live, lookup_renamed};
 use crate::resp::Frame;
 use crate::server::errors;
 
 /// `COMMAND [COUNT|LIST|INFO|DOCS|GETKEYS|HELP ...]`.
-pub fn command(args: &[Bytes]) -> Frame {
+pub fn command(args: &[Bytes], renames: &Renames) -> Frame {
     let Some(sub) = args.get(1) else {
-        return Frame::Array(COMMANDS.iter().map(|c| info(c, None)).collect());
+        return Frame::Array(live(renames).map(|c| info(c, None)).collect());
     };
     match sub.to_ascii_lowercase().as_slice() {
-        b"count" => Frame::Integer(COMMANDS.len() as i64),
+        b"count" => Frame::Integer(live(renames).count() as i64),
         b"list" => {
             let mut names = Vec::new();
-            for c in COMMANDS {
+            for c in live(renames) {
                 names.push(Frame::bulk(c.name));
                 names.extend(
                     c.subcommands
@@ -28,11 +30,11 @@ pub fn command(args: &[Bytes]) -> Frame {
         }
         b"info" => {
             let specs: Vec<Frame> = if args.len() == 2 {
-                COMMANDS.iter().map(|c| info(c, None)).collect()
+                live(renames).map(|c| info(c, None)).collect()
             } else {
                 args[2..]
                     .iter()
-                    .map(|name| match find(name) {
+                    .map(|name| match find(name, renames) {
                         Some((spec, parent)) => info(spec, parent),
                         None => Frame::NullArray,
                     })
@@ -42,9 +44,9 @@ pub fn command(args: &[Bytes]) -> Frame {
         }
         b"docs" => {
             let chosen: Vec<&Spec> = if args.len() == 2 {
-                COMMANDS.iter().collect()
+                live(renames).collect()
             } else {
-                args[2..].iter().filter_map(|n| find(n).map(|(s, _)| s)).collect()
+                args[2..].iter().filter_map(|n| find(n, renames).map(|(s, _)| s)).collect()
             };
             Frame::Map(
                 chosen
@@ -93,14 +95,14 @@ pub fn command(args: &[Bytes]) -> Frame {
 }
 
 /// Finds `name` or `container|sub`; returns the spec and its container.
-fn find(name: &Bytes) -> Option<(&'static Spec, Option<&'static Spec>)> {
+fn find(name: &Bytes, renames: &Renames) -> Option<(&'static Spec, Option<&'static Spec>)> {
     let lower = name.to_ascii_lowercase();
     match lower.iter().position(|&b| b == b'|') {
         Some(bar) => {
-            let parent = lookup(&lower[..bar])?;
+            let parent = lookup_renamed(renames, &lower[..bar])?;
             Some((parent.subcommand(&lower[bar + 1..])?, Some(parent)))
         }
-        None => Some((lookup(&lower)?, None)),
+        None => Some((lookup_renamed(renames, &lower)?, None)),
     }
 }
 

@@ -104,9 +104,10 @@ pub(crate) enum Refusal {
     Arity(String),
 }
 
-/// Looks a command line up in the table and checks its arity.
-pub(crate) fn resolve(args: &[Bytes]) -> Result<Target, Refusal> {
-    let spec = table::lookup(&args[0]).ok_or(Refusal::UnknownCommand)?;
+/// Looks a command line up in the table (as `rename-command` left it) and
+/// checks its arity.
+pub(crate) fn resolve(renames: &table::Renames, args: &[Bytes]) -> Result<Target, Refusal> {
+    let spec = table::lookup_renamed(renames, &args[0]).ok_or(Refusal::UnknownCommand)?;
     if !spec.arity_ok(args.len()) {
         return Err(Refusal::Arity(spec.name.to_string()));
     }
@@ -182,13 +183,13 @@ pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -
     if name == b"quit" {
         return Outcome::Close(Some(Frame::ok()));
     }
-    let target = match resolve(&args) {
+    let target = match resolve(&shared.facts.renames, &args) {
         Ok(target) => target,
         Err(Refusal::UnknownCommand) => return errors::unknown_command(&args).into(),
         Err(Refusal::UnknownSubcommand) => {
             return errors::unknown_subcommand(
                 &args[1],
-                table::lookup(&name).map_or("", |s| s.name),
+                table::lookup_renamed(&shared.facts.renames, &name).map_or("", |s| s.name),
             )
             .into();
         }
@@ -225,7 +226,7 @@ pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -
         "acl" => acl::acl(session, shared, args).await.into(),
         "auth" => auth::auth(session, shared, &args).into(),
         "client" => client::client(session, shared, &args),
-        "command" => command::command(&args).into(),
+        "command" => command::command(&args, &shared.facts.renames).into(),
         "hello" => auth::hello(session, shared, &args).into(),
         "info" => info::info(shared, &args).into(),
         "ping" => ping::ping(session, &args).into(),
