@@ -86,6 +86,48 @@ fn load(path: &Path, overrides: &[Vec<String>]) -> Result<Loaded, String> {
     }
 }
 
+/// The scripts of every master must be executable files, as redis-sentinel
+/// checks when it loads its config: the error names the file and line of
+/// the directive (the config model is pure and never looks at files).
+fn check_scripts(config: &Config, files: &[config::Source]) -> Result<(), String> {
+    for m in &config.masters {
+        for (directive, script, error) in [
+            (
+                "notification-script",
+                &m.notification_script,
+                "Notification script seems non existing or non executable.",
+            ),
+            (
+                "client-reconfig-script",
+                &m.client_reconfig_script,
+                "Client reconfiguration script seems non existing or non executable.",
+            ),
+        ] {
+            let Some(path) = script.as_deref().filter(|p| !rsentinel::scripts::is_executable(p))
+            else {
+                continue;
+            };
+            let wanted = ["sentinel", directive, m.name.as_str(), path];
+            let found = files.iter().find_map(|f| {
+                f.text.lines().enumerate().find_map(|(i, line)| {
+                    let args = config::split_line(line).ok()?;
+                    let same = args.len() == 4
+                        && args.iter().zip(wanted).all(|(a, w)| a.eq_ignore_ascii_case(w));
+                    same.then(|| (f.path.clone(), i + 1, line.to_string()))
+                })
+            });
+            return Err(match found {
+                Some((file, n, line)) => format!(
+                    "\n*** FATAL CONFIG FILE ERROR (rsentinel {}) ***\nReading the configuration file {file}, at line {n}\n>>> '{line}'\n{error}\n",
+                    env!("CARGO_PKG_VERSION")
+                ),
+                None => format!("sentinel {directive} {} {path}: {error}", m.name),
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Warns once per directive accepted but not acted on, for each file:
 /// the main file first (named by its line only), then included ones.
 fn warn_not_acted_on(files: &[config::Source]) {
@@ -133,6 +175,10 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if let Err(e) = check_scripts(&config, &files) {
+        eprintln!("{e}");
+        return ExitCode::from(1);
+    }
     if cli.check_config {
         println!("{}: configuration OK ({} masters)", path.display(), config.masters.len());
         return ExitCode::SUCCESS;

@@ -17,6 +17,13 @@ use tracing::warn;
 
 use crate::core::{Input, ScriptId};
 
+/// True when `path` is a file with an execute bit: what redis-sentinel
+/// requires of a script, at load and at `SENTINEL SET`.
+pub fn is_executable(path: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
 /// The actor's handle on a running script.
 #[derive(Debug)]
 pub struct ScriptHandle {

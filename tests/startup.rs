@@ -185,3 +185,31 @@ fn unused_directives_are_named_at_start() {
     assert_eq!(text.matches("'hz'").count(), 1, "one line per directive: {text}");
     drop(s);
 }
+
+#[test]
+fn a_script_that_cannot_run_is_refused_at_load() {
+    let dir = tempdir();
+    let path = dir.path().join("s.conf");
+    let script = dir.path().join("notify.sh");
+    std::fs::write(&script, "#!/bin/sh\nexit 0\n").unwrap();
+    let body = format!(
+        "port 0\nsentinel monitor m 127.0.0.1 6379 2\nsentinel notification-script m {}\n",
+        script.display()
+    );
+    std::fs::write(&path, &body).unwrap();
+    // Not executable: refused, naming the line, as redis-sentinel does.
+    let (code, _, err) = run_rsentinel(&["--check-config", path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("at line 3"), "{err}");
+    assert!(err.contains("Notification script seems non existing or non executable."), "{err}");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (code, _, err) = run_rsentinel(&["--check-config", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(&path, body.replace("notification-script m", "client-reconfig-script m") + "\n")
+        .unwrap();
+    std::fs::remove_file(&script).unwrap();
+    let (code, _, err) = run_rsentinel(&["--check-config", path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("Client reconfiguration script seems non existing"), "{err}");
+}

@@ -103,18 +103,12 @@ fn unusable_script(args: &[Bytes]) -> Option<&'static str> {
         };
         // A path with control characters is the core's to refuse.
         let path = text(&args[i + 1]);
-        if !path.is_empty() && !has_control(&args[i + 1]) && !is_executable(&path) {
+        if !path.is_empty() && !has_control(&args[i + 1]) && !crate::scripts::is_executable(&path) {
             return Some(error);
         }
         i += 2;
     }
     None
-}
-
-/// Whether `path` is a file we may execute (redis-sentinel's `access(X_OK)`).
-fn is_executable(path: &str) -> bool {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
 
 /// The redis-sentinel name of a Valkey 8 subcommand name (spec §3.4), which
