@@ -103,8 +103,15 @@ fn check_scripts(config: &Config, files: &[config::Source]) -> Result<(), String
                 "Client reconfiguration script seems non existing or non executable.",
             ),
         ] {
-            let Some(path) = script.as_deref().filter(|p| !rsentinel::scripts::is_executable(p))
-            else {
+            // Scripts run from `dir` (the process changes to it before
+            // anything runs), so a relative path is relative to it.
+            let runnable = |p: &&str| match &config.server.dir {
+                Some(dir) if Path::new(p).is_relative() => {
+                    rsentinel::scripts::is_executable(&Path::new(dir).join(p).to_string_lossy())
+                }
+                _ => rsentinel::scripts::is_executable(p),
+            };
+            let Some(path) = script.as_deref().filter(|p| !runnable(p)) else {
                 continue;
             };
             let wanted = ["sentinel", directive, m.name.as_str(), path];

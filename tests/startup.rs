@@ -213,3 +213,22 @@ fn a_script_that_cannot_run_is_refused_at_load() {
     assert_eq!(code, 1, "{err}");
     assert!(err.contains("Client reconfiguration script seems non existing"), "{err}");
 }
+
+#[test]
+fn a_relative_script_path_is_relative_to_dir() {
+    let dir = tempdir();
+    let work = dir.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let script = dir.path().join("notify.sh");
+    std::fs::write(&script, "#!/bin/sh\nexit 0\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = dir.path().join("s.conf");
+    let body = format!(
+        "port 0\ndir {}\nsentinel monitor m 127.0.0.1 6379 2\nsentinel notification-script m ../notify.sh\n",
+        work.display()
+    );
+    std::fs::write(&path, body).unwrap();
+    let (code, _, err) = run_rsentinel(&["--check-config", path.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+}
