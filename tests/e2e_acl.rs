@@ -171,3 +171,19 @@ fn peers_authenticating_with_sentinel_user_fail_over() {
     assert_eq!(log, Frame::Array(vec![]), "refused: {log:?}");
     signal(&master, "CONT");
 }
+
+#[test]
+fn a_client_whose_user_is_deleted_is_closed_after_the_reply() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), "user tmp on >t +@all &*\n");
+    let mut own = Raw::connect(s.port);
+    let mut other = Raw::connect(s.port);
+    for c in [&mut own, &mut other] {
+        c.expect(b"AUTH tmp t\r\n", b"+OK\r\n");
+    }
+    own.expect(b"ACL DELUSER tmp\r\n", b":1\r\n");
+    assert!(own.is_closed(), "the deleting client is closed after its reply");
+    assert!(other.is_closed(), "every other client of the user is closed");
+    // New clients run as the default user again.
+    assert_eq!(call(s.port, &["ACL", "WHOAMI"]), Frame::bulk("default"));
+}

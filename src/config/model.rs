@@ -32,18 +32,65 @@ pub struct Config {
     /// Global `sentinel ...` directives and state.
     pub sentinel: SentinelConfig,
     /// Monitored masters, in the order of their `sentinel monitor` lines.
+    /// Add and remove them with [`Config::add_master`] and
+    /// [`Config::remove_master`], which keep the name index up to date.
     pub masters: Vec<MasterConfig>,
+    /// Where each master is in `masters`, by name: a lookup aid for
+    /// [`Config::master`] (the core looks masters up by name on every
+    /// input), never a source of truth.
+    pub index: MasterIndex,
+}
+
+/// Positions of the masters by name. Every use checks the position it
+/// finds, and a miss falls back to a scan, so a stale index (after a
+/// direct change of `masters`) costs time, never correctness. Equal to
+/// any other index and printed as `..`: it is not part of the config.
+#[derive(Clone, Default)]
+pub struct MasterIndex(BTreeMap<String, usize>);
+
+impl PartialEq for MasterIndex {
+    fn eq(&self, _: &MasterIndex) -> bool {
+        true
+    }
+}
+
+impl Eq for MasterIndex {}
+
+impl std::fmt::Debug for MasterIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("..")
+    }
 }
 
 impl Config {
+    /// Where the master called `name` is in `masters`.
+    fn position(&self, name: &str) -> Option<usize> {
+        match self.index.0.get(name) {
+            Some(&i) if self.masters.get(i).is_some_and(|m| m.name == name) => Some(i),
+            _ => self.masters.iter().position(|m| m.name == name),
+        }
+    }
+
     /// The master with this name, if monitored.
     pub fn master(&self, name: &str) -> Option<&MasterConfig> {
-        self.masters.iter().find(|m| m.name == name)
+        self.position(name).map(|i| &self.masters[i])
     }
 
     /// The master with this name, mutably.
     pub fn master_mut(&mut self, name: &str) -> Option<&mut MasterConfig> {
-        self.masters.iter_mut().find(|m| m.name == name)
+        self.position(name).map(|i| &mut self.masters[i])
+    }
+
+    /// Adds a master at the end.
+    pub fn add_master(&mut self, master: MasterConfig) {
+        self.index.0.insert(master.name.clone(), self.masters.len());
+        self.masters.push(master);
+    }
+
+    /// Removes the master called `name`, if there is one.
+    pub fn remove_master(&mut self, name: &str) {
+        self.masters.retain(|m| m.name != name);
+        self.index.0 = self.masters.iter().enumerate().map(|(i, m)| (m.name.clone(), i)).collect();
     }
 }
 

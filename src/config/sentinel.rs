@@ -147,7 +147,7 @@ fn monitor(
     if config.master(name).is_some() {
         return Err("Duplicate master name.".into());
     }
-    config.masters.push(MasterConfig::new(name, addr, quorum));
+    config.add_master(MasterConfig::new(name, addr, quorum));
     Ok(())
 }
 

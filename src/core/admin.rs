@@ -167,7 +167,7 @@ impl Sentinel {
         mc.failover_timeout_ms = self.periods.default_failover_timeout().0;
         let master = Master::new(&mc, now);
         let event = Event::Monitor { master: master_ref(&mc), quorum };
-        self.config.masters.push(mc);
+        self.config.add_master(mc);
         self.masters.insert(name, master);
         self.persist();
         self.event(event);
@@ -182,7 +182,7 @@ impl Sentinel {
         let event = Event::Unmonitor(master_ref(mc));
         self.reset_master(now, name, false);
         self.masters.remove(name);
-        self.config.masters.retain(|m| m.name != name);
+        self.config.remove_master(name);
         self.sync_peer_links(now);
         self.persist();
         self.event(event);

@@ -69,8 +69,17 @@ pub struct Sentinel {
     /// The ACL users (`user` lines, `ACL SETUSER`), shared with the view.
     pub(crate) acl: Arc<Acl>,
     /// The read model, rebuilt after every input.
-    view: View,
+    view: Arc<View>,
+    /// When the view was last rebuilt, and whether the state may have
+    /// changed since ([`Sentinel::refresh_view`]).
+    view_built: (Millis, bool),
 }
+
+/// How stale the view may get when nothing was announced: the fields that
+/// change without an event (link times, pending commands) are shown at
+/// most this old. Rebuilding after every input made the view's cost grow
+/// with the square of the masters (every input rebuilt every master).
+pub(crate) const VIEW_REFRESH: Millis = Millis(100);
 
 impl Sentinel {
     /// Builds the core from a loaded configuration.
@@ -108,15 +117,16 @@ impl Sentinel {
             epoch_raised_at: None,
             simulate_failure_flags: 0,
             scripts: Scripts::default(),
-            view: View::default(),
+            view: Arc::new(View::default()),
+            view_built: (now, true),
         };
         for e in monitors {
             sentinel.event(e);
         }
         sentinel.sync_peer_links(now);
         sentinel.step(now, 0);
-        sentinel.rearm(now);
         sentinel.rebuild_view(now);
+        sentinel.rearm(now);
         sentinel
     }
 
@@ -124,6 +134,7 @@ impl Sentinel {
     pub fn handle(&mut self, now: Millis, input: Input) {
         let from = self.out.queue.len();
         self.check_tilt(now);
+        let admin = matches!(input, Input::Admin { .. });
         match input {
             Input::Timeout => {}
             Input::LinkUp { link, local_addr, remote_addr } => {
@@ -141,8 +152,8 @@ impl Sentinel {
             }
         }
         self.step(now, from);
+        self.refresh_view(now, from, admin);
         self.rearm(now);
-        self.rebuild_view(now);
     }
 
     /// The next output to carry out, in order.
@@ -171,6 +182,21 @@ impl Sentinel {
     /// The read model as of the last input.
     pub fn view(&self) -> &View {
         &self.view
+    }
+
+    /// The read model rebuilt now if it is stale: for tests and the
+    /// simulation, which check the state after every input. The daemon
+    /// publishes [`Sentinel::view_arc`], at most [`VIEW_REFRESH`] old.
+    #[doc(hidden)]
+    pub fn fresh_view(&mut self) -> &View {
+        self.refresh_stale_view(self.last_now);
+        &self.view
+    }
+
+    /// The read model, shared: what the shell publishes (an `Arc` clone,
+    /// whatever the number of masters).
+    pub fn view_arc(&self) -> Arc<View> {
+        self.view.clone()
     }
 
     /// The configuration with the current state.
@@ -265,6 +291,41 @@ impl Sentinel {
     }
 
     fn rebuild_view(&mut self, now: Millis) {
-        self.view = self.snapshot(now);
+        self.view = Arc::new(self.snapshot(now));
+        self.view_built = (now, false);
+    }
+
+    /// Rebuilds the view when the input announced something (an event, a
+    /// reply, a persist: what clients may ask about next must show it),
+    /// came from a client, or the view is [`VIEW_REFRESH`] old; otherwise
+    /// marks it stale: the shell rebuilds it when [`Sentinel::view_due`]
+    /// comes ([`Sentinel::refresh_stale_view`]). Not a core deadline: a
+    /// timeout is an input, and inputs are what TILT measures.
+    fn refresh_view(&mut self, now: Millis, from: usize, admin: bool) {
+        let announced = self
+            .out
+            .queue
+            .iter()
+            .skip(from)
+            .any(|o| matches!(o, Output::Event(_) | Output::Reply { .. } | Output::Persist(_)));
+        if announced || admin || now >= self.view_built.0 + VIEW_REFRESH {
+            self.rebuild_view(now);
+        } else {
+            self.view_built.1 = true;
+        }
+    }
+
+    /// When the stale view is due for its rebuild; `None` when it is
+    /// current.
+    pub fn view_due(&self) -> Option<Millis> {
+        self.view_built.1.then_some(self.view_built.0 + VIEW_REFRESH)
+    }
+
+    /// Rebuilds the view if it is stale (the shell calls it at
+    /// [`Sentinel::view_due`]); changes nothing else.
+    pub fn refresh_stale_view(&mut self, now: Millis) {
+        if self.view_built.1 {
+            self.rebuild_view(now);
+        }
     }
 }

@@ -515,8 +515,8 @@ impl Runner {
         Ok(())
     }
 
-    fn status(&self) -> Result<String, Box<dyn Error>> {
-        let view = self.sentinel.as_ref().ok_or("no sentinel")?.view();
+    fn status(&mut self) -> Result<String, Box<dyn Error>> {
+        let view = self.sentinel.as_mut().ok_or("no sentinel")?.fresh_view();
         let mut s = format!("epoch={} tilt={:?}", view.current_epoch, view.tilt_since.map(|t| t.0))
             + &if view.total_tilt > 0 {
                 format!(" total_tilt={}\n", view.total_tilt)

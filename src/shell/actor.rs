@@ -101,7 +101,7 @@ pub async fn run(
         let mut published = false;
         while let Some(output) = core.poll_output() {
             if matches!(output, Output::Event(_) | Output::Reply { .. }) && !published {
-                shared.view.store(Arc::new(core.view().clone()));
+                shared.view.store(core.view_arc());
                 published = true;
             }
             match output {
@@ -142,13 +142,14 @@ pub async fn run(
             }
         }
         if !published {
-            shared.view.store(Arc::new(core.view().clone()));
+            shared.view.store(core.view_arc());
         }
         // The first drain saved a generated myid: only now may clients connect.
         if let Some(ready) = ready.take() {
             let _ = ready.send(());
         }
         let deadline = core.next_deadline().map(|t| shared.clock.instant(t));
+        let view_due = core.view_due().map(|t| shared.clock.instant(t));
         let input = tokio::select! {
             Some(input) = inputs.recv() => {
                 if let Input::ScriptExited { id, .. } = &input {
@@ -163,6 +164,11 @@ pub async fn run(
                 Input::Admin { request, args: req.args }
             }
             _ = sleep_until(deadline) => Input::Timeout,
+            _ = sleep_until(view_due) => {
+                core.refresh_stale_view(shared.clock.now());
+                shared.view.store(core.view_arc());
+                continue;
+            }
             _ = shutdown.wait_for(|stop| *stop) => return None,
         };
         core.handle(shared.clock.now(), input);

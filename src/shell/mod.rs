@@ -62,7 +62,7 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
     let (admin_tx, admin_rx) = mpsc::channel(1024);
     let (shutdown, _) = watch::channel(false);
     let shared = Arc::new(Shared {
-        view: ArcSwap::from_pointee(core.view().clone()),
+        view: ArcSwap::new(core.view_arc()),
         clock,
         events,
         admin: admin_tx,

@@ -69,7 +69,10 @@ impl Core for Sentinel {
         Sentinel::new(config, seed, now)
     }
     fn handle(&mut self, now: Millis, input: Input) {
-        Sentinel::handle(self, now, input)
+        Sentinel::handle(self, now, input);
+        // The checks read the state after every input; the daemon's view
+        // may lag by `VIEW_REFRESH`, which no check is about.
+        self.fresh_view();
     }
     fn poll_output(&mut self) -> Option<Output> {
         Sentinel::poll_output(self)

@@ -8,16 +8,29 @@
 
 use bytes::Bytes;
 
-use super::{Session, text};
+use super::{Outcome, Session, text};
 use crate::acl::{CATALOGUE, CATEGORIES, Selector, User, category_bit};
 use crate::resp::Frame;
 use crate::server::{Shared, errors};
 
 /// `ACL <subcommand> ...` (arity checked by the table).
-pub async fn acl(session: &Session, shared: &Shared, args: Vec<Bytes>) -> Frame {
+pub async fn acl(session: &Session, shared: &Shared, args: Vec<Bytes>) -> Outcome {
     let sub = args[1].to_ascii_lowercase();
-    match sub.as_slice() {
-        b"setuser" | b"deluser" => change(shared, args).await,
+    if sub == b"setuser" || sub == b"deluser" {
+        let reply = change(shared, args).await;
+        // A client whose own user was deleted gets the reply, then is
+        // closed, as redis closes it (the others are closed at once).
+        if shared.view.load().acl.user(&session.user).is_none() {
+            return Outcome::Close(Some(reply));
+        }
+        return reply.into();
+    }
+    read(session, shared, &sub, &args).into()
+}
+
+/// The subcommands that only read the users.
+fn read(session: &Session, shared: &Shared, sub: &[u8], args: &[Bytes]) -> Frame {
+    match sub {
         b"whoami" => Frame::bulk(session.user.as_str()),
         b"users" => {
             let acl = shared.view.load().acl.clone();
@@ -35,10 +48,10 @@ pub async fn acl(session: &Session, shared: &Shared, args: Vec<Bytes>) -> Frame 
             let acl = shared.view.load().acl.clone();
             acl.user(&text(&args[2])).map_or(Frame::Null, getuser)
         }
-        b"cat" => cat(&args),
-        b"genpass" => genpass(&args),
-        b"log" => log(shared, &args),
-        b"dryrun" => dryrun(shared, &args),
+        b"cat" => cat(args),
+        b"genpass" => genpass(args),
+        b"log" => log(shared, args),
+        b"dryrun" => dryrun(shared, args),
         b"load" | b"save" => Frame::error(
             "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.",
         ),

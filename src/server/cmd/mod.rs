@@ -223,7 +223,7 @@ pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -
     shared.pause.wait(write).await;
     shared.count_command();
     match spec.name {
-        "acl" => acl::acl(session, shared, args).await.into(),
+        "acl" => acl::acl(session, shared, args).await,
         "auth" => auth::auth(session, shared, &args).into(),
         "client" => client::client(session, shared, &args),
         "command" => command::command(&args, &shared.facts.renames).into(),
