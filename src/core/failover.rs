@@ -396,7 +396,14 @@ impl Sentinel {
     /// may make a command due now, and it goes out in this step.
     pub(crate) fn drive_failover(&mut self, now: Millis, name: &str) {
         self.maybe_start_failover(now, name);
+        let running = self.failover(name).is_some();
         self.advance_failover(now, name);
+        // A failover given up may be retried at once (the first rank after
+        // a certain split): in this step, not 1 ms later.
+        if running && self.failover(name).is_none() {
+            self.maybe_start_failover(now, name);
+            self.advance_failover(now, name);
+        }
         self.drive_master(now, name);
     }
 

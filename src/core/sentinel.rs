@@ -13,7 +13,7 @@ use super::event::Event;
 use super::ids::{Addr, RunId};
 use super::input::Input;
 use super::instance::{Master, PeerLink, master_ref};
-use super::link::Outbox;
+use super::link::{LinkOwner, Outbox};
 use super::names::Names;
 use super::output::Output;
 use super::rng::Rng;
@@ -58,6 +58,11 @@ pub struct Sentinel {
     pub(crate) last_now: Millis,
     /// The deadline we asked for after the previous input.
     pub(crate) deadline: Option<(Millis, Timer)>,
+    /// Each master's earliest deadline, as of the last step that visited
+    /// it ([`Sentinel::arm_one`]): an input visits only the masters it
+    /// concerns and those due, so its cost does not grow with the number
+    /// of masters ([`Scope`]).
+    due: BTreeMap<String, Option<(Millis, Timer)>>,
     /// When a peer last raised our current epoch (a hello, a vote
     /// request): a candidate may be about to ask for our vote, so our own
     /// failovers hold off a moment (`failover.rs`, `next_start_at`).
@@ -73,6 +78,47 @@ pub struct Sentinel {
     /// When the view was last rebuilt, and whether the state may have
     /// changed since ([`Sentinel::refresh_view`]).
     view_built: (Millis, bool),
+}
+
+/// Which masters an input visits ([`Sentinel::step`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Scope {
+    /// Every master.
+    All,
+    /// This master, and those due.
+    One(String),
+    /// The masters due.
+    Due,
+}
+
+/// Which masters a step visited, to re-arm.
+#[derive(Debug)]
+enum Stepped {
+    All,
+    Some(Vec<String>),
+}
+
+/// What every master's rules read besides the master's own state
+/// ([`Sentinel::marks`]).
+#[derive(Debug, PartialEq, Eq)]
+struct Marks {
+    epoch: u64,
+    epoch_raised_at: Option<Millis>,
+    tilt_since: Option<Millis>,
+    peers: Vec<PeerMark>,
+    masters: usize,
+}
+
+/// What the masters' rules read of one shared peer link.
+#[derive(Debug, PartialEq, Eq)]
+struct PeerMark {
+    runid: RunId,
+    conn: Option<super::input::LinkId>,
+    room: bool,
+    local: bool,
+    act_ping: Option<Millis>,
+    last_avail: Millis,
+    last_pong: Millis,
 }
 
 /// How stale the view may get when nothing was announced: the fields that
@@ -114,6 +160,7 @@ impl Sentinel {
             total_tilt: 0,
             last_now: now,
             deadline: None,
+            due: BTreeMap::new(),
             epoch_raised_at: None,
             simulate_failure_flags: 0,
             scripts: Scripts::default(),
@@ -124,15 +171,19 @@ impl Sentinel {
             sentinel.event(e);
         }
         sentinel.sync_peer_links(now);
-        sentinel.step(now, 0);
+        let marks = sentinel.marks();
+        let stepped = sentinel.step(now, 0, Scope::All, &marks);
         sentinel.rebuild_view(now);
-        sentinel.rearm(now);
+        sentinel.rearm(now, stepped);
         sentinel
     }
 
     /// Feeds one input. Never fails: malformed data is ignored.
     pub fn handle(&mut self, now: Millis, input: Input) {
         let from = self.out.queue.len();
+        let (scope, marks) = (self.scope(&input), self.marks());
+        #[cfg(debug_assertions)]
+        let input_kind = format!("{input:?}").chars().take(80).collect::<String>();
         self.check_tilt(now);
         let admin = matches!(input, Input::Admin { .. });
         match input {
@@ -151,9 +202,66 @@ impl Sentinel {
                 self.on_script_exited(now, id, code, signal)
             }
         }
-        self.step(now, from);
+        let stepped = self.step(now, from, scope.clone(), &marks);
         self.refresh_view(now, from, admin);
-        self.rearm(now);
+        self.rearm(now, stepped);
+        // The masters not visited kept their deadlines: nothing they read
+        // changed (else the step visits all, `Marks`).
+        #[cfg(debug_assertions)]
+        for (name, due) in &self.due {
+            debug_assert_eq!(
+                *due,
+                self.arm_one(name),
+                "{name}'s deadline moved unvisited by {input_kind} ({scope:?}) at {now}"
+            );
+        }
+    }
+
+    /// The masters an input may concern: a link's own master for what
+    /// arrives on a master's or a replica's link; every master for the
+    /// rest (peer links are shared, client commands and scripts may touch
+    /// any). Found before the input is handled (a link going down forgets
+    /// its owner).
+    fn scope(&self, input: &Input) -> Scope {
+        let link = match input {
+            Input::Timeout => return Scope::Due,
+            Input::LinkDown { link, .. }
+            | Input::Reply { link, .. }
+            | Input::Message { link, .. } => link,
+            _ => return Scope::All,
+        };
+        match self.out.owners.get(link) {
+            Some(LinkOwner::Master(name, _) | LinkOwner::Replica(name, _, _)) => {
+                Scope::One(name.clone())
+            }
+            _ => Scope::All,
+        }
+    }
+
+    /// The state every master's rules read besides its own: when it
+    /// changes during an input, every master is visited.
+    fn marks(&self) -> Marks {
+        Marks {
+            epoch: self.config.sentinel.current_epoch,
+            epoch_raised_at: self.epoch_raised_at,
+            tilt_since: self.tilt_since,
+            // The shared peer links: a master's hellos to a peer wait for
+            // room on it, and the peer's SDOWN follows its PINGs.
+            peers: self
+                .peers
+                .iter()
+                .map(|(id, pl)| PeerMark {
+                    runid: id.clone(),
+                    conn: pl.link.id(),
+                    room: pl.link.can_queue(pl.users),
+                    local: pl.link.local_addr.is_some(),
+                    act_ping: pl.link.act_ping,
+                    last_avail: pl.link.last_avail,
+                    last_pong: pl.link.last_pong,
+                })
+                .collect(),
+            masters: self.masters.len(),
+        }
     }
 
     /// The next output to carry out, in order.
@@ -227,11 +335,48 @@ impl Sentinel {
     /// Runs everything that is due at `now`; then puts the events output
     /// since index `from` in announce form, queues their notification
     /// scripts and starts the scripts that are due.
-    fn step(&mut self, now: Millis, from: usize) {
+    fn step(&mut self, now: Millis, from: usize, scope: Scope, marks: &Marks) -> Stepped {
         self.maybe_exit_tilt(now);
         self.drive_peer_links(now);
-        let names: Vec<String> = self.masters.keys().cloned().collect();
-        for name in &names {
+        let names: Vec<String> = match &scope {
+            Scope::All => self.masters.keys().cloned().collect(),
+            Scope::One(_) | Scope::Due => {
+                let due = |d: &Option<(Millis, Timer)>| d.is_some_and(|(at, _)| at <= now);
+                let mut names: Vec<String> = self
+                    .masters
+                    .keys()
+                    .filter(|n| self.due.get(*n).is_none_or(due))
+                    .cloned()
+                    .collect();
+                if let Scope::One(n) = &scope
+                    && self.masters.contains_key(n)
+                    && !names.contains(n)
+                {
+                    names.push(n.clone());
+                    names.sort();
+                }
+                names
+            }
+        };
+        self.step_masters(now, &names);
+        let stepped = if matches!(scope, Scope::All) || self.marks() != *marks {
+            // What every master reads changed: the others' rules too.
+            let rest: Vec<String> =
+                self.masters.keys().filter(|n| !names.contains(n)).cloned().collect();
+            self.step_masters(now, &rest);
+            Stepped::All
+        } else {
+            Stepped::Some(names)
+        };
+        self.announce_events(from);
+        self.queue_notifications(now, from);
+        self.drive_scripts(now);
+        stepped
+    }
+
+    /// Runs the rules of these masters.
+    fn step_masters(&mut self, now: Millis, names: &[String]) {
+        for name in names {
             self.drive_master(now, name);
             if self.tilt_since.is_none() {
                 self.check_sdown(now, name);
@@ -244,9 +389,6 @@ impl Sentinel {
             }
             self.drive_replicas(now, name);
         }
-        self.announce_events(from);
-        self.queue_notifications(now, from);
-        self.drive_scripts(now);
     }
 
     /// Puts the addresses of the events output since index `from` in
@@ -264,20 +406,24 @@ impl Sentinel {
 
     /// Recomputes the earliest deadline from the same `*_due` rules that
     /// [`Sentinel::step`] acts on, so nothing is due right after a step.
-    pub(crate) fn rearm(&mut self, now: Millis) {
+    fn rearm(&mut self, now: Millis, stepped: Stepped) {
+        match stepped {
+            Stepped::All => {
+                self.due = self.masters.keys().map(|n| (n.clone(), self.arm_one(n))).collect();
+            }
+            Stepped::Some(names) => {
+                for name in names {
+                    let due = self.arm_one(&name);
+                    self.due.insert(name, due);
+                }
+            }
+        }
         let mut earliest = Earliest::default();
         self.arm_tilt(&mut earliest);
         self.arm_peer_links(&mut earliest);
         self.arm_scripts(&mut earliest);
-        for name in self.masters.keys() {
-            self.arm_master(&mut earliest, name);
-            if self.tilt_since.is_none() {
-                self.arm_sdown(&mut earliest, name);
-                self.arm_peer_reports(&mut earliest, name);
-                self.arm_failover(&mut earliest, name);
-                self.arm_reconcile(&mut earliest, name);
-                self.arm_stuck_handover(&mut earliest, name);
-            }
+        for (at, timer) in self.due.values().flatten() {
+            earliest.arm(*timer, Some(*at));
         }
         // A deadline at or before `now` would make the shell spin: it can
         // only come from a rule that `step` does not act on, which is a bug.
@@ -288,6 +434,20 @@ impl Sentinel {
             earliest.0 = Some((now + Millis(1), timer));
         }
         self.deadline = earliest.0;
+    }
+
+    /// The earliest deadline of one master's rules.
+    fn arm_one(&self, name: &str) -> Option<(Millis, Timer)> {
+        let mut earliest = Earliest::default();
+        self.arm_master(&mut earliest, name);
+        if self.tilt_since.is_none() {
+            self.arm_sdown(&mut earliest, name);
+            self.arm_peer_reports(&mut earliest, name);
+            self.arm_failover(&mut earliest, name);
+            self.arm_reconcile(&mut earliest, name);
+            self.arm_stuck_handover(&mut earliest, name);
+        }
+        earliest.0
     }
 
     fn rebuild_view(&mut self, now: Millis) {
