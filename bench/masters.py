@@ -150,19 +150,21 @@ def stop(procs):
 
 
 def masters_table(port):
-    """SENTINEL MASTERS as {name: {field: value}}; None while the port is closed."""
+    """SENTINEL MASTERS as {name: {field: value}}; None while the port is closed or the reply is late."""
     try:
         c = Conn(port)
     except OSError:
         return None
     try:
         return {f["name"]: f for f in (dict(zip(m[::2], m[1::2])) for m in c.call("SENTINEL", "MASTERS"))}
+    except OSError:
+        return None
     finally:
         c.close()
 
 
 def wait_ready(port, n, started, timeout, extra_check=lambda t: True):
-    """Seconds from `started` until every one of n masters has a run id."""
+    """Seconds from `started` until every one of n masters has a run id; None after `timeout`."""
     end = started + timeout
     while time.monotonic() < end:
         table = masters_table(port)
@@ -170,7 +172,7 @@ def wait_ready(port, n, started, timeout, extra_check=lambda t: True):
                 and extra_check(table):
             return time.monotonic() - started
         time.sleep(0.02)
-    raise RuntimeError(f"not every master ready within {timeout} s")
+    return None
 
 
 def cpu_ticks(pid):
@@ -191,7 +193,10 @@ def bench(port, args, pipeline):
     cmd = ["redis-benchmark", "-p", str(port), "-c", "50", "-n", "200000", "-q"]
     if pipeline:
         cmd += ["-P", str(pipeline)]
-    out = subprocess.run(cmd + args, capture_output=True, text=True, timeout=600).stdout
+    try:
+        out = subprocess.run(cmd + args, capture_output=True, text=True, timeout=120).stdout
+    except subprocess.TimeoutExpired:
+        return None
     found = re.findall(r"([\d.]+) requests per second", out)
     if not found:
         raise RuntimeError(f"redis-benchmark {' '.join(args)}: no result in {out[-200:]!r}")
@@ -205,8 +210,9 @@ def trial(kind, servers, a, tmp):
     started = time.monotonic()
     p = start_sentinel(kind, port, masters, tmp)
     try:
-        res = {"ready": wait_ready(port, len(masters), started, a.ready_timeout) * 1000}
-        time.sleep(1.0)  # let the start-up's last replies settle
+        ready = wait_ready(port, len(masters), started, a.ready_timeout)
+        res = {"ready": None if ready is None else ready * 1000}
+        time.sleep(1.0)  # let the start-up's last replies settle (or measure anyway after a timeout)
         t0, c0 = time.monotonic(), cpu_ticks(p.pid)
         time.sleep(a.idle)
         t1, c1 = time.monotonic(), cpu_ticks(p.pid)
@@ -230,8 +236,9 @@ def failover(kind, servers, a, tmp):
         masters = [("m0", mport)] + [(f"m{i}", p) for i, p in enumerate(servers[1:], 1)]
         started = time.monotonic()
         procs.append(start_sentinel(kind, sport, masters, tmp, "sentinel down-after-milliseconds m0 1000\n"))
-        wait_ready(sport, len(masters), started, a.ready_timeout,
-                   lambda t: t["m0"].get("num-slaves") == "1")
+        if wait_ready(sport, len(masters), started, a.ready_timeout,
+                      lambda t: t["m0"].get("num-slaves") == "1") is None:
+            return None
         time.sleep(1.0)  # the replica's INFO and the links settle
         sub = Conn(sport, timeout=60)
         sub.call("SUBSCRIBE", "+switch-master")
@@ -271,35 +278,46 @@ def raise_nofile():
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def fmt_table(ns, results, fo, trials):
-    def med(kind, n, key):
-        vals = [r[key] for r in results[(kind, n)]]
-        return statistics.median(vals)
+def median(vals, missing):
+    """Median with None (timed out) counted as `missing` (inf for times, -inf for throughputs)."""
+    return statistics.median(missing if v is None else v for v in vals)
 
-    def row(label, key, unit, f):
-        cells = []
-        for n in ns:
-            r, s = med("rsentinel", n, key), med("redis-sentinel", n, key)
-            cells.append(f"{f(r)} / {f(s)}")
-        return f"| {label} ({unit}) | " + " | ".join(cells) + " |"
 
-    lines = [f"| rsentinel / redis-sentinel | " + " | ".join(f"{n} master{'s' if n > 1 else ''}" for n in ns) + " |",
+def show(v, f):
+    return "—" if v is None or abs(v) == float("inf") else f(v)
+
+
+def fmt_table(ns, results, fo, a):
+    def cell(kind, n, key, missing, f):
+        rs = results[(kind, n)]
+        late = any(r["ready"] is None for r in rs) and key in ("cpu", "rss")
+        return show(median([r[key] for r in rs], missing), f) + ("*" if late else "")
+
+    def row(label, key, unit, missing, f):
+        return f"| {label} ({unit}) | " + " | ".join(
+            f"{cell('rsentinel', n, key, missing, f)} / {cell('redis-sentinel', n, key, missing, f)}"
+            for n in ns) + " |"
+
+    inf = float("inf")
+    lines = ["| rsentinel / redis-sentinel | " + " | ".join(f"{n} master{'s' if n > 1 else ''}" for n in ns) + " |",
              "|---|" + "---|" * len(ns),
-             row("idle CPU", "cpu", "% of a core", lambda v: f"{v:.2f}"),
-             row("RSS", "rss", "MB", lambda v: f"{v:.1f}"),
-             row("ready", "ready", "ms", lambda v: f"{v:.0f}")]
+             row("idle CPU", "cpu", "% of a core", inf, lambda v: f"{v:.2f}"),
+             row("RSS", "rss", "MB", inf, lambda v: f"{v:.1f}"),
+             row("ready", "ready", "ms", inf, lambda v: f"{v:.0f}")]
     for label, _ in QUERIES:
         for pipeline in (0, 16):
             name = f"{label}{' -P 16' if pipeline else ''}"
-            lines.append(row(name, (label, pipeline), "k req/s", lambda v: f"{v / 1000:.0f}"))
-    out = [f"medians of {trials} alternating trial{'s' if trials > 1 else ''} per cell, "
+            lines.append(row(name, (label, pipeline), "k req/s", -inf, lambda v: f"{v / 1000:.0f}"))
+    out = [f"medians of {a.trials} alternating trial{'s' if a.trials > 1 else ''} per cell (idle {a.idle:g} s), "
            f"one sentinel, rsentinel / redis-sentinel 7.0.15:", ""] + lines
     if fo:
         out += ["", "failover of m0 (SIGSTOP to +switch-master, down-after 1000, quorum 1), median ms:", "",
                 "| masters monitored | rsentinel | redis-sentinel |", "|---|---|---|"]
         for n in sorted({n for _, n in fo}):
-            out.append(f"| {n} | {statistics.median(fo[('rsentinel', n)]):.0f} | "
-                       f"{statistics.median(fo[('redis-sentinel', n)]):.0f} |")
+            out.append(f"| {n} | {show(median(fo[('rsentinel', n)], inf), lambda v: f'{v:.0f}')} | "
+                       f"{show(median(fo[('redis-sentinel', n)], inf), lambda v: f'{v:.0f}')} |")
+    out += ["", f"— : not every master ready within {a.ready_timeout:g} s (ready, failover), or redis-benchmark "
+            "not done within 120 s; * : at least one trial was not ready, measured anyway while starting up."]
     return "\n".join(out)
 
 
@@ -308,7 +326,7 @@ def main():
     ap.add_argument("--masters", default="1,10,100,1000")
     ap.add_argument("--trials", type=int, default=3)
     ap.add_argument("--idle", type=float, default=15)
-    ap.add_argument("--ready-timeout", type=float, default=600, help="seconds")
+    ap.add_argument("--ready-timeout", type=float, default=120, help="seconds; then measured anyway")
     ap.add_argument("--no-failover", action="store_true")
     ap.add_argument("--quick", action="store_true", help="masters 1,10,100, one trial, 5 s idle")
     a = ap.parse_args()
@@ -330,20 +348,23 @@ def main():
                 for kind in (KINDS if t % 2 == 0 else KINDS[::-1]):
                     r = trial(kind, ports, a, tmp)
                     results.setdefault((kind, n), []).append(r)
-                    print(f"{n:5} masters {kind:15} trial {t + 1}: ready {r['ready']:7.0f} ms, "
-                          f"idle CPU {r['cpu']:6.2f} %, RSS {r['rss']:6.1f} MB, "
-                          + ", ".join(f"{label}{'/P16' if pl else ''} {r[(label, pl)] / 1000:.0f}k"
+                    print(f"{n:5} masters {kind:15} trial {t + 1}: "
+                          f"ready {show(r['ready'], lambda v: f'{v:.0f}')} ms, "
+                          f"idle CPU {r['cpu']:.2f} %, RSS {r['rss']:.1f} MB, "
+                          + ", ".join(f"{label}{'/P16' if pl else ''} "
+                                      f"{show(r[(label, pl)], lambda v: f'{v / 1000:.0f}')}k"
                                       for label, _ in QUERIES for pl in (0, 16)), flush=True)
             if not a.no_failover and n in (1, max(ns)):
                 for t in range(a.trials):
                     for kind in (KINDS if t % 2 == 0 else KINDS[::-1]):
                         ms = failover(kind, ports, a, tmp)
                         fo.setdefault((kind, n), []).append(ms)
-                        print(f"{n:5} masters {kind:15} failover trial {t + 1}: {ms:7.0f} ms", flush=True)
+                        print(f"{n:5} masters {kind:15} failover trial {t + 1}: "
+                              f"{show(ms, lambda v: f'{v:.0f}')} ms", flush=True)
         finally:
             stop(servers)
     print()
-    print(fmt_table(ns, results, fo, a.trials))
+    print(fmt_table(ns, results, fo, a))
 
 
 if __name__ == "__main__":
