@@ -21,6 +21,9 @@ a fresh master with one replica (down-after-milliseconds 1000, quorum 1) and
 m1.. are the shared servers; once the replica is known, m0 gets SIGSTOP and
 the figure is the time until the sentinel publishes +switch-master.
 
+A sentinel not ready within --ready-timeout (default 120 s) is measured
+anyway and its cells are marked (— for the missing time, * for CPU and RSS
+taken while it was still starting up); redis-benchmark is bounded to 120 s.
 The table holds medians of the alternating trials; the machine's other load
 hits both implementations alike but still widens the spread.
 
