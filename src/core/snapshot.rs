@@ -1,12 +1,14 @@
 //! Building the [`View`] from the core's state after every input.
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
 use super::failover::{Failover, Reconf};
 use super::ids::{Addr, RunId};
 use super::info::Role;
 use super::instance::{Master, Monitor};
 use super::link::Link;
 use super::sentinel::Sentinel;
-use super::timer::Millis;
 use super::view::{InstanceView, MasterView, ReplicaView, SentinelView, View};
 use crate::config::MasterConfig;
 
@@ -85,13 +87,24 @@ fn with_monitor(mut view: InstanceView, mon: &Monitor) -> InstanceView {
 }
 
 impl Sentinel {
-    /// The read model as of `now`.
-    pub(crate) fn snapshot(&self, _now: Millis) -> View {
-        let masters = self
-            .masters
-            .iter()
-            .filter_map(|(name, m)| Some(self.master_view(self.config.master(name)?, m)))
-            .collect();
+    /// The read model: the masters in `dirty` (all for `None`) are
+    /// rebuilt, the others' views are shared with `cache`, which is left
+    /// holding the new ones.
+    pub(crate) fn snapshot(
+        &self,
+        cache: &mut BTreeMap<String, Arc<MasterView>>,
+        dirty: Option<&BTreeSet<String>>,
+    ) -> View {
+        cache.retain(|name, _| self.masters.contains_key(name));
+        for (name, m) in &self.masters {
+            if dirty.is_some_and(|d| !d.contains(name)) && cache.contains_key(name) {
+                continue;
+            }
+            if let Some(mc) = self.config.master(name) {
+                cache.insert(name.clone(), Arc::new(self.master_view(mc, m)));
+            }
+        }
+        let masters = cache.values().cloned().collect();
         View {
             myid: self.myid().clone(),
             current_epoch: self.config.sentinel.current_epoch,

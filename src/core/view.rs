@@ -34,20 +34,21 @@ pub struct View {
     pub scripts_queue_length: usize,
     /// The ACL users, for AUTH and the permission checks.
     pub acl: Arc<crate::acl::Acl>,
-    /// Monitored masters, sorted by name.
-    pub masters: Vec<MasterView>,
+    /// Monitored masters, sorted by name; each shared with the previous
+    /// view when it did not change.
+    pub masters: Vec<Arc<MasterView>>,
 }
 
 impl View {
     /// The master with this name.
     pub fn master(&self, name: &str) -> Option<&MasterView> {
-        self.masters.iter().find(|m| m.instance.name == name)
+        self.masters.iter().find(|m| m.instance.name == name).map(|m| &**m)
     }
 }
 
 /// What every kind of instance shows (the common fields of the
 /// `SENTINEL MASTER`/`REPLICAS`/`SENTINELS` maps).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct InstanceView {
     /// Master name, replica `ip:port`, or peer run id.
     pub name: String,
@@ -83,7 +84,7 @@ pub struct InstanceView {
 }
 
 /// A monitored master.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct MasterView {
     /// The common fields (name = master name).
     pub instance: InstanceView,
@@ -113,7 +114,7 @@ pub struct MasterView {
 }
 
 /// A replica of a monitored master.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ReplicaView {
     /// The common fields (name = `ip:port`).
     pub instance: InstanceView,
@@ -132,7 +133,7 @@ pub struct ReplicaView {
 }
 
 /// A peer sentinel.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct SentinelView {
     /// The common fields (name = run id).
     pub instance: InstanceView,
