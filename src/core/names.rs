@@ -47,8 +47,8 @@
 //! with `announce-hostnames no` it replaces a monitored name by the IP it
 //! had at the time).
 
+use ::core::net::IpAddr;
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 
 use super::ids::Addr;
 

@@ -281,7 +281,7 @@ impl Runner {
                 // A name leads where `dns` says; an unknown one does not resolve.
                 let target = match self.dns.get(&addr.host) {
                     Some(ip) => Some(Addr::new(ip.clone(), addr.port)),
-                    None if addr.host.parse::<std::net::IpAddr>().is_ok() => Some(addr.clone()),
+                    None if addr.host.parse::<::core::net::IpAddr>().is_ok() => Some(addr.clone()),
                     None => None,
                 };
                 let node = target
