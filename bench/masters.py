@@ -247,7 +247,11 @@ def failover(kind, servers, a, tmp):
         sub.call("SUBSCRIBE", "+switch-master")
         t0 = time.monotonic()
         procs[0].send_signal(signal.SIGSTOP)
-        msg = sub.reply()
+        try:
+            msg = sub.reply()
+        except TimeoutError:
+            print(f"  {kind}: no +switch-master within 60 s", file=sys.stderr)
+            return None
         ms = (time.monotonic() - t0) * 1000
         sub.close()
         if not (msg[0] == "message" and msg[2].split()[0] == "m0"):
