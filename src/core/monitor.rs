@@ -357,6 +357,7 @@ impl Sentinel {
         let Some(host) = host.cloned() else { return };
         if self.names.learn(&host, ip) {
             tracing::debug!(host, ip, "hostname resolved");
+            self.names_learned += 1;
             self.merge_replica_aliases();
         }
     }

@@ -61,6 +61,9 @@ pub struct Sentinel {
     pub(crate) peers: BTreeMap<RunId, PeerLink>,
     /// The IP each hostname led to at its last connection (`names.rs`).
     pub(crate) names: Names,
+    /// How many times a name's address was learned or changed: every
+    /// master's matching reads them (a step visits all when it moves).
+    pub(crate) names_learned: u64,
     /// The periods `SENTINEL DEBUG` can change.
     pub(crate) periods: Periods,
     /// Since when we are in TILT.
@@ -125,6 +128,7 @@ struct Marks {
     tilt_since: Option<Millis>,
     peers: Vec<PeerMark>,
     masters: usize,
+    names_learned: u64,
 }
 
 /// What the masters' rules read of one shared peer link.
@@ -174,6 +178,7 @@ impl Sentinel {
             masters,
             peers: BTreeMap::new(),
             names: Names::default(),
+            names_learned: 0,
             periods: Periods::default(),
             tilt_since: None,
             total_tilt: 0,
@@ -241,14 +246,17 @@ impl Sentinel {
     }
 
     /// The masters an input may concern: a link's own master for what
-    /// arrives on a master's or a replica's link; every master for the
+    /// arrives on a master's or a replica's link (a connection coming up
+    /// included: with a thousand masters, their link-ups made start-up
+    /// slow when each visited every master); every master for the
     /// rest (peer links are shared, client commands and scripts may touch
     /// any). Found before the input is handled (a link going down forgets
     /// its owner).
     fn scope(&self, input: &Input) -> Scope {
         let link = match input {
             Input::Timeout => return Scope::Due,
-            Input::LinkDown { link, .. }
+            Input::LinkUp { link, .. }
+            | Input::LinkDown { link, .. }
             | Input::Reply { link, .. }
             | Input::Message { link, .. } => link,
             _ => return Scope::All,
@@ -284,6 +292,7 @@ impl Sentinel {
                 })
                 .collect(),
             masters: self.masters.len(),
+            names_learned: self.names_learned,
         }
     }
 
