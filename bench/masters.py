@@ -36,6 +36,8 @@ limit to the hard limit when that is allowed.
 """
 import argparse, os, re, resource, signal, socket, statistics, subprocess, sys, tempfile, time
 
+from failover import wait_port  # noqa: E402  (bench/ is the script's directory)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RSENTINEL = os.path.join(ROOT, "target", "release", "rsentinel")
 KINDS = ("rsentinel", "redis-sentinel")
@@ -107,17 +109,6 @@ class Conn:
             n = int(rest)
             return None if n < 0 else [self.reply() for _ in range(n)]
         raise RuntimeError(f"unexpected reply {line[:40]!r}")
-
-
-def wait_port(port, secs=20):
-    end = time.time() + secs
-    while time.time() < end:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.02)
-    raise RuntimeError(f"port {port} never opened")
 
 
 def start_redis(port, tmp, *extra):
@@ -234,8 +225,8 @@ def failover(kind, servers, a, tmp):
     mport, rport, sport = free_port(), free_port(), free_port()
     procs = [start_redis(mport, tmp), start_redis(rport, tmp, "--replicaof", "127.0.0.1", str(mport))]
     try:
-        wait_port(mport)
-        wait_port(rport)
+        wait_port(mport, 20)
+        wait_port(rport, 20)
         masters = [("m0", mport)] + [(f"m{i}", p) for i, p in enumerate(servers[1:], 1)]
         started = time.monotonic()
         procs.append(start_sentinel(kind, sport, masters, tmp, "sentinel down-after-milliseconds m0 1000\n"))

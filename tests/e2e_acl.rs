@@ -187,3 +187,21 @@ fn a_client_whose_user_is_deleted_is_closed_after_the_reply() {
     // New clients run as the default user again.
     assert_eq!(call(s.port, &["ACL", "WHOAMI"]), Frame::bulk("default"));
 }
+
+#[test]
+fn a_subscriber_whose_channel_is_revoked_is_closed() {
+    let dir = tempdir();
+    let s = start_sentinel(
+        dir.path(),
+        "user sub on >p -@all +@connection +subscribe &+sdown &+odown\n",
+    );
+    let mut sub = Raw::connect(s.port);
+    sub.expect(b"AUTH sub p\r\n", b"+OK\r\n");
+    sub.send(b"SUBSCRIBE +sdown\r\n");
+    let _ = sub.reply();
+    // Taking away another channel leaves the subscription alone.
+    assert_eq!(call(s.port, &["ACL", "SETUSER", "sub", "resetchannels", "&+sdown"]), Frame::ok());
+    assert!(!sub.is_closed(), "still allowed: kept");
+    assert_eq!(call(s.port, &["ACL", "SETUSER", "sub", "resetchannels"]), Frame::ok());
+    assert!(sub.is_closed(), "its channel was revoked: closed, as redis does");
+}

@@ -267,6 +267,14 @@ impl User {
         self.passwords.iter().any(|p| constant_time_eq(p.as_bytes(), hash.as_bytes()))
     }
 
+    /// Whether some selector lets the user use `channel` (a PSUBSCRIBE
+    /// pattern when `is_pattern`): a subscription the user may keep.
+    pub fn allows_channel(&self, channel: &[u8], is_pattern: bool) -> bool {
+        std::iter::once(&self.root)
+            .chain(&self.selectors)
+            .any(|s| s.allows_channel(channel, is_pattern))
+    }
+
     /// Whether the user may run the command `id` with `first_arg`, naming
     /// the channels at `channels` (argument index, channel, is a pattern).
     /// Allowed when one selector allows the command and all its channels;

@@ -82,10 +82,8 @@ async fn change(shared: &Shared, args: Vec<Bytes>) -> Frame {
 
 /// True when `user` may still hold every subscription of client `c`.
 fn subscriptions_allowed(user: &User, c: &crate::server::ClientInfo) -> bool {
-    let allowed = |ch: &Bytes, pattern: bool| {
-        std::iter::once(user.root()).chain(user.selectors()).any(|s| s.allows_channel(ch, pattern))
-    };
-    c.channels.iter().all(|ch| allowed(ch, false)) && c.patterns.iter().all(|p| allowed(p, true))
+    c.channels.iter().all(|ch| user.allows_channel(ch, false))
+        && c.patterns.iter().all(|p| user.allows_channel(p, true))
 }
 
 /// `ACL GETUSER`'s map: flags, passwords, the root selector's commands,
