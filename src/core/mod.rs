@@ -179,6 +179,7 @@ mod info;
 mod input;
 mod instance;
 mod link;
+mod masters;
 mod monitor;
 mod names;
 mod options;
@@ -206,7 +207,7 @@ pub use rng::Rng;
 pub use scripts::ScriptId;
 pub use sentinel::Sentinel;
 pub use timer::{Millis, Periods, Timer};
-pub use view::{InstanceView, MasterView, ReplicaView, SentinelView, View};
+pub use view::{InstanceView, MasterView, MasterViews, ReplicaView, SentinelView, View};
 
 #[cfg(test)]
 mod tests;

@@ -484,7 +484,7 @@ impl Sentinel {
 
 /// The link an owner designates (whichever connection it currently has).
 pub(crate) fn find_link<'a>(
-    masters: &'a mut BTreeMap<String, Master>,
+    masters: &'a mut super::masters::Masters,
     peers: &'a mut BTreeMap<RunId, PeerLink>,
     owner: &LinkOwner,
 ) -> Option<&'a mut Link> {

@@ -27,6 +27,7 @@ use super::ids::{Addr, RunId};
 use super::input::Input;
 use super::instance::{Master, PeerLink, master_ref};
 use super::link::{LinkOwner, Outbox};
+use super::masters::Masters;
 use super::names::Names;
 use super::output::Output;
 use super::rng::Rng;
@@ -55,8 +56,8 @@ pub struct Sentinel {
     pub(crate) rng: Rng,
     /// Outputs waiting to be polled, and link/tag allocation.
     pub(crate) out: Outbox,
-    /// Run-time state of each master, by name.
-    pub(crate) masters: BTreeMap<String, Master>,
+    /// The masters' run-time state, deadlines and views, by name.
+    pub(crate) masters: Masters,
     /// The shared command links to peer sentinels, by run id.
     pub(crate) peers: BTreeMap<RunId, PeerLink>,
     /// The IP each hostname led to at its last connection (`names.rs`).
@@ -74,11 +75,6 @@ pub struct Sentinel {
     pub(crate) last_now: Millis,
     /// The deadline we asked for after the previous input.
     pub(crate) deadline: Option<(Millis, Timer)>,
-    /// Each master's earliest deadline, as of the last step that visited
-    /// it ([`Sentinel::arm_one`]): an input visits only the masters it
-    /// concerns and those due, so its cost does not grow with the number
-    /// of masters ([`Scope`]).
-    due: BTreeMap<String, Option<(Millis, Timer)>>,
     /// When a peer last raised our current epoch (a hello, a vote
     /// request): a candidate may be about to ask for our vote, so our own
     /// failovers hold off a moment (`failover.rs`, `next_start_at`).
@@ -94,11 +90,6 @@ pub struct Sentinel {
     /// When the view was last rebuilt, and whether the state may have
     /// changed since ([`Sentinel::refresh_view`]).
     view_built: (Millis, bool),
-    /// The masters' views as last built, shared by the views that follow
-    /// until their master changes.
-    view_cache: BTreeMap<String, Arc<MasterView>>,
-    /// The masters visited since the view was built (`None`: all).
-    dirty: Option<BTreeSet<String>>,
 }
 
 /// Which masters an input visits ([`Sentinel::step`]).
@@ -163,7 +154,7 @@ impl Sentinel {
             config.sentinel.myid = Some(RunId(rng.hex40()));
             out.push(Output::Persist(Box::new(config.clone())));
         }
-        let mut masters = BTreeMap::new();
+        let mut masters = Masters::default();
         let mut monitors = Vec::new();
         for m in &config.masters {
             monitors.push(Event::Monitor { master: master_ref(m), quorum: m.quorum });
@@ -184,14 +175,11 @@ impl Sentinel {
             total_tilt: 0,
             last_now: now,
             deadline: None,
-            due: BTreeMap::new(),
             epoch_raised_at: None,
             simulate_failure_flags: 0,
             scripts: Scripts::default(),
             view: Arc::new(View::default()),
             view_built: (now, true),
-            view_cache: BTreeMap::new(),
-            dirty: None,
         };
         for e in monitors {
             sentinel.event(e);
@@ -199,9 +187,8 @@ impl Sentinel {
         sentinel.sync_peer_links(now);
         let marks = sentinel.marks();
         let stepped = sentinel.step(now, 0, Scope::All, &marks);
-        sentinel.mark_dirty(&stepped);
-        sentinel.rebuild_view(now);
         sentinel.rearm(now, stepped);
+        sentinel.rebuild_view(now);
         sentinel
     }
 
@@ -230,15 +217,14 @@ impl Sentinel {
             }
         }
         let stepped = self.step(now, from, scope.clone(), &marks);
-        self.mark_dirty(&stepped);
-        self.refresh_view(now, from, admin);
         self.rearm(now, stepped);
+        self.refresh_view(now, from, admin);
         // The masters not visited kept their deadlines: nothing they read
         // changed (else the step visits all, `Marks`).
         #[cfg(debug_assertions)]
-        for (name, due) in &self.due {
+        for name in self.masters.keys() {
             debug_assert_eq!(
-                *due,
+                self.masters.next(name),
                 self.arm_one(name),
                 "{name}'s deadline moved unvisited by {input_kind} ({scope:?}) at {now}"
             );
@@ -373,13 +359,7 @@ impl Sentinel {
         let names: Vec<String> = match &scope {
             Scope::All => self.masters.keys().cloned().collect(),
             Scope::One(_) | Scope::Due => {
-                let due = |d: &Option<(Millis, Timer)>| d.is_some_and(|(at, _)| at <= now);
-                let mut names: Vec<String> = self
-                    .masters
-                    .keys()
-                    .filter(|n| self.due.get(*n).is_none_or(due))
-                    .cloned()
-                    .collect();
+                let mut names = self.masters.due_at(now);
                 if let Scope::One(n) = &scope
                     && self.masters.contains_key(n)
                     && !names.contains(n)
@@ -393,8 +373,9 @@ impl Sentinel {
         self.step_masters(now, &names);
         let stepped = if matches!(scope, Scope::All) || self.marks() != *marks {
             // What every master reads changed: the others' rules too.
+            let visited: BTreeSet<&String> = names.iter().collect();
             let rest: Vec<String> =
-                self.masters.keys().filter(|n| !names.contains(n)).cloned().collect();
+                self.masters.keys().filter(|n| !visited.contains(n)).cloned().collect();
             self.step_masters(now, &rest);
             Stepped::All
         } else {
@@ -439,23 +420,20 @@ impl Sentinel {
     /// Recomputes the earliest deadline from the same `*_due` rules that
     /// [`Sentinel::step`] acts on, so nothing is due right after a step.
     fn rearm(&mut self, now: Millis, stepped: Stepped) {
-        match stepped {
-            Stepped::All => {
-                self.due = self.masters.keys().map(|n| (n.clone(), self.arm_one(n))).collect();
-            }
-            Stepped::Some(names) => {
-                for name in names {
-                    let due = self.arm_one(&name);
-                    self.due.insert(name, due);
-                }
-            }
+        let names = match stepped {
+            Stepped::All => self.masters.keys().cloned().collect::<Vec<String>>(),
+            Stepped::Some(names) => names,
+        };
+        for name in names {
+            let next = self.arm_one(&name);
+            self.masters.visited(&name, next);
         }
         let mut earliest = Earliest::default();
         self.arm_tilt(&mut earliest);
         self.arm_peer_links(&mut earliest);
         self.arm_scripts(&mut earliest);
-        for (at, timer) in self.due.values().flatten() {
-            earliest.arm(*timer, Some(*at));
+        if let Some((at, timer)) = self.masters.earliest() {
+            earliest.arm(timer, Some(at));
         }
         // A deadline at or before `now` would make the shell spin: it can
         // only come from a rule that `step` does not act on, which is a bug.
@@ -482,27 +460,17 @@ impl Sentinel {
         earliest.0
     }
 
-    /// Notes the masters a step visited: only their views may change.
-    fn mark_dirty(&mut self, stepped: &Stepped) {
-        match (stepped, &mut self.dirty) {
-            (Stepped::All, dirty) => *dirty = None,
-            (Stepped::Some(names), Some(dirty)) => dirty.extend(names.iter().cloned()),
-            (Stepped::Some(_), None) => {}
-        }
-    }
-
     /// Builds the view again: the masters visited since the last build,
     /// and the fields every view has; the other masters' views are shared.
     fn rebuild_view(&mut self, now: Millis) {
-        let mut cache = std::mem::take(&mut self.view_cache);
-        let view = self.snapshot(&mut cache, self.dirty.as_ref());
+        let view = self.snapshot();
         // Only the visited masters' views could change, except the fields
         // a peer's entry takes from the shared peer link (its pending
         // commands and PING times), which lag until the master is visited
         // (at least once a PING period).
         #[cfg(debug_assertions)]
         {
-            let full = self.snapshot(&mut BTreeMap::new(), None);
+            let full = self.full_snapshot();
             let strip = |m: &MasterView| {
                 let mut m = m.clone();
                 for s in &mut m.sentinels {
@@ -516,8 +484,6 @@ impl Sentinel {
                 debug_assert_eq!(strip(a), strip(b), "a master's view changed unvisited");
             }
         }
-        self.view_cache = cache;
-        self.dirty = Some(BTreeSet::new());
         self.view = Arc::new(view);
         self.view_built = (now, false);
     }

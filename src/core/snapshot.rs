@@ -1,6 +1,5 @@
 //! Building the [`View`] from the core's state after every input.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::failover::{Failover, Reconf};
@@ -9,7 +8,7 @@ use super::info::Role;
 use super::instance::{Master, Monitor};
 use super::link::Link;
 use super::sentinel::Sentinel;
-use super::view::{InstanceView, MasterView, ReplicaView, SentinelView, View};
+use super::view::{InstanceView, MasterView, MasterViews, ReplicaView, SentinelView, View};
 use crate::config::MasterConfig;
 
 /// The flags in redis-sentinel's order (spec §3.1 field 5).
@@ -87,24 +86,34 @@ fn with_monitor(mut view: InstanceView, mon: &Monitor) -> InstanceView {
 }
 
 impl Sentinel {
-    /// The read model: the masters in `dirty` (all for `None`) are
-    /// rebuilt, the others' views are shared with `cache`, which is left
-    /// holding the new ones.
-    pub(crate) fn snapshot(
-        &self,
-        cache: &mut BTreeMap<String, Arc<MasterView>>,
-        dirty: Option<&BTreeSet<String>>,
-    ) -> View {
-        cache.retain(|name, _| self.masters.contains_key(name));
-        for (name, m) in &self.masters {
-            if dirty.is_some_and(|d| !d.contains(name)) && cache.contains_key(name) {
-                continue;
-            }
-            if let Some(mc) = self.config.master(name) {
-                cache.insert(name.clone(), Arc::new(self.master_view(mc, m)));
-            }
-        }
-        let masters = cache.values().cloned().collect();
+    /// The read model: the views of the masters visited since the last
+    /// build are built, the others' are shared with the last view.
+    pub(crate) fn snapshot(&mut self) -> View {
+        let built: Vec<(String, Arc<MasterView>)> = self
+            .masters
+            .unbuilt()
+            .filter_map(|(name, m)| {
+                let mc = self.config.master(name)?;
+                Some((name.clone(), Arc::new(self.master_view(mc, m))))
+            })
+            .collect();
+        let masters = self.masters.built(built);
+        self.view_with(masters)
+    }
+
+    /// The read model with every master's view built afresh (to check
+    /// that the shared ones are current).
+    #[cfg(debug_assertions)]
+    pub(crate) fn full_snapshot(&self) -> View {
+        let masters = self
+            .masters
+            .iter()
+            .filter_map(|(name, m)| Some(Arc::new(self.master_view(self.config.master(name)?, m))))
+            .collect();
+        self.view_with(masters)
+    }
+
+    fn view_with(&self, masters: MasterViews) -> View {
         View {
             myid: self.myid().clone(),
             current_epoch: self.config.sentinel.current_epoch,

@@ -403,7 +403,7 @@ impl Probe {
             myid: RunId(self.myid.clone()),
             current_epoch: self.config.sentinel.current_epoch,
             tilt_since: self.tilt_since,
-            masters: vec![std::sync::Arc::new(master)],
+            masters: [std::sync::Arc::new(master)].into_iter().collect(),
             ..View::default()
         };
     }
