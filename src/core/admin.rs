@@ -108,7 +108,7 @@ impl Sentinel {
 
     /// `SENTINEL CKQUORUM <name>`: usable = us + peers not SDOWN.
     fn ckquorum(&mut self, request: RequestId, name: &str) {
-        let (Some(mc), Some(m)) = (self.config.master(name), self.masters.get(name)) else {
+        let Some((mc, m)) = self.masters.record(name) else {
             return self.reply(request, Frame::error(NO_SUCH_MASTER), false);
         };
         let usable = 1 + m.sentinels.values().filter(|p| p.sdown_since.is_none()).count();
@@ -126,7 +126,7 @@ impl Sentinel {
         let names: Vec<String> =
             self.masters.keys().filter(|n| glob_match(pattern, n, false)).cloned().collect();
         for name in &names {
-            let mref = master_ref(self.config.master(name).expect("masters match the config"));
+            let mref = master_ref(self.masters.config(name).expect("masters match the config"));
             self.reset_master(now, name, false);
             self.event(Event::ResetMaster(mref));
         }
@@ -158,7 +158,7 @@ impl Sentinel {
         let Ok(port) = u16::try_from(port) else {
             return self.reply(request, error("Invalid port number."), false);
         };
-        if self.config.master(&name).is_some() {
+        if self.masters.config(&name).is_some() {
             return self.reply(request, error("Duplicate master name."), false);
         }
         let quorum = u32::try_from(quorum).unwrap_or(u32::MAX);
@@ -167,8 +167,7 @@ impl Sentinel {
         mc.failover_timeout_ms = self.periods.default_failover_timeout().0;
         let master = Master::new(&mc, now);
         let event = Event::Monitor { master: master_ref(&mc), quorum };
-        self.config.add_master(mc);
-        self.masters.insert(name, master);
+        self.masters.insert(mc, master);
         self.persist();
         self.event(event);
         self.reply(request, Frame::ok(), true);
@@ -176,13 +175,12 @@ impl Sentinel {
 
     /// `SENTINEL REMOVE <name>`.
     fn remove(&mut self, now: Millis, request: RequestId, name: &str) {
-        let Some(mc) = self.config.master(name) else {
+        let Some(mc) = self.masters.config(name) else {
             return self.reply(request, Frame::error(NO_SUCH_MASTER), false);
         };
         let event = Event::Unmonitor(master_ref(mc));
         self.reset_master(now, name, false);
         self.masters.remove(name);
-        self.config.remove_master(name);
         self.sync_peer_links(now);
         self.persist();
         self.event(event);

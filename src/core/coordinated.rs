@@ -128,7 +128,7 @@ impl Sentinel {
     /// sent, unless a coordinated failover can work; then a forced failover
     /// whose promotion is `FAILOVER TO`.
     fn failover_coordinated_command(&mut self, now: Millis, request: RequestId, name: &str) {
-        let (Some(mc), Some(m)) = (self.config.master(name), self.masters.get(name)) else {
+        let Some((mc, m)) = self.masters.record(name) else {
             return self.reply(request, Frame::error(NO_SUCH_MASTER), false);
         };
         let error = if m.failover.is_some() {
@@ -163,8 +163,8 @@ impl Sentinel {
     /// TIMEOUT <t>` on the master's command link. False while the link is
     /// down.
     pub(crate) fn send_failover_to(&mut self, name: &str, promoted: &Addr) -> bool {
-        let Sentinel { config, masters, out, .. } = self;
-        let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else {
+        let Sentinel { masters, out, .. } = self;
+        let Some((mc, m)) = masters.record_mut(name) else {
             return false;
         };
         let (port, timeout) = (promoted.port.to_string(), failover_to_timeout(mc).0.to_string());
@@ -190,15 +190,13 @@ impl Sentinel {
             let previous = f.coordinated.as_ref().and_then(|c| c.previous_start);
             m.failover = None;
             m.failover_start_time = previous;
-            let master = master_ref(self.config.master(name).expect("a master has a config"));
+            let master = master_ref(self.masters.config(name).expect("a master has a config"));
             let error = error.clone();
             return self.event(Event::FailoverAbortCoordinated { master, error });
         }
-        let Sentinel { config, masters, out, .. } = self;
-        let Some(mc) = config.master(name) else { return };
-        let Some(r) = masters.get_mut(name).and_then(|m| m.replicas.get_mut(&promoted)) else {
-            return;
-        };
+        let Sentinel { masters, out, .. } = self;
+        let Some((mc, m)) = masters.record_mut(name) else { return };
+        let Some(r) = m.replicas.get_mut(&promoted) else { return };
         r.mon.ask_info(out, &mc.rename_commands, now);
     }
 
@@ -209,8 +207,8 @@ impl Sentinel {
     /// promotion transaction does the same on the promoted replica;
     /// `FAILOVER TO` itself only disconnects blocked clients).
     pub(crate) fn send_handover_cleanup(&mut self, name: &str, promoted: &Addr) {
-        let Sentinel { config, masters, out, .. } = self;
-        let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else { return };
+        let Sentinel { masters, out, .. } = self;
+        let Some((mc, m)) = masters.record_mut(name) else { return };
         if let Some(r) = m.replicas.get_mut(promoted) {
             send_rewrite_and_kill(out, mc, &mut r.mon.cmd);
         }
@@ -221,7 +219,7 @@ impl Sentinel {
     /// after it was first seen, unless a failover of ours runs (ours has its
     /// own bound, [`Failover::state_timeout`]).
     fn stuck_handover_at(&self, name: &str) -> Option<Millis> {
-        let (mc, m) = (self.config.master(name)?, self.masters.get(name)?);
+        let (mc, m) = self.masters.record(name)?;
         if m.failover.is_some() {
             return None;
         }
@@ -237,8 +235,8 @@ impl Sentinel {
         if self.stuck_handover_at(name).is_none_or(|at| now < at) {
             return;
         }
-        let Sentinel { config, masters, out, .. } = self;
-        let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else { return };
+        let Sentinel { masters, out, .. } = self;
+        let Some((mc, m)) = masters.record_mut(name) else { return };
         let abort = command(&mc.rename_commands, "FAILOVER", &["ABORT"]);
         if !m.mon.cmd.send(out, Cmd::Setup, abort) {
             return;
@@ -260,8 +258,8 @@ impl Sentinel {
     /// the master to stop (its reply, an error if it already gave up, is
     /// not read).
     pub(crate) fn send_failover_abort(&mut self, name: &str) {
-        let Sentinel { config, masters, out, .. } = self;
-        let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else { return };
+        let Sentinel { masters, out, .. } = self;
+        let Some((mc, m)) = masters.record_mut(name) else { return };
         m.mon.cmd.send(out, Cmd::Setup, command(&mc.rename_commands, "FAILOVER", &["ABORT"]));
     }
 }

@@ -104,8 +104,8 @@ impl Sentinel {
 
     /// Updates SDOWN of a master, its replicas and its peers.
     pub(crate) fn check_sdown(&mut self, now: Millis, name: &str) {
-        let Sentinel { config, masters, peers, out, periods, .. } = self;
-        let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else { return };
+        let Sentinel { masters, peers, out, periods, .. } = self;
+        let Some((mc, m)) = masters.record_mut(name) else { return };
         let down_after = Millis(mc.down_after_ms);
         let mut events = Vec::new();
         let down = reached(master_sdown_at(mc, m, periods), now);
@@ -133,7 +133,7 @@ impl Sentinel {
 
     /// The SDOWN deadlines of a master, its replicas and its peers.
     pub(crate) fn arm_sdown(&self, e: &mut Earliest, name: &str) {
-        let (Some(mc), Some(m)) = (self.config.master(name), self.masters.get(name)) else {
+        let Some((mc, m)) = self.masters.record(name) else {
             return;
         };
         let down_after = Millis(mc.down_after_ms);
@@ -154,7 +154,7 @@ impl Sentinel {
 
     /// Sets or clears ODOWN: SDOWN here and enough peers agree (§7.2).
     pub(crate) fn check_odown(&mut self, now: Millis, name: &str) {
-        let (Some(mc), Some(m)) = (self.config.master(name), self.masters.get_mut(name)) else {
+        let Some((mc, m)) = self.masters.record_mut(name) else {
             return;
         };
         let votes = odown_votes(m);

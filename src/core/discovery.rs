@@ -88,7 +88,7 @@ impl Sentinel {
     pub(crate) fn on_master_info(&mut self, now: Millis, name: &str, text: &str) {
         let Sentinel { config, masters, names, .. } = self;
         let resolve = config.sentinel.resolve_hostnames;
-        let (Some(mc), Some(m)) = (config.master_mut(name), masters.get_mut(name)) else { return };
+        let Some((mc, m)) = masters.both_mut(name) else { return };
         let mref = || master_ref(mc);
         let (report, events, rebooted) = apply_common(&mut m.mon, text, now, mref);
         if rebooted && mc.master_reboot_down_after_period_ms != 0 {
@@ -121,9 +121,9 @@ impl Sentinel {
 
     /// A replica's INFO reply.
     pub(crate) fn on_replica_info(&mut self, now: Millis, name: &str, addr: &Addr, text: &str) {
-        let Sentinel { config, masters, out, .. } = self;
-        let Some(mc) = config.master(name) else { return };
-        let Some(r) = masters.get_mut(name).and_then(|m| m.replicas.get_mut(addr)) else { return };
+        let Sentinel { masters, out, .. } = self;
+        let Some((mc, m)) = masters.record_mut(name) else { return };
+        let Some(r) = m.replicas.get_mut(addr) else { return };
         let rref = || replica_ref(mc, addr);
         let (report, events, _) = apply_common(&mut r.mon, text, now, rref);
         r.master_link_down_ms = report.master_link_down_since_secs.map_or(0, |s| s * 1000);
@@ -222,7 +222,7 @@ impl Sentinel {
         if hello.current_epoch > self.config.sentinel.current_epoch {
             self.config.sentinel.current_epoch = hello.current_epoch;
             self.epoch_raised_at = Some(now);
-            let mref = master_ref(self.config.master(&name).expect("checked above"));
+            let mref = master_ref(self.masters.config(&name).expect("checked above"));
             events.push(Event::NewEpoch { master: mref, epoch: hello.current_epoch });
         }
         if !events.is_empty() {
@@ -231,9 +231,8 @@ impl Sentinel {
                 self.event(e);
             }
         }
-        let m = self.masters.get(&name).expect("checked above");
+        let (mc, m) = self.masters.both_mut(&name).expect("checked above");
         let in_failover = m.failover.is_some();
-        let mc = self.config.master_mut(&name).expect("checked above");
         // What we tell clients: the promoted replica's address once our own
         // failover has confirmed it.
         let ours = m.client_addr(mc);
@@ -281,8 +280,7 @@ impl Sentinel {
     /// (§7.5 step 1); returns the events, to emit after persisting.
     fn add_peer(&mut self, now: Millis, name: &str, runid: &RunId, addr: &Addr) -> Vec<Event> {
         let mut events = Vec::new();
-        let mc = self.config.master(name).expect("caller checked");
-        let m = self.masters.get_mut(name).expect("caller checked");
+        let (mc, m) = self.masters.record_mut(name).expect("caller checked");
         let removed = m.sentinels.remove(runid).is_some();
         if removed {
             let (mref, addr, runid) = (master_ref(mc), addr.clone(), runid.clone());
@@ -294,7 +292,7 @@ impl Sentinel {
         }
         let m = self.masters.get_mut(name).expect("caller checked");
         m.sentinels.insert(runid.clone(), Peer::new(addr.clone()));
-        let mc = self.config.master_mut(name).expect("caller checked");
+        let mc = self.masters.config_mut(name).expect("caller checked");
         mc.known_sentinels.retain(|s| &s.runid != runid);
         mc.known_sentinels.push(KnownSentinel { addr: addr.clone(), runid: runid.clone() });
         let pref = peer_ref(mc, runid, addr);
@@ -304,16 +302,14 @@ impl Sentinel {
         // The same run id under other masters moves too, and the shared link
         // follows the newest address.
         let mut others = 0;
-        for (other, m) in self.masters.iter_mut().filter(|(n, _)| n.as_str() != name) {
+        for (_, mc, m) in self.masters.iter_both_mut().filter(|(n, _, _)| n.as_str() != name) {
             if let Some(p) = m.sentinels.get_mut(runid)
                 && p.addr != *addr
             {
                 p.addr = addr.clone();
                 others += 1;
-                if let Some(mc) = self.config.master_mut(other) {
-                    for s in mc.known_sentinels.iter_mut().filter(|s| &s.runid == runid) {
-                        s.addr = addr.clone();
-                    }
+                for s in mc.known_sentinels.iter_mut().filter(|s| &s.runid == runid) {
+                    s.addr = addr.clone();
                 }
             }
         }
@@ -335,7 +331,7 @@ impl Sentinel {
         for m in self.masters.values_mut() {
             m.sentinels.remove(runid);
         }
-        for mc in &mut self.config.masters {
+        for mc in self.masters.configs_mut() {
             mc.known_sentinels.retain(|s| &s.runid != runid);
         }
     }
@@ -374,7 +370,7 @@ impl Sentinel {
         first: Vec<Event>,
     ) {
         let names = &self.names;
-        let Some(mc) = self.config.master_mut(name) else { return };
+        let Some(mc) = self.masters.config_mut(name) else { return };
         // An instance we already know keeps the form we know it by (a name
         // stays a name when a peer gives its IP).
         let new_addr = std::iter::once(&mc.addr)
@@ -389,7 +385,7 @@ impl Sentinel {
             replicas.push(old);
         }
         self.reset_master(now, name, true);
-        let mc = self.config.master_mut(name).expect("checked above");
+        let mc = self.masters.config_mut(name).expect("checked above");
         mc.known_replicas = replicas.clone();
         let added: Vec<Event> =
             replicas.iter().map(|a| Event::NewReplica(replica_ref(mc, a))).collect();
@@ -408,12 +404,12 @@ impl Sentinel {
     /// persist) and, unless `keep_peers`, its peers. Flags, failover state,
     /// run id and votes start over.
     pub(crate) fn reset_master(&mut self, now: Millis, name: &str, keep_peers: bool) {
-        let Some(mc) = self.config.master_mut(name) else { return };
+        let Some(mc) = self.masters.config_mut(name) else { return };
         if !keep_peers {
             mc.known_sentinels.clear();
         }
         mc.known_replicas.clear();
-        let Some(m) = self.masters.get_mut(name) else { return };
+        let Some((mc, m)) = self.masters.record_mut(name) else { return };
         m.mon.cmd.close(&mut self.out);
         m.mon.pubsub.close(&mut self.out);
         for r in m.replicas.values_mut() {
@@ -421,7 +417,6 @@ impl Sentinel {
             r.mon.pubsub.close(&mut self.out);
         }
         let sentinels = std::mem::take(&mut m.sentinels);
-        let mc = self.config.master(name).expect("checked above");
         *m = Master::new(mc, now);
         if keep_peers {
             // Their answers were about the old address: they do not count

@@ -99,7 +99,7 @@ impl Sentinel {
     /// of `*` (spec §7.2 step 1), so every question is also a vote request.
     pub(crate) fn ask_peers_with(&mut self, now: Millis, name: &str, force: bool) {
         let Sentinel { config, masters, peers, out, periods, names, .. } = self;
-        let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else { return };
+        let Some((mc, m)) = masters.record_mut(name) else { return };
         if m.mon.sdown_since.is_none() {
             return;
         }
@@ -171,7 +171,7 @@ impl Sentinel {
         runid: &RunId,
         frame: &Frame,
     ) {
-        if self.config.master(name).is_none_or(|mc| mc.addr != *asked) {
+        if self.masters.config(name).is_none_or(|mc| mc.addr != *asked) {
             return;
         }
         let Frame::Array(items) = frame else { return };
@@ -209,9 +209,9 @@ impl Sentinel {
         // The master is looked up by address across all masters, first match
         // (by name: a stable order where redis-sentinel uses hash order).
         let name = self
-            .config
             .masters
-            .iter()
+            .configs()
+            .into_iter()
             .filter(|m| i64::from(m.addr.port) == port && self.names.same_host(&m.addr.host, &ip))
             .map(|m| m.name.clone())
             .min();
@@ -249,7 +249,7 @@ impl Sentinel {
         req_epoch: Epoch,
         req_runid: RunId,
     ) -> (Option<RunId>, Epoch, bool) {
-        let Some(mc) = self.config.master(name) else { return (None, 0, false) };
+        let Some(mc) = self.masters.config(name) else { return (None, 0, false) };
         let mref = master_ref(mc);
         let mut events = Vec::new();
         if req_epoch > self.config.sentinel.current_epoch {
@@ -258,11 +258,11 @@ impl Sentinel {
             events.push(Event::NewEpoch { master: mref.clone(), epoch: req_epoch });
         }
         let current = self.config.sentinel.current_epoch;
-        let leader_epoch = self.config.master(name).map_or(0, |m| m.leader_epoch);
+        let leader_epoch = self.masters.config(name).map_or(0, |m| m.leader_epoch);
         if leader_epoch < req_epoch && current <= req_epoch {
             let for_other = &req_runid != self.myid();
             let delay = if for_other { self.rng.below(MAX_DESYNC_MS) } else { 0 };
-            if let Some(mc) = self.config.master_mut(name) {
+            if let Some(mc) = self.masters.config_mut(name) {
                 mc.leader_epoch = current;
             }
             let m = self.masters.get_mut(name).expect("a configured master has a state");
@@ -281,7 +281,7 @@ impl Sentinel {
             self.event(e);
         }
         let leader = self.masters.get(name).and_then(|m| m.leader.clone());
-        (leader, self.config.master(name).map_or(0, |m| m.leader_epoch), persisted)
+        (leader, self.masters.config(name).map_or(0, |m| m.leader_epoch), persisted)
     }
 }
 

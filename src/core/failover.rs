@@ -291,7 +291,7 @@ impl Sentinel {
 
     /// The master's configuration (it exists while its state does).
     fn mc(&self, name: &str) -> &MasterConfig {
-        self.config.master(name).expect("a master with a state has a config")
+        self.masters.config(name).expect("a master with a state has a config")
     }
 
     /// Moves to `state`, now.
@@ -307,6 +307,9 @@ impl Sentinel {
     /// promoted replica's place among the replicas (spec §2.2 lines 5, 16).
     pub(crate) fn config_to_persist(&self) -> Config {
         let mut config = self.config.clone();
+        for mc in self.masters.configs() {
+            config.add_master(mc.clone());
+        }
         for mc in &mut config.masters {
             let Some(promoted) = self.failover(&mc.name).and_then(Failover::client_addr) else {
                 continue;
@@ -321,7 +324,7 @@ impl Sentinel {
 
     /// `SENTINEL FAILOVER <name>`: a failover without ODOWN nor election.
     pub(crate) fn failover_command(&mut self, now: Millis, request: RequestId, name: &str) {
-        let (Some(mc), Some(m)) = (self.config.master(name), self.masters.get(name)) else {
+        let Some((mc, m)) = self.masters.record(name) else {
             return self.reply(request, Frame::error(super::admin::NO_SUCH_MASTER), false);
         };
         if m.failover.is_some() {
@@ -612,8 +615,8 @@ impl Sentinel {
             self.maybe_state_timeout(now, name);
             return false;
         }
-        let Sentinel { config, masters, out, .. } = self;
-        let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else {
+        let Sentinel { masters, out, .. } = self;
+        let Some((mc, m)) = masters.record_mut(name) else {
             return false;
         };
         let sent = match m.replicas.get_mut(promoted) {
@@ -643,7 +646,7 @@ impl Sentinel {
             return false;
         }
         let epoch = self.failover(name).expect("caller checked").epoch;
-        self.config.master_mut(name).expect("checked").config_epoch = epoch;
+        self.masters.config_mut(name).expect("checked").config_epoch = epoch;
         let state =
             FailoverState::ReconfSlaves { promoted: promoted.clone(), replicas: BTreeMap::new() };
         self.enter(now, name, state);
@@ -672,7 +675,7 @@ impl Sentinel {
     fn reconf_slaves(&mut self, now: Millis, name: &str, promoted: &Addr) -> bool {
         let reconf_timeout = self.periods.replica_reconf_timeout();
         let Sentinel { config, masters, out, names, .. } = self;
-        let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else {
+        let Some((mc, m)) = masters.record_mut(name) else {
             return false;
         };
         let Master { failover: Some(f), replicas, .. } = m else { return false };
@@ -808,9 +811,9 @@ impl Sentinel {
     /// INFO period.
     pub(crate) fn on_exec_reply(&mut self, now: Millis, owner: &LinkOwner) {
         let LinkOwner::Replica(name, addr, LinkKind::Command) = owner else { return };
-        let Sentinel { config, masters, out, .. } = self;
-        let Some(mc) = config.master(name) else { return };
-        let Some(r) = masters.get_mut(name).and_then(|m| m.replicas.get_mut(addr)) else { return };
+        let Sentinel { masters, out, .. } = self;
+        let Some((mc, m)) = masters.record_mut(name) else { return };
+        let Some(r) = m.replicas.get_mut(addr) else { return };
         r.mon.ask_info(out, &mc.rename_commands, now);
     }
 
@@ -818,8 +821,8 @@ impl Sentinel {
     /// has not answered one since the master went down, unless one is on
     /// its way. True while any of them is awaited.
     pub(crate) fn refresh_replica_info(&mut self, now: Millis, name: &str) -> bool {
-        let Sentinel { config, masters, out, .. } = self;
-        let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else {
+        let Sentinel { masters, out, .. } = self;
+        let Some((mc, m)) = masters.record_mut(name) else {
             return false;
         };
         let Some(down) = m.mon.sdown_since else { return false };
@@ -839,7 +842,7 @@ impl Sentinel {
 
     /// The deadlines of [`Sentinel::drive_failover`].
     pub(crate) fn arm_failover(&self, e: &mut Earliest, name: &str) {
-        let (Some(mc), Some(m)) = (self.config.master(name), self.masters.get(name)) else {
+        let Some((mc, m)) = self.masters.record(name) else {
             return;
         };
         let ft = Millis(mc.failover_timeout_ms);

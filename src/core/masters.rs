@@ -17,12 +17,19 @@ use std::sync::Arc;
 use super::instance::Master;
 use super::timer::{Millis, Timer};
 use super::view::{MasterView, MasterViews};
+use crate::config::MasterConfig;
 
 /// One master's record.
 #[derive(Debug)]
 struct Record {
+    /// What its configuration says (kept up to date with what is
+    /// persisted: address, epochs, known replicas and peers).
+    config: MasterConfig,
     /// The run-time state.
     state: Master,
+    /// When it was added, counted: the configuration lists the masters in
+    /// this order (the file's order, then `SENTINEL MONITOR`'s).
+    added: u64,
     /// The earliest deadline of its rules, as of the last step that visited
     /// it (`None`: nothing scheduled).
     next: Option<(Millis, Timer)>,
@@ -39,9 +46,55 @@ pub(crate) struct Masters {
     /// The masters visited since the views were built: theirs is to build
     /// again.
     unbuilt: BTreeSet<String>,
+    /// Masters added so far (`Record::added`).
+    added: u64,
 }
 
 impl Masters {
+    /// The configuration of master `name`.
+    pub fn config(&self, name: &str) -> Option<&MasterConfig> {
+        self.records.get(name).map(|r| &r.config)
+    }
+
+    /// The configuration of master `name`, to change.
+    pub fn config_mut(&mut self, name: &str) -> Option<&mut MasterConfig> {
+        self.records.get_mut(name).map(|r| &mut r.config)
+    }
+
+    /// Master `name`'s configuration and state.
+    pub fn record(&self, name: &str) -> Option<(&MasterConfig, &Master)> {
+        self.records.get(name).map(|r| (&r.config, &r.state))
+    }
+
+    /// Master `name`'s configuration, and its state to change.
+    pub fn record_mut(&mut self, name: &str) -> Option<(&MasterConfig, &mut Master)> {
+        self.records.get_mut(name).map(|r| (&r.config, &mut r.state))
+    }
+
+    /// Master `name`'s configuration and state, both to change.
+    pub fn both_mut(&mut self, name: &str) -> Option<(&mut MasterConfig, &mut Master)> {
+        self.records.get_mut(name).map(|r| (&mut r.config, &mut r.state))
+    }
+
+    /// The configurations, in the order the masters were added.
+    pub fn configs(&self) -> Vec<&MasterConfig> {
+        let mut records: Vec<&Record> = self.records.values().collect();
+        records.sort_by_key(|r| r.added);
+        records.into_iter().map(|r| &r.config).collect()
+    }
+
+    /// The configurations, in name order, to change.
+    pub fn configs_mut(&mut self) -> impl Iterator<Item = &mut MasterConfig> {
+        self.records.values_mut().map(|r| &mut r.config)
+    }
+
+    /// Names, configurations and states, in name order, to change.
+    pub fn iter_both_mut(
+        &mut self,
+    ) -> impl Iterator<Item = (&String, &mut MasterConfig, &mut Master)> {
+        self.records.iter_mut().map(|(n, r)| (n, &mut r.config, &mut r.state))
+    }
+
     /// The state of master `name`.
     pub fn get(&self, name: &str) -> Option<&Master> {
         self.records.get(name).map(|r| &r.state)
@@ -59,10 +112,12 @@ impl Masters {
 
     /// Starts monitoring a master (replacing a record of that name, whose
     /// deadline is dropped): not scheduled and not built yet.
-    pub fn insert(&mut self, name: String, state: Master) {
+    pub fn insert(&mut self, config: MasterConfig, state: Master) {
+        let name = config.name.clone();
         self.remove(&name);
         self.unbuilt.insert(name.clone());
-        self.records.insert(name, Record { state, next: None });
+        self.added += 1;
+        self.records.insert(name, Record { config, state, added: self.added, next: None });
     }
 
     /// Stops monitoring master `name`; its state.
@@ -104,11 +159,6 @@ impl Masters {
     /// Names and states, in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Master)> {
         self.records.iter().map(|(n, r)| (n, &r.state))
-    }
-
-    /// Names and states, in name order, to change.
-    pub fn iter_mut(&mut self) -> impl Iterator<Item = (&String, &mut Master)> {
-        self.records.iter_mut().map(|(n, r)| (n, &mut r.state))
     }
 
     /// The masters whose deadline is at or before `now`, in name order.

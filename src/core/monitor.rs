@@ -173,7 +173,7 @@ impl Sentinel {
     /// [`Sentinel::drive_replicas`]).
     pub(crate) fn drive_master(&mut self, now: Millis, name: &str) {
         let Sentinel { config, masters, peers, out, periods, names, .. } = self;
-        let (Some(mc), Some(master)) = (config.master(name), masters.get_mut(name)) else {
+        let Some((mc, master)) = masters.record_mut(name) else {
             return;
         };
         let master_addr =
@@ -199,7 +199,7 @@ impl Sentinel {
     /// INFO period, and the INFO that makes due goes out in the same step.
     pub(crate) fn drive_replicas(&mut self, now: Millis, name: &str) {
         let Sentinel { config, masters, out, periods, names, .. } = self;
-        let (Some(mc), Some(master)) = (config.master(name), masters.get_mut(name)) else {
+        let Some((mc, master)) = masters.record_mut(name) else {
             return;
         };
         let master_addr =
@@ -219,7 +219,7 @@ impl Sentinel {
     /// The deadlines of [`Sentinel::drive_master`] and
     /// [`Sentinel::drive_replicas`].
     pub(crate) fn arm_master(&self, e: &mut Earliest, name: &str) {
-        let (Some(mc), Some(master)) = (self.config.master(name), self.masters.get(name)) else {
+        let Some((mc, master)) = self.masters.record(name) else {
             return;
         };
         let master_addr = self.announce(&master.client_addr(mc));
@@ -249,7 +249,7 @@ impl Sentinel {
     /// and down-after apply to the shared link.
     pub(crate) fn peer_master(&self, runid: &RunId) -> Option<&MasterConfig> {
         let name = self.masters.iter().find(|(_, m)| m.sentinels.contains_key(runid))?.0;
-        self.config.master(name)
+        self.masters.config(name)
     }
 
     /// Connects, closes stale, and pings the shared peer links.
@@ -305,7 +305,9 @@ impl Sentinel {
             self.learn_name(&owner, &remote.host);
         }
         let mc = match &owner {
-            LinkOwner::Master(name, _) | LinkOwner::Replica(name, _, _) => self.config.master(name),
+            LinkOwner::Master(name, _) | LinkOwner::Replica(name, _, _) => {
+                self.masters.config(name)
+            }
             LinkOwner::Peer(runid) => self.peer_master(runid),
         };
         let Some(mc) = mc.cloned() else { return };
@@ -350,7 +352,7 @@ impl Sentinel {
     /// that is where the name leads now (`names.rs`).
     fn learn_name(&mut self, owner: &LinkOwner, ip: &str) {
         let host = match owner {
-            LinkOwner::Master(name, _) => self.config.master(name).map(|mc| &mc.addr.host),
+            LinkOwner::Master(name, _) => self.masters.config(name).map(|mc| &mc.addr.host),
             LinkOwner::Replica(_, addr, _) => Some(&addr.host),
             LinkOwner::Peer(runid) => self.peers.get(runid).map(|pl| &pl.addr.host),
         };
@@ -368,9 +370,9 @@ impl Sentinel {
     /// changes. Not while a failover of that master runs, which may hold
     /// either entry.
     fn merge_replica_aliases(&mut self) {
-        let Sentinel { config, masters, out, names, .. } = self;
+        let Sentinel { masters, out, names, .. } = self;
         let mut merged = false;
-        for (name, m) in masters.iter_mut().filter(|(_, m)| m.failover.is_none()) {
+        for (_, mc, m) in masters.iter_both_mut().filter(|(_, _, m)| m.failover.is_none()) {
             let aliases: Vec<Addr> = m
                 .replicas
                 .keys()
@@ -384,9 +386,7 @@ impl Sentinel {
                     r.mon.pubsub.close(out);
                 }
             }
-            if let Some(mc) = config.master_mut(name) {
-                mc.known_replicas.retain(|a| !aliases.contains(a));
-            }
+            mc.known_replicas.retain(|a| !aliases.contains(a));
             merged |= !aliases.is_empty();
         }
         if merged {
@@ -449,33 +449,31 @@ impl Sentinel {
             Frame::Simple(s) | Frame::Error(s) => s.as_str(),
             _ => "",
         };
-        let Sentinel { masters, peers, out, config, .. } = self;
+        let Sentinel { masters, peers, out, .. } = self;
         let Some(link) = find_link(masters, peers, owner) else { return };
         link.last_pong = now;
         if ["PONG", "LOADING", "MASTERDOWN"].iter().any(|p| text.starts_with(p)) {
             link.last_avail = now;
             link.act_ping = None;
         }
-        let (name, mon) = match owner {
+        let (mc, mon) = match owner {
             LinkOwner::Master(name, _) => {
-                let Some(m) = masters.get_mut(name) else { return };
+                let Some((mc, m)) = masters.record_mut(name) else { return };
                 if text.starts_with("PONG") {
                     m.reboot_since = None;
                 }
-                (name, &mut m.mon)
+                (mc, &mut m.mon)
             }
             LinkOwner::Replica(name, addr, _) => {
-                let Some(r) = masters.get_mut(name).and_then(|m| m.replicas.get_mut(addr)) else {
-                    return;
-                };
-                (name, &mut r.mon)
+                let Some((mc, m)) = masters.record_mut(name) else { return };
+                let Some(r) = m.replicas.get_mut(addr) else { return };
+                (mc, &mut r.mon)
             }
             LinkOwner::Peer(_) => return,
         };
         // A busy script keeps the instance from answering: kill it, once.
         let busy = frame.is_error() && text.starts_with("BUSY");
         if busy && mon.sdown_since.is_some() && !mon.script_kill_sent {
-            let Some(mc) = config.master(name) else { return };
             mon.cmd.send(out, Cmd::Setup, command(&mc.rename_commands, "SCRIPT", &["KILL"]));
             mon.script_kill_sent = true;
         }

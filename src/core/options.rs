@@ -94,7 +94,7 @@ impl Sentinel {
     /// the ones before it, which are persisted.
     pub(crate) fn set(&mut self, now: Millis, request: RequestId, args: &[Bytes]) {
         let name = arg(args, 2);
-        if self.config.master(&name).is_none() {
+        if self.masters.config(&name).is_none() {
             return self.reply(request, Frame::error(NO_SUCH_MASTER), false);
         }
         let (mut events, mut drop_links, mut error) = (Vec::new(), false, None);
@@ -107,7 +107,7 @@ impl Sentinel {
             match applied {
                 Applied::Ok(value, drops) => {
                     drop_links |= drops;
-                    let master = master_ref(self.config.master(&name).expect("checked above"));
+                    let master = master_ref(self.masters.config(&name).expect("checked above"));
                     events.push(Event::Set { master, option: option.clone(), value });
                 }
                 Applied::BadArg(i) => {
@@ -153,7 +153,7 @@ impl Sentinel {
         more: usize,
     ) -> (Applied, usize) {
         let deny = self.config.sentinel.deny_scripts_reconfig;
-        let mc = self.config.master_mut(name).expect("caller checked");
+        let mc = self.masters.config_mut(name).expect("caller checked");
         let value = arg(args, j + 1);
         let unknown = || {
             let text = format!(

@@ -84,7 +84,7 @@ impl Sentinel {
     /// Converts or fixes the replicas of `name` whose time has come.
     pub(crate) fn reconcile_replicas(&mut self, now: Millis, name: &str) {
         let Sentinel { config, masters, out, periods, names, .. } = self;
-        let (Some(mc), Some(m)) = (config.master(name), masters.get_mut(name)) else { return };
+        let Some((mc, m)) = masters.record_mut(name) else { return };
         record_down(m);
         let target = names.announce(&mc.addr, config.sentinel.announce_hostnames);
         if m.failover.is_some() || !looks_sane(m, now, periods) {
@@ -115,7 +115,7 @@ impl Sentinel {
 
     /// The deadlines of [`Sentinel::reconcile_replicas`].
     pub(crate) fn arm_reconcile(&self, e: &mut Earliest, name: &str) {
-        let (Some(mc), Some(m)) = (self.config.master(name), self.masters.get(name)) else {
+        let Some((mc, m)) = self.masters.record(name) else {
             return;
         };
         let now = self.last_now;

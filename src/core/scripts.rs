@@ -111,7 +111,7 @@ impl Sentinel {
                 _ => None,
             })
             .filter_map(|e| {
-                let mc = self.config.master(e.instance()?.master_name())?;
+                let mc = self.masters.config(e.instance()?.master_name())?;
                 let path = mc.notification_script.clone()?;
                 Some((path, vec![e.channel().to_owned(), e.message()]))
             })
@@ -131,7 +131,7 @@ impl Sentinel {
         from: &super::ids::Addr,
         to: &super::ids::Addr,
     ) {
-        let Some(path) = self.config.master(name).and_then(|m| m.client_reconfig_script.clone())
+        let Some(path) = self.masters.config(name).and_then(|m| m.client_reconfig_script.clone())
         else {
             return;
         };

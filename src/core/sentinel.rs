@@ -50,7 +50,9 @@ use crate::config::Config;
 /// `next_deadline` only moves as a result of `handle`.
 #[derive(Debug)]
 pub struct Sentinel {
-    /// The configuration, kept up to date with the state to persist.
+    /// The configuration, kept up to date with the state to persist,
+    /// except the masters': theirs is in their records (`masters`), and
+    /// [`Sentinel::config_to_persist`] puts it back.
     pub(crate) config: Config,
     /// The seeded source of randomness.
     pub(crate) rng: Rng,
@@ -156,10 +158,14 @@ impl Sentinel {
         }
         let mut masters = Masters::default();
         let mut monitors = Vec::new();
-        for m in &config.masters {
-            monitors.push(Event::Monitor { master: master_ref(m), quorum: m.quorum });
-            masters.insert(m.name.clone(), Master::new(m, now));
+        // The masters' configurations live in their records from now on
+        // (`config_to_persist` puts them back).
+        for m in std::mem::take(&mut config.masters) {
+            monitors.push(Event::Monitor { master: master_ref(&m), quorum: m.quorum });
+            let state = Master::new(&m, now);
+            masters.insert(m, state);
         }
+        config.index = Default::default();
         let acl = Arc::new(super::users::load(&config));
         let mut sentinel = Sentinel {
             acl,
@@ -325,9 +331,9 @@ impl Sentinel {
         self.view.clone()
     }
 
-    /// The configuration with the current state.
-    pub fn config(&self) -> &Config {
-        &self.config
+    /// The configuration with the current state, as it is persisted.
+    pub fn config(&self) -> Config {
+        self.config_to_persist()
     }
 
     /// Our run id.

@@ -93,7 +93,7 @@ impl Sentinel {
             .masters
             .unbuilt()
             .filter_map(|(name, m)| {
-                let mc = self.config.master(name)?;
+                let mc = self.masters.config(name)?;
                 Some((name.clone(), Arc::new(self.master_view(mc, m))))
             })
             .collect();
@@ -108,7 +108,7 @@ impl Sentinel {
         let masters = self
             .masters
             .iter()
-            .filter_map(|(name, m)| Some(Arc::new(self.master_view(self.config.master(name)?, m))))
+            .filter_map(|(name, m)| Some(Arc::new(self.master_view(self.masters.config(name)?, m))))
             .collect();
         self.view_with(masters)
     }
