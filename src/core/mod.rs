@@ -205,7 +205,7 @@ pub use input::{Input, LinkId, RequestId, Tag};
 pub use output::{LinkKind, Output};
 pub use rng::Rng;
 pub use scripts::ScriptId;
-pub use sentinel::Sentinel;
+pub use sentinel::{Sentinel, VIEW_REFRESH};
 pub use timer::{Millis, Periods, Timer};
 pub use view::{InstanceView, MasterView, MasterViews, ReplicaView, SentinelView, View};
 

@@ -136,12 +136,12 @@ struct PeerMark {
     last_pong: Millis,
 }
 
-/// How stale the view may get when nothing was announced: the fields that
-/// change without an event (link times, pending commands, a run id learned)
-/// are shown at most this old. Building it after every input cost, with a
-/// thousand masters, more than everything else (each build shares the
-/// unchanged masters' views, but still copies the list).
-pub(crate) const VIEW_REFRESH: Millis = Millis(10);
+/// How stale a view a client reads may be when nothing was announced: the
+/// fields that change without an event (link times, pending commands, a
+/// run id learned) are shown at most this old. The core builds such
+/// changes only when asked ([`Sentinel::refresh_stale_view`]); the server
+/// asks before a query when the view it has is older than this.
+pub const VIEW_REFRESH: Millis = Millis(10);
 
 impl Sentinel {
     /// Builds the core from a loaded configuration.
@@ -318,7 +318,8 @@ impl Sentinel {
 
     /// The read model rebuilt now if it is stale: for tests and the
     /// simulation, which check the state after every input. The daemon
-    /// publishes [`Sentinel::view_arc`], at most [`VIEW_REFRESH`] old.
+    /// publishes [`Sentinel::view_arc`], and clients read it at most
+    /// [`VIEW_REFRESH`] old.
     #[doc(hidden)]
     pub fn fresh_view(&mut self) -> &View {
         self.refresh_stale_view(self.last_now);
@@ -495,11 +496,11 @@ impl Sentinel {
     }
 
     /// Rebuilds the view when the input announced something (an event, a
-    /// reply, a persist: what clients may ask about next must show it),
-    /// came from a client, or the view is [`VIEW_REFRESH`] old; otherwise
-    /// marks it stale: the shell rebuilds it when [`Sentinel::view_due`]
-    /// comes ([`Sentinel::refresh_stale_view`]). Not a core deadline: a
-    /// timeout is an input, and inputs are what TILT measures.
+    /// reply, a persist: what clients may ask about next must show it) or
+    /// came from a client; otherwise marks it stale, to be rebuilt when a
+    /// client asks ([`Sentinel::refresh_stale_view`], at most
+    /// [`VIEW_REFRESH`] apart). Not a core deadline: a timeout is an
+    /// input, and inputs are what TILT measures.
     fn refresh_view(&mut self, now: Millis, from: usize, admin: bool) {
         let announced = self
             .out
@@ -507,7 +508,7 @@ impl Sentinel {
             .iter()
             .skip(from)
             .any(|o| matches!(o, Output::Event(_) | Output::Reply { .. } | Output::Persist(_)));
-        if announced || admin || now >= self.view_built.0 + VIEW_REFRESH {
+        if announced || admin {
             self.rebuild_view(now);
         } else {
             self.view_built.1 = true;
@@ -518,6 +519,11 @@ impl Sentinel {
     /// current.
     pub fn view_due(&self) -> Option<Millis> {
         self.view_built.1.then_some(self.view_built.0 + VIEW_REFRESH)
+    }
+
+    /// When the view was last built.
+    pub fn view_built_at(&self) -> Millis {
+        self.view_built.0
     }
 
     /// Rebuilds the view if it is stale (the shell calls it at

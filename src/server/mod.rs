@@ -14,7 +14,7 @@ mod pause;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
@@ -26,7 +26,7 @@ pub use acl_log::AclLog;
 pub use client::{ClientInfo, Clients};
 pub use pause::Pause;
 
-use crate::core::View;
+use crate::core::{VIEW_REFRESH, View};
 use crate::resp::Frame;
 use crate::shell::Clock;
 
@@ -95,6 +95,13 @@ pub struct Stats {
 pub struct Shared {
     /// The core's latest published view.
     pub view: ArcSwap<View>,
+    /// The published view is stale: the core changed since it was built,
+    /// nothing it announced (`Shared::current_view`).
+    pub view_stale: AtomicBool,
+    /// When the published view was built, on [`Shared::clock`].
+    pub view_built: AtomicU64,
+    /// Asks the actor to publish a current view; answered once it has.
+    pub view_refresh: mpsc::Sender<oneshot::Sender<()>>,
     /// The clock the core runs on (to turn view times into ages).
     pub clock: Clock,
     /// Events for subscribers.
@@ -123,6 +130,26 @@ impl Shared {
             return Frame::error("ERR sentinel is shutting down");
         }
         rx.await.unwrap_or_else(|_| Frame::error("ERR sentinel is shutting down"))
+    }
+
+    /// Makes the published view current within [`VIEW_REFRESH`] before a
+    /// query reads it. The actor publishes a view at once when the core
+    /// announces something (an event, a reply, a persist); what changes
+    /// without announcement (link times, run ids, INFO) is only built when
+    /// a client asks and the view is older than `VIEW_REFRESH`. So a
+    /// sentinel nobody queries builds no view at all: with a thousand
+    /// masters, building views of masters that nobody read was a sixth of
+    /// the idle CPU.
+    pub async fn current_view(&self) {
+        if !self.view_stale.load(Ordering::Acquire)
+            || self.clock.now().0 < self.view_built.load(Ordering::Acquire) + VIEW_REFRESH.0
+        {
+            return;
+        }
+        let (tx, rx) = oneshot::channel();
+        if self.view_refresh.send(tx).await.is_ok() {
+            let _ = rx.await;
+        }
     }
 
     /// Counts a processed command.

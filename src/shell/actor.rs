@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 
 use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, trace, warn};
@@ -81,6 +82,7 @@ pub async fn run(
     mut file: ConfigFile,
     shared: Arc<Shared>,
     mut admin: mpsc::Receiver<AdminRequest>,
+    mut refresh: mpsc::Receiver<oneshot::Sender<()>>,
     ready: oneshot::Sender<()>,
 ) -> Option<i32> {
     let mut ready = Some(ready);
@@ -101,7 +103,7 @@ pub async fn run(
         let mut published = false;
         while let Some(output) = core.poll_output() {
             if matches!(output, Output::Event(_) | Output::Reply { .. }) && !published {
-                shared.view.store(core.view_arc());
+                publish(&core, &shared);
                 published = true;
             }
             match output {
@@ -142,14 +144,13 @@ pub async fn run(
             }
         }
         if !published {
-            shared.view.store(core.view_arc());
+            publish(&core, &shared);
         }
         // The first drain saved a generated myid: only now may clients connect.
         if let Some(ready) = ready.take() {
             let _ = ready.send(());
         }
         let deadline = core.next_deadline().map(|t| shared.clock.instant(t));
-        let view_due = core.view_due().map(|t| shared.clock.instant(t));
         let input = tokio::select! {
             Some(input) = inputs.recv() => {
                 if let Input::ScriptExited { id, .. } = &input {
@@ -164,15 +165,23 @@ pub async fn run(
                 Input::Admin { request, args: req.args }
             }
             _ = sleep_until(deadline) => Input::Timeout,
-            _ = sleep_until(view_due) => {
+            Some(done) = refresh.recv() => {
                 core.refresh_stale_view(shared.clock.now());
-                shared.view.store(core.view_arc());
+                publish(&core, &shared);
+                let _ = done.send(());
                 continue;
             }
             _ = shutdown.wait_for(|stop| *stop) => return None,
         };
         core.handle(shared.clock.now(), input);
     }
+}
+
+/// Publishes the core's view, and whether it is stale ([`Shared::current_view`]).
+fn publish(core: &Sentinel, shared: &Shared) {
+    shared.view.store(core.view_arc());
+    shared.view_built.store(core.view_built_at().0, Ordering::Release);
+    shared.view_stale.store(core.view_due().is_some(), Ordering::Release);
 }
 
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {

@@ -60,9 +60,13 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
     let core = Sentinel::new(config.clone(), seed, clock.now());
     let (events, _) = broadcast::channel(4096);
     let (admin_tx, admin_rx) = mpsc::channel(1024);
+    let (refresh_tx, refresh_rx) = mpsc::channel(1024);
     let (shutdown, _) = watch::channel(false);
     let shared = Arc::new(Shared {
         view: ArcSwap::new(core.view_arc()),
+        view_stale: false.into(),
+        view_built: clock.now().0.into(),
+        view_refresh: refresh_tx,
         clock,
         events,
         admin: admin_tx,
@@ -93,7 +97,8 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
     let signals = tokio::spawn(stop_on_signal(shared.clone()));
     let file = ConfigFile { path: config_path, text: config_text, format: config_format };
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    let actor = tokio::spawn(actor::run(core, file, shared.clone(), admin_rx, ready_tx));
+    let actor =
+        tokio::spawn(actor::run(core, file, shared.clone(), admin_rx, refresh_rx, ready_tx));
     if ready_rx.await.is_ok() {
         for l in listeners {
             tokio::spawn(server::run(l, shared.clone()));

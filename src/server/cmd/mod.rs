@@ -228,14 +228,20 @@ pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -
         "client" => client::client(session, shared, &args),
         "command" => command::command(&args, &shared.facts.renames).into(),
         "hello" => auth::hello(session, shared, &args).into(),
-        "info" => info::info(shared, &args).into(),
+        "info" => {
+            shared.current_view().await;
+            info::info(shared, &args).into()
+        }
         "ping" => ping::ping(session, &args).into(),
         "psubscribe" | "subscribe" | "unsubscribe" | "punsubscribe" => {
             pubsub::subscription(session, shared, spec.name, &args)
         }
         "publish" => pubsub::publish(shared, args).await.into(),
         "role" => sentinel::role(shared).into(),
-        "sentinel" => sentinel::sentinel(session, shared, args).await.into(),
+        "sentinel" => {
+            shared.current_view().await;
+            sentinel::sentinel(session, shared, args).await.into()
+        }
         "shutdown" => ping::shutdown(shared, &args),
         other => unreachable!("command {other} is in the table but has no handler"),
     }
