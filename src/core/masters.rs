@@ -175,6 +175,7 @@ impl Masters {
         self.records.get(name).and_then(|r| r.next)
     }
 
+    #[cfg(debug_assertions)]
     /// Master `name`'s deadline as of its last visit.
     pub fn next(&self, name: &str) -> Option<(Millis, Timer)> {
         self.records.get(name).and_then(|r| r.next)

@@ -33,7 +33,7 @@ use super::output::Output;
 use super::rng::Rng;
 use super::scripts::Scripts;
 use super::timer::{Earliest, Millis, Periods, Timer};
-use super::view::{MasterView, View};
+use super::view::View;
 use crate::acl::Acl;
 use crate::config::Config;
 
@@ -478,7 +478,7 @@ impl Sentinel {
         #[cfg(debug_assertions)]
         {
             let full = self.full_snapshot();
-            let strip = |m: &MasterView| {
+            let strip = |m: &super::view::MasterView| {
                 let mut m = m.clone();
                 for s in &mut m.sentinels {
                     let i = &mut s.instance;
