@@ -20,6 +20,7 @@
 //! - [`shell`]: tokio: the actor that owns the core, links to Redis and peer
 //!   sentinels, the clock, start-up and shutdown.
 //! - [`server`]: the RESP server for clients, one module per command family.
+//! - [`errors`]: every error text a client can receive (redis-sentinel's).
 //! - [`logging`]: redis-sentinel's log line format.
 //! - [`commands`]: redis-sentinel 7.0's command table (names, arities,
 //!   flags, ACL categories), shared by the server and the ACLs.
@@ -34,6 +35,7 @@ pub mod acl;
 pub mod commands;
 pub mod config;
 pub mod core;
+pub mod errors;
 pub mod glob;
 pub mod logging;
 pub mod resp;

@@ -72,8 +72,6 @@
 //! simulation (`tests/sim/election.rs`) checks DESIGN 7 on every cell of
 //! fleet size × network delay × timer phase × failure kind.
 
-use bytes::Bytes;
-
 use super::event::Event;
 use super::ids::{Addr, Epoch, RunId};
 use super::input::RequestId;
@@ -198,21 +196,18 @@ impl Sentinel {
         &mut self,
         now: Millis,
         request: RequestId,
-        args: &[Bytes],
+        ip: &str,
+        port: i64,
+        req_epoch: i64,
+        runid: String,
     ) {
-        let text = |i: usize| String::from_utf8_lossy(&args[i]).into_owned();
-        let (ip, runid) = (text(2), text(5));
-        let (Ok(port), Ok(req_epoch)) = (text(3).parse::<i64>(), text(4).parse::<i64>()) else {
-            self.reply(request, Frame::error("ERR value is not an integer or out of range"), false);
-            return;
-        };
         // The master is looked up by address across all masters, first match
         // (by name: a stable order where redis-sentinel uses hash order).
         let name = self
             .config
             .masters
             .iter()
-            .filter(|m| i64::from(m.addr.port) == port && self.names.same_host(&m.addr.host, &ip))
+            .filter(|m| i64::from(m.addr.port) == port && self.names.same_host(&m.addr.host, ip))
             .map(|m| m.name.clone())
             .min();
         let down = name.as_ref().is_some_and(|n| {

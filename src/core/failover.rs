@@ -36,7 +36,7 @@
 
 use std::collections::BTreeMap;
 
-use super::admin::{SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION};
+use super::command::{SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION};
 use super::coordinated::Coordinated;
 use super::event::Event;
 use super::ids::{Addr, Epoch, RunId};
@@ -322,13 +322,13 @@ impl Sentinel {
     /// `SENTINEL FAILOVER <name>`: a failover without ODOWN nor election.
     pub(crate) fn failover_command(&mut self, now: Millis, request: RequestId, name: &str) {
         let (Some(mc), Some(m)) = (self.config.master(name), self.masters.get(name)) else {
-            return self.reply(request, Frame::error(super::admin::NO_SUCH_MASTER), false);
+            return self.reply(request, Frame::error(crate::errors::NO_SUCH_MASTER), false);
         };
         if m.failover.is_some() {
-            return self.reply(request, Frame::error("INPROG Failover already in progress"), false);
+            return self.reply(request, Frame::error(crate::errors::INPROG), false);
         }
         if !has_candidate(mc, m, now, &self.periods) {
-            let frame = Frame::error("NOGOODSLAVE No suitable replica to promote");
+            let frame = Frame::error(crate::errors::NOGOODSLAVE);
             return self.reply(request, frame, false);
         }
         self.start_failover(now, name, true);

@@ -167,6 +167,7 @@
 //! redis-sentinel's text.
 
 mod admin;
+mod command;
 mod coordinated;
 mod detect;
 mod discovery;
@@ -195,7 +196,10 @@ mod timer;
 mod users;
 mod view;
 
-pub use admin::{SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION, has_control};
+pub use command::{
+    AdminCommand, CONFIG_PARAMS, ConfigValue, SIMFAILURE_CRASH_AFTER_ELECTION,
+    SIMFAILURE_CRASH_AFTER_PROMOTION, SetChange, SetOption, SimulateReply, has_control,
+};
 pub use event::{Event, EventLevel, InstanceKind, InstanceRef};
 pub use hello::{HELLO_CHANNEL, Hello};
 pub use ids::{Addr, Epoch, RunId};

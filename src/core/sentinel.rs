@@ -223,7 +223,7 @@ impl Sentinel {
             Input::Message { link, channel, payload } => {
                 self.on_message(now, link, &channel, &payload)
             }
-            Input::Admin { request, args } => self.on_admin(now, request, &args),
+            Input::Admin { request, command } => self.on_admin(now, request, command),
             Input::ScriptStarted { id, pid } => self.on_script_started(id, pid),
             Input::ScriptExited { id, code, signal } => {
                 self.on_script_exited(now, id, code, signal)

@@ -161,7 +161,7 @@ pub async fn run(
                 next_request += 1;
                 let request = RequestId(next_request);
                 waiting.insert(request, req.reply);
-                Input::Admin { request, args: req.args }
+                Input::Admin { request, command: req.command }
             }
             _ = sleep_until(deadline) => Input::Timeout,
             _ = sleep_until(view_due) => {

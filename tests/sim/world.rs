@@ -32,7 +32,8 @@ use std::collections::{BTreeMap, VecDeque};
 use bytes::Bytes;
 use rsentinel::config::{Config, MasterConfig};
 use rsentinel::core::{
-    Addr, Event, Input, LinkId, LinkKind, Millis, Output, RequestId, Rng, Sentinel, Tag, View,
+    Addr, AdminCommand, Event, Input, LinkId, LinkKind, Millis, Output, RequestId, Rng, Sentinel,
+    Tag, View,
 };
 use rsentinel::resp::Frame;
 
@@ -827,11 +828,16 @@ impl<C: Core> World<C> {
             self.reply(id, tag, frame);
             return;
         }
+        // As the server: what the parser refuses never reaches the core.
+        let command = match AdminCommand::parse(&args) {
+            Ok(command) => command,
+            Err(frame) => return self.reply(id, tag, frame),
+        };
         let s = &mut self.sentinels[j];
         s.next_request += 1;
         let request = RequestId(s.next_request);
         s.requests.insert(request, (id, tag));
-        self.input(j, Input::Admin { request, args });
+        self.input(j, Input::Admin { request, command });
     }
 
     /// Replication: masters' offsets grow with time, linked replicas catch up.

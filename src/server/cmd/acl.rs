@@ -10,8 +10,10 @@ use bytes::Bytes;
 
 use super::{Outcome, Session, text};
 use crate::acl::{CATALOGUE, CATEGORIES, Selector, User, category_bit};
+use crate::core::AdminCommand;
+use crate::errors;
 use crate::resp::Frame;
-use crate::server::{Shared, errors};
+use crate::server::Shared;
 
 /// `ACL <subcommand> ...` (arity checked by the table).
 pub async fn acl(session: &Session, shared: &Shared, args: Vec<Bytes>) -> Outcome {
@@ -63,14 +65,20 @@ fn read(session: &Session, shared: &Shared, sub: &[u8], args: &[Bytes]) -> Frame
 /// SETUSER / DELUSER through the core, then the closing of the clients
 /// the change leaves without their rights.
 async fn change(shared: &Shared, args: Vec<Bytes>) -> Frame {
-    let setuser = args[1].eq_ignore_ascii_case(b"setuser");
-    let name = text(&args[2]);
-    let reply = shared.ask_core(args).await;
+    let command = match AdminCommand::parse_acl(&args) {
+        Ok(command) => command,
+        Err(refusal) => return refusal,
+    };
+    let setuser = match &command {
+        AdminCommand::AclSetUser { name, .. } => Some(name.clone()),
+        _ => None,
+    };
+    let reply = shared.ask_core(command).await;
     if matches!(reply, Frame::Error(_)) {
         return reply;
     }
     let acl = shared.view.load().acl.clone();
-    if setuser {
+    if let Some(name) = setuser {
         if let Some(user) = acl.user(&name) {
             shared.clients.kill(|c| c.user == name && !subscriptions_allowed(user, c));
         }

@@ -5,9 +5,10 @@
 use bytes::Bytes;
 
 use super::{Session, text};
+use crate::errors;
 use crate::resp::{Frame, Protocol};
+use crate::server::Shared;
 use crate::server::acl_log::Reason;
-use crate::server::{Shared, errors};
 
 /// Authenticates the session as `user` with `pass`, or logs the failure
 /// (`command` is the name the client sent, redis's log object).

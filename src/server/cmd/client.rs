@@ -6,8 +6,9 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::{Outcome, Session, text};
+use crate::errors;
 use crate::resp::{Frame, Protocol};
-use crate::server::{ClientInfo, Shared, errors};
+use crate::server::{ClientInfo, Shared};
 
 /// A client name may not contain spaces, newlines or special characters.
 pub fn valid_name(name: &[u8]) -> bool {

@@ -5,8 +5,8 @@
 use bytes::Bytes;
 
 use super::table::{Renames, Spec, live, lookup_renamed};
+use crate::errors;
 use crate::resp::Frame;
-use crate::server::errors;
 
 /// `COMMAND [COUNT|LIST|INFO|DOCS|GETKEYS|HELP ...]`.
 pub fn command(args: &[Bytes], renames: &Renames) -> Frame {

@@ -17,9 +17,9 @@ use bytes::Bytes;
 
 use super::Shared;
 use super::acl_log::Reason;
-use super::errors;
 use crate::acl::{Denied, User};
 use crate::commands::Spec;
+use crate::errors;
 use crate::resp::{Frame, Protocol};
 
 /// The per-connection state commands read and change.

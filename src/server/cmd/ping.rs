@@ -4,8 +4,9 @@ use bytes::Bytes;
 use tracing::warn;
 
 use super::{Outcome, Session};
+use crate::errors;
 use crate::resp::{Frame, Protocol};
-use crate::server::{Shared, errors};
+use crate::server::Shared;
 
 /// `PING [message]`: `+PONG`, the message as a bulk string, or in RESP2
 /// subscribed mode `["pong", message]`.
