@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
-use crate::core::{Addr, Epoch, RunId};
+use crate::ids::{Addr, Epoch, RunId};
 
 /// Default `down-after-milliseconds`.
 pub const DEFAULT_DOWN_AFTER_MS: u64 = 30_000;

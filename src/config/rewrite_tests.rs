@@ -3,7 +3,7 @@
 use super::*;
 use crate::config::model::{DEFAULT_PORT, KnownSentinel, LogLevel, MasterConfig};
 use crate::config::parse::parse;
-use crate::core::{Addr, RunId};
+use crate::ids::{Addr, RunId};
 
 const SEED: &str = "port 5000\n\
 sentinel monitor mymaster 127.0.0.1 6379 2\n\

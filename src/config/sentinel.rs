@@ -16,10 +16,10 @@ use core::net::IpAddr;
 use bytes::Bytes;
 
 use super::error::ConfigError;
-use super::lexer::split_bytes;
 use super::model::{Config, KnownSentinel, MasterConfig};
 use super::parse::{At, non_empty, parse_port, parse_u64, yes_no};
-use crate::core::{Addr, Epoch, RunId};
+use crate::ids::{Addr, Epoch, RunId};
+use crate::quoting::split_bytes;
 
 /// Sub-directives applied in the first pass.
 const PRE_MONITOR: &[&str] = &[

@@ -1,47 +1,7 @@
 //! Time as the core sees it: plain milliseconds handed in by the shell.
 
-use std::fmt;
-use std::ops::{Add, Sub};
-
 use super::failover::VOTE_REQUEST_DESYNC;
-
-/// A point in time or a duration, in milliseconds.
-///
-/// The core never reads a clock: the shell converts its monotonic clock to
-/// `Millis` and passes it in with every input, and tests pass any value they
-/// like. Subtraction saturates at zero so that "time since" never underflows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Millis(pub u64);
-
-impl Millis {
-    /// Zero milliseconds.
-    pub const ZERO: Millis = Millis(0);
-
-    /// The number of milliseconds.
-    pub fn as_u64(self) -> u64 {
-        self.0
-    }
-}
-
-impl Add for Millis {
-    type Output = Millis;
-    fn add(self, rhs: Millis) -> Millis {
-        Millis(self.0.saturating_add(rhs.0))
-    }
-}
-
-impl Sub for Millis {
-    type Output = Millis;
-    fn sub(self, rhs: Millis) -> Millis {
-        Millis(self.0.saturating_sub(rhs.0))
-    }
-}
-
-impl fmt::Display for Millis {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
+pub use crate::millis::Millis;
 
 /// The named timers of the core (quinn's `Timer` enum): every deadline the
 /// core asks the shell for is one of these, armed for one instance.

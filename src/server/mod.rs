@@ -24,9 +24,9 @@ pub use acl_log::AclLog;
 pub use client::{ClientInfo, Clients};
 pub use pause::Pause;
 
+use crate::clock::Clock;
 use crate::core::{AdminCommand, View};
 use crate::resp::Frame;
-use crate::shell::Clock;
 
 /// A message published to clients subscribed to `channel`.
 #[derive(Debug, Clone)]

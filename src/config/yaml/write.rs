@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use crate::config::lexer::join_line;
 use crate::config::model::{Config, LogLevel, MasterConfig, ServerConfig};
+use crate::quoting::join_line;
 
 /// The comment at the top of every YAML file rsentinel writes.
 pub const YAML_HEADER: &str = "\

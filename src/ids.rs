@@ -1,4 +1,5 @@
-//! Identities shared by the core, the config and the server.
+//! Identities shared by the core, the config and the server: a leaf, so that
+//! the config can name addresses and run ids without importing the core.
 
 use std::fmt;
 
