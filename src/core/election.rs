@@ -183,9 +183,9 @@ impl Sentinel {
         peer.last_reply = Some(now);
         peer.master_down = *down == 1;
         if leader != "*" {
-            let epoch = *epoch as Epoch;
+            let epoch = Epoch(*epoch as u64);
             if peer.leader.as_ref().is_none_or(|(_, e)| *e != epoch) {
-                tracing::debug!(peer = %runid, leader, epoch, "peer voted");
+                tracing::debug!(peer = %runid, leader, %epoch, "peer voted");
             }
             peer.leader = Some((RunId(leader.to_owned()), epoch));
         }
@@ -213,13 +213,13 @@ impl Sentinel {
         let down = name.as_ref().is_some_and(|n| {
             self.tilt_since.is_none() && self.masters[n].mon.sdown_since.is_some()
         });
-        let (mut leader, mut leader_epoch, mut persisted) = (None, 0, false);
+        let (mut leader, mut leader_epoch, mut persisted) = (None, Epoch::ZERO, false);
         if let Some(name) = &name
             && runid != "*"
         {
             // A negative epoch is refused as a vote request rather than read
             // as a huge unsigned one (redis-sentinel's weakness §9.2 #8).
-            let req_epoch = Epoch::try_from(req_epoch).unwrap_or(0);
+            let req_epoch = u64::try_from(req_epoch).map_or(Epoch::ZERO, Epoch);
             (leader, leader_epoch, persisted) =
                 self.vote_leader(now, name, req_epoch, RunId(runid));
         }
@@ -227,7 +227,7 @@ impl Sentinel {
         let frame = Frame::Array(vec![
             Frame::Integer(i64::from(down)),
             Frame::bulk(leader),
-            Frame::Integer(leader_epoch as i64),
+            Frame::Integer(leader_epoch.as_u64() as i64),
         ]);
         self.reply(request, frame, persisted);
     }
@@ -244,7 +244,7 @@ impl Sentinel {
         req_epoch: Epoch,
         req_runid: RunId,
     ) -> (Option<RunId>, Epoch, bool) {
-        let Some(mc) = self.config.master(name) else { return (None, 0, false) };
+        let Some(mc) = self.config.master(name) else { return (None, Epoch::ZERO, false) };
         let mref = master_ref(mc);
         let mut events = Vec::new();
         if req_epoch > self.config.sentinel.current_epoch {
@@ -253,7 +253,7 @@ impl Sentinel {
             events.push(Event::NewEpoch { master: mref.clone(), epoch: req_epoch });
         }
         let current = self.config.sentinel.current_epoch;
-        let leader_epoch = self.config.master(name).map_or(0, |m| m.leader_epoch);
+        let leader_epoch = self.config.master(name).map_or(Epoch::ZERO, |m| m.leader_epoch);
         if leader_epoch < req_epoch && current <= req_epoch {
             let for_other = &req_runid != self.myid();
             let delay = if for_other { self.rng.below(MAX_DESYNC_MS) } else { 0 };
@@ -276,7 +276,7 @@ impl Sentinel {
             self.event(e);
         }
         let leader = self.masters.get(name).and_then(|m| m.leader.clone());
-        (leader, self.config.master(name).map_or(0, |m| m.leader_epoch), persisted)
+        (leader, self.config.master(name).map_or(Epoch::ZERO, |m| m.leader_epoch), persisted)
     }
 }
 

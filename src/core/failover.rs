@@ -366,7 +366,7 @@ impl Sentinel {
 
     /// A new epoch, persisted, then `+new-epoch` and `+try-failover`.
     pub(crate) fn start_failover(&mut self, now: Millis, name: &str, forced: bool) {
-        let epoch = self.config.sentinel.current_epoch + 1;
+        let epoch = self.config.sentinel.current_epoch.next();
         self.config.sentinel.current_epoch = epoch;
         let m = self.masters.get_mut(name).expect("caller checked");
         // Alone (no peer known), nobody can compete: no desync. After a
@@ -448,7 +448,7 @@ impl Sentinel {
             // an epoch older than its current one), and the newer epoch
             // belongs to every master (another master's failover, a hello).
             // Run this election in it; already asking, ask again at once.
-            tracing::debug!(master = name, from = f.epoch, to = current, "election moves on");
+            tracing::debug!(master = name, from = %f.epoch, to = %current, "election moves on");
             f.epoch = current;
             if asked {
                 (ask_at, asked) = (now, false);
@@ -459,7 +459,7 @@ impl Sentinel {
             }
         }
         if !f.forced && self.outranked(name, f.epoch) {
-            tracing::debug!(master = name, epoch = f.epoch, "stepping down for another candidate");
+            tracing::debug!(master = name, epoch = %f.epoch, "stepping down for another candidate");
             self.abort(name, Abort::NotElected);
             return false;
         }
@@ -493,7 +493,7 @@ impl Sentinel {
                 m.fast_retries += 1;
                 m.fast_retry_at = Some(now + Millis(SPLIT_RETRY_STAGGER.0 * rank as u64));
             }
-            tracing::debug!(master = name, epoch = f.epoch, rank, "split vote: nobody can win");
+            tracing::debug!(master = name, epoch = %f.epoch, rank, "split vote: nobody can win");
             self.abort(name, Abort::NotElected);
             return false;
         }

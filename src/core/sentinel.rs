@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::event::Event;
-use super::ids::{Addr, RunId};
+use super::ids::{Addr, Epoch, RunId};
 use super::input::Input;
 use super::instance::{Master, PeerLink, master_ref};
 use super::link::{LinkOwner, Outbox};
@@ -123,7 +123,7 @@ enum Stepped {
 /// ([`Sentinel::marks`]).
 #[derive(Debug, PartialEq, Eq)]
 struct Marks {
-    epoch: u64,
+    epoch: Epoch,
     epoch_raised_at: Option<Millis>,
     tilt_since: Option<Millis>,
     peers: Vec<PeerMark>,

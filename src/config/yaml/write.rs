@@ -194,7 +194,7 @@ impl<'a> From<&'a Config> for Document<'a> {
             masters: Ordered(config.masters.iter().map(|m| (m.name.clone(), master(m))).collect()),
             state: State {
                 myid: g.myid.as_ref().map(|id| id.as_str()),
-                current_epoch: g.current_epoch,
+                current_epoch: g.current_epoch.as_u64(),
                 masters: Ordered(
                     config.masters.iter().map(|m| (m.name.clone(), master_state(m))).collect(),
                 ),
@@ -234,8 +234,8 @@ fn master(m: &MasterConfig) -> Master<'_> {
 
 fn master_state(m: &MasterConfig) -> MasterState<'_> {
     MasterState {
-        config_epoch: m.config_epoch,
-        leader_epoch: m.leader_epoch,
+        config_epoch: m.config_epoch.as_u64(),
+        leader_epoch: m.leader_epoch.as_u64(),
         known_replicas: m.known_replicas.iter().map(|r| r.name()).collect(),
         known_sentinels: m
             .known_sentinels

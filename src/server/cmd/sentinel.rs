@@ -230,7 +230,7 @@ fn sentinel_map(s: &SentinelView, now: Millis) -> Frame {
     f.push(("last-hello-message", s.last_hello.map_or_else(|| num(0), |t| ago(now, t))));
     let (leader, epoch) = match &s.voted_leader {
         Some((id, e)) => (id.as_str().to_string(), *e),
-        None => ("?".to_string(), 0),
+        None => ("?".to_string(), crate::ids::Epoch::ZERO),
     };
     f.push(("voted-leader", Frame::bulk(leader)));
     f.push(("voted-leader-epoch", num(epoch)));
