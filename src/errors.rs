@@ -5,6 +5,11 @@
 //! redis's own sentinel tests on `-INPROG`/`-NOGOODSLAVE`), so they are
 //! redis-sentinel 7.0's, byte for byte; the few that redis-sentinel 7.0
 //! does not have say where they come from.
+//!
+//! Three families are composed where they are computed, from their parts:
+//! the ACL rule errors ([`crate::acl`], `ERR Error in ACL SETUSER modifier
+//! ...`), CKQUORUM's answer (`core/quorum.rs`, OK or NOQUORUM with reasons)
+//! and the protocol errors of the RESP decoder ([`crate::resp`]).
 
 use bytes::Bytes;
 
@@ -36,8 +41,87 @@ pub const ONLY_HELLO: &str = "ERR Only HELLO messages are accepted by Sentinel i
 pub const NO_SUCH_MASTER: &str = "ERR No such master with that name";
 /// CLIENT KILL that matched nobody (old form).
 pub const NO_SUCH_CLIENT: &str = "ERR No such client";
+/// A command whose change could not be written to the config file.
+pub const SAVE_FAILED: &str = "ERR Failed to save config file. Check server logs.";
 /// A client command when the actor is gone (this process is stopping).
 pub const SHUTTING_DOWN: &str = "ERR sentinel is shutting down";
+
+/// The command (`ACL DRYRUN`'s) has no such name.
+pub fn no_such_command(name: &str) -> String {
+    format!("ERR Command '{name}' not found")
+}
+/// `COMMAND GETKEYS`: a sentinel's commands have no keys.
+pub const NO_KEY_ARGUMENTS: &str = "ERR The command has no key arguments";
+/// `SHUTDOWN ABORT` with no shutdown under way.
+pub const NO_SHUTDOWN_IN_PROGRESS: &str = "ERR No shutdown in progress.";
+
+// ----- permissions -------------------------------------------------------
+
+/// A command the user may not run.
+pub fn noperm_command(full_name: &str) -> String {
+    format!("NOPERM this user has no permissions to run the '{full_name}' command")
+}
+/// A channel the user may not use.
+pub const NOPERM_CHANNEL: &str =
+    "NOPERM this user has no permissions to access one of the channels used as arguments";
+
+// ----- HELLO, CLIENT -----------------------------------------------------
+
+/// HELLO with an option it does not know.
+pub fn hello_syntax(option: &str) -> String {
+    format!("ERR Syntax error in HELLO option '{option}'")
+}
+/// HELLO without AUTH from a client that must authenticate.
+pub const HELLO_NOAUTH: &str = "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time";
+/// CLIENT SETINFO with a bad value.
+pub fn setinfo_bad_value(attr: &str) -> String {
+    format!("ERR {attr} cannot contain spaces, newlines or special characters.")
+}
+/// CLIENT SETINFO with an attribute it does not know.
+pub fn unrecognized_option(attr: &str) -> String {
+    format!("ERR Unrecognized option '{attr}'")
+}
+/// A CLIENT subcommand with the wrong number of arguments.
+pub fn client_usage(sub: &str) -> String {
+    format!("ERR unknown subcommand or wrong number of arguments for '{sub}'. Try CLIENT HELP.")
+}
+/// CLIENT TRACKING (ours: client-side caching has nothing to track here).
+pub const NO_TRACKING: &str = "ERR CLIENT TRACKING is not supported by this sentinel";
+/// CLIENT PAUSE with a mode other than WRITE or ALL.
+pub const PAUSE_MODE: &str = "ERR CLIENT PAUSE mode must be WRITE or ALL";
+/// CLIENT PAUSE with a timeout that is not an integer.
+pub const TIMEOUT_NOT_INTEGER: &str = "ERR timeout is not an integer or out of range";
+/// CLIENT PAUSE with a negative timeout.
+pub const TIMEOUT_NEGATIVE: &str = "ERR timeout is negative";
+/// A client type (`normal`, `pubsub`...) that does not exist.
+pub fn unknown_client_type(kind: &str) -> String {
+    format!("ERR Unknown client type '{kind}'")
+}
+/// CLIENT LIST ID with an id that is not a positive integer.
+pub const INVALID_CLIENT_ID: &str = "ERR Invalid client ID";
+/// CLIENT KILL ID with an id that is not a positive integer.
+pub const CLIENT_ID_NOT_POSITIVE: &str = "ERR client-id should be greater than 0";
+
+// ----- ACL (the model's own errors are `crate::acl`'s) --------------------
+
+/// ACL LOAD and ACL SAVE: a sentinel has no ACL file.
+pub const NO_ACL_FILE: &str = "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.";
+/// ACL CAT of a category that does not exist.
+pub fn unknown_category(name: &str) -> String {
+    format!("ERR Unknown category '{name}'")
+}
+/// ACL GENPASS with a bit count out of range.
+pub fn genpass_bits(max: i64) -> String {
+    format!(
+        "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to {max}"
+    )
+}
+/// ACL GENPASS when the kernel gives no random bytes.
+pub const NO_RANDOM_BYTES: &str = "ERR could not read random bytes";
+/// ACL DRYRUN of a user that does not exist.
+pub fn no_such_user(name: &str) -> String {
+    format!("ERR User '{name}' not found")
+}
 
 // ----- SENTINEL MONITOR, in the order redis-sentinel checks --------------
 

@@ -121,7 +121,7 @@ pub async fn run(
                 Output::Persist(config) => last_persist_ok = file.save(&config).await,
                 Output::Reply { request, frame, needs_persist } => {
                     let frame = if needs_persist && !last_persist_ok {
-                        Frame::error("ERR Failed to save config file. Check server logs.")
+                        Frame::error(crate::errors::SAVE_FAILED)
                     } else {
                         frame
                     };

@@ -54,9 +54,7 @@ fn read(session: &Session, shared: &Shared, sub: &[u8], args: &[Bytes]) -> Frame
         b"genpass" => genpass(args),
         b"log" => log(shared, args),
         b"dryrun" => dryrun(shared, args),
-        b"load" | b"save" => Frame::error(
-            "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.",
-        ),
+        b"load" | b"save" => Frame::error(errors::NO_ACL_FILE),
         b"help" => help(),
         _ => errors::unknown_subcommand(&args[1], "acl"),
     }
@@ -129,7 +127,7 @@ fn cat(args: &[Bytes]) -> Frame {
     }
     let Some(bit) = category_bit(&text(name)) else {
         let shown: String = text(name).chars().take(128).collect();
-        return Frame::error(format!("ERR Unknown category '{shown}'"));
+        return Frame::error(errors::unknown_category(&shown));
     };
     Frame::Array(
         CATALOGUE
@@ -152,15 +150,13 @@ fn genpass(args: &[Bytes]) -> Frame {
         Some(Err(_)) => return Frame::error(errors::NOT_AN_INTEGER),
     };
     if !(1..=MAX_BITS).contains(&bits) {
-        return Frame::error(format!(
-            "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to {MAX_BITS}"
-        ));
+        return Frame::error(errors::genpass_bits(MAX_BITS));
     }
     let chars = (bits as usize).div_ceil(4);
     let mut bytes = vec![0u8; chars.div_ceil(2)];
     use std::io::Read;
     if std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)).is_err() {
-        return Frame::error("ERR could not read random bytes");
+        return Frame::error(errors::NO_RANDOM_BYTES);
     }
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     Frame::bulk(&hex[..chars])
@@ -190,15 +186,15 @@ fn dryrun(shared: &Shared, args: &[Bytes]) -> Frame {
     let acl = shared.view.load().acl.clone();
     let name = text(&args[2]);
     let Some(user) = acl.user(&name) else {
-        return Frame::error(format!("ERR User '{name}' not found"));
+        return Frame::error(errors::no_such_user(&name));
     };
     let command = &args[3..];
     let target = match super::resolve(&shared.facts.renames, command) {
         Ok(target) => target,
         Err(super::Refusal::Arity(full)) => {
-            return Frame::error(format!("ERR wrong number of arguments for '{full}' command"));
+            return errors::wrong_arity(&full);
         }
-        Err(_) => return Frame::error(format!("ERR Command '{}' not found", text(&command[0]))),
+        Err(_) => return Frame::error(errors::no_such_command(&text(&command[0]))),
     };
     match super::permission(user, &target, command) {
         Ok(()) => Frame::ok(),

@@ -69,7 +69,7 @@ pub fn command(args: &[Bytes], renames: &Renames) -> Frame {
                     .collect(),
             )
         }
-        b"getkeys" | b"getkeysandflags" => Frame::error("ERR The command has no key arguments"),
+        b"getkeys" | b"getkeysandflags" => Frame::error(errors::NO_KEY_ARGUMENTS),
         b"help" => Frame::Array(
             [
                 "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",

@@ -31,7 +31,7 @@ pub fn shutdown(shared: &Shared, args: &[Bytes]) -> Outcome {
         let a = a.to_ascii_lowercase();
         match a.as_slice() {
             b"nosave" | b"save" | b"now" | b"force" => {}
-            b"abort" => return Frame::error("ERR No shutdown in progress.").into(),
+            b"abort" => return Frame::error(errors::NO_SHUTDOWN_IN_PROGRESS).into(),
             _ => return Frame::error(errors::SYNTAX).into(),
         }
     }
