@@ -1,5 +1,5 @@
 //! The `rsentinel` binary: command line, config loading, logging, then the
-//! shell. The only place that uses `anyhow`.
+//! shell.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

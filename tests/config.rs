@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use rsentinel::config::{
     Config, ConfigError, KnownSentinel, parse, parse_with_overrides, persist, rewrite,
 };
-use rsentinel::core::{Addr, RunId};
+use rsentinel::core::{Addr, Epoch, RunId};
 
 use golden::{dir as golden_dir, read_lines};
 
@@ -39,13 +39,13 @@ fn mutate(config: &mut Config, args: &[String]) {
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     match args.as_slice() {
         ["port", p] => config.server.port = port(p),
-        ["current-epoch", n] => config.sentinel.current_epoch = number(n),
+        ["current-epoch", n] => config.sentinel.current_epoch = Epoch(number(n)),
         ["myid", id] => config.sentinel.myid = Some(RunId(id.to_string())),
         [cmd, name, rest @ ..] => {
             let m = config.master_mut(name).unwrap_or_else(|| panic!("no master {name}"));
             match (*cmd, rest) {
-                ("config-epoch", [n]) => m.config_epoch = number(n),
-                ("leader-epoch", [n]) => m.leader_epoch = number(n),
+                ("config-epoch", [n]) => m.config_epoch = Epoch(number(n)),
+                ("leader-epoch", [n]) => m.leader_epoch = Epoch(number(n)),
                 ("auth-pass", [p]) => m.auth_pass = Some(p.to_string().into()),
                 ("master-addr", [h, p]) => m.addr = Addr::new(*h, port(p)),
                 ("add-replica", [h, p]) => m.known_replicas.push(Addr::new(*h, port(p))),

@@ -61,7 +61,7 @@ impl Selector {
     /// A selector from the text inside `( ... )`.
     pub fn from_opset(inner: &str) -> Result<Selector, RuleError> {
         let mut s = Selector::default();
-        let ops = crate::config::split_line(inner).map_err(|_| RuleError::Syntax)?;
+        let ops = crate::quoting::split_line(inner).map_err(|_| RuleError::Syntax)?;
         for op in ops {
             s.apply(&op)?;
         }

@@ -232,7 +232,7 @@ pub(crate) fn is_tls(name: &str) -> bool {
 pub fn not_acted_on(text: &str) -> Vec<(String, usize)> {
     let mut found: Vec<(String, usize)> = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let Ok(args) = crate::config::split_line(line) else { continue };
+        let Ok(args) = crate::quoting::split_line(line) else { continue };
         let Some(name) = args.first().map(|a| a.to_ascii_lowercase()) else { continue };
         let yes = args.get(1).is_some_and(|v| v.eq_ignore_ascii_case("yes"));
         let unused = match name.as_str() {

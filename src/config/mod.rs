@@ -10,8 +10,9 @@
 //!                                                         persist(path, text) ◀────────┘
 //! ```
 //!
-//! - [`lexer`]: one line → arguments ([`split_line`]) with redis's quoting,
-//!   and back ([`quote`]).
+//! - [`crate::quoting`] (a leaf, shared with the RESP decoder and the ACL
+//!   rules): one line → arguments ([`split_line`]) with redis's quoting, and
+//!   back ([`quote`]).
 //! - [`parse`] / [`parse_with_overrides`]: the whole file, plus command-line
 //!   options, into a [`Config`]. Server directives apply in order; `sentinel`
 //!   lines are queued and applied after everything in three passes, like
@@ -33,7 +34,6 @@
 
 mod directives;
 mod error;
-pub mod lexer;
 mod model;
 mod parse;
 mod persist;
@@ -41,9 +41,9 @@ mod rewrite;
 mod sentinel;
 mod yaml;
 
+pub use crate::quoting::{LexError, quote, split_line};
 pub use directives::not_acted_on;
 pub use error::ConfigError;
-pub use lexer::{LexError, quote, split_line};
 pub use model::*;
 pub use parse::{
     Loaded, MAX_INCLUDE_DEPTH, ReadInclude, Source, load_conf, parse, parse_with_overrides,

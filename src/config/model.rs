@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
-use crate::core::{Addr, Epoch, RunId};
+use crate::ids::{Addr, Epoch, RunId};
 
 /// Default `down-after-milliseconds`.
 pub const DEFAULT_DOWN_AFTER_MS: u64 = 30_000;
@@ -237,7 +237,7 @@ impl Default for SentinelConfig {
     fn default() -> Self {
         SentinelConfig {
             myid: None,
-            current_epoch: 0,
+            current_epoch: Epoch::ZERO,
             announce_ip: None,
             announce_port: 0,
             announce_hostnames: false,
@@ -302,8 +302,8 @@ impl MasterConfig {
             auth_pass: None,
             auth_user: None,
             master_reboot_down_after_period_ms: 0,
-            config_epoch: 0,
-            leader_epoch: 0,
+            config_epoch: Epoch::ZERO,
+            leader_epoch: Epoch::ZERO,
             known_replicas: Vec::new(),
             known_sentinels: Vec::new(),
             rename_commands: Vec::new(),

@@ -45,9 +45,9 @@
 
 use super::directives::{self, Passive};
 use super::error::ConfigError;
-use super::lexer::{join_line, split_line};
 use super::model::{Config, LogLevel};
 use super::sentinel::Queue;
+use crate::quoting::{join_line, split_line};
 
 /// The reason given for an unknown directive, or a known one with the wrong
 /// number of arguments.

@@ -16,10 +16,10 @@ use core::net::IpAddr;
 use bytes::Bytes;
 
 use super::error::ConfigError;
-use super::lexer::split_bytes;
 use super::model::{Config, KnownSentinel, MasterConfig};
 use super::parse::{At, non_empty, parse_port, parse_u64, yes_no};
-use crate::core::{Addr, Epoch, RunId};
+use crate::ids::{Addr, Epoch, RunId};
+use crate::quoting::split_bytes;
 
 /// Sub-directives applied in the first pass.
 const PRE_MONITOR: &[&str] = &[
@@ -289,6 +289,7 @@ fn parse_positive_time(ms: &str) -> Result<u64, String> {
 /// An epoch: a non-negative integer.
 pub(crate) fn parse_epoch(epoch: &str) -> Result<Epoch, String> {
     parse_u64(epoch)
+        .map(Epoch)
         .ok_or_else(|| format!("Invalid epoch '{epoch}': must be a non-negative integer"))
 }
 
@@ -333,8 +334,8 @@ mod tests {
              sentinel leader-epoch m 9\n"
         );
         let c = parse(&text).expect("ok");
-        assert_eq!(c.sentinel.current_epoch, 7);
-        assert_eq!((c.masters[0].config_epoch, c.masters[0].leader_epoch), (7, 9));
+        assert_eq!(c.sentinel.current_epoch, Epoch(7));
+        assert_eq!((c.masters[0].config_epoch, c.masters[0].leader_epoch), (Epoch(7), Epoch(9)));
         assert!(
             reason(&format!("{MONITOR}sentinel config-epoch m -1"))
                 .starts_with("Invalid epoch '-1'")

@@ -31,9 +31,6 @@
 //! `-failover-abort-slave-timeout` and the master gets `FAILOVER ABORT`
 //! (Redis gives up by itself at `t`; the abort covers a stuck hand-over).
 
-use bytes::Bytes;
-
-use super::admin::{NO_SUCH_MASTER, arg};
 use super::event::Event;
 use super::failover::{Failover, FailoverState, send_rewrite_and_kill};
 use super::ids::Addr;
@@ -45,6 +42,7 @@ use super::select::has_candidate;
 use super::sentinel::Sentinel;
 use super::timer::{Earliest, Millis, Timer};
 use crate::config::MasterConfig;
+use crate::errors::{self, NO_SUCH_MASTER};
 use crate::resp::Frame;
 
 /// The longest `TIMEOUT` given to `FAILOVER TO`: the master's writes are
@@ -108,43 +106,27 @@ impl Failover {
 }
 
 impl Sentinel {
-    /// `SENTINEL FAILOVER <name> [COORDINATED]`: the plain form as
-    /// redis-sentinel; any other argument count gets its arity error.
-    pub(crate) fn failover_admin(&mut self, now: Millis, request: RequestId, args: &[Bytes]) {
-        let name = arg(args, 2);
-        match args.len() {
-            3 => self.failover_command(now, request, &name),
-            4 if arg(args, 3).eq_ignore_ascii_case("coordinated") => {
-                self.failover_coordinated_command(now, request, &name)
-            }
-            _ => {
-                let text = "ERR wrong number of arguments for 'sentinel|failover' command";
-                self.reply(request, Frame::error(text), false)
-            }
-        }
-    }
-
     /// `SENTINEL FAILOVER <name> COORDINATED`: refused, before anything is
     /// sent, unless a coordinated failover can work; then a forced failover
     /// whose promotion is `FAILOVER TO`.
-    fn failover_coordinated_command(&mut self, now: Millis, request: RequestId, name: &str) {
+    pub(crate) fn failover_coordinated_command(
+        &mut self,
+        now: Millis,
+        request: RequestId,
+        name: &str,
+    ) {
         let Some((mc, m)) = self.masters.record(name) else {
             return self.reply(request, Frame::error(NO_SUCH_MASTER), false);
         };
         let error = if m.failover.is_some() {
-            Some("INPROG Failover already in progress".to_owned())
+            Some(errors::INPROG.to_owned())
         } else if !m.mon.cmd.is_up() || m.mon.sdown_since.is_some() {
-            Some(format!(
-                "NOGOODMASTER Coordinated failover needs a reachable master; \
-                 use SENTINEL FAILOVER {name} for a forced one"
-            ))
+            Some(errors::coordinated_unreachable(name))
         } else if !m.mon.redis_version.as_deref().is_some_and(supports_failover_to) {
             let v = m.mon.redis_version.as_deref().unwrap_or("an unknown version");
-            Some(format!(
-                "ERR Coordinated failover needs Redis 6.2 or later on the master (it runs {v})"
-            ))
+            Some(errors::coordinated_too_old(v))
         } else if !has_candidate(mc, m, now, &self.periods) {
-            Some("NOGOODSLAVE No suitable replica to promote".to_owned())
+            Some(errors::NOGOODSLAVE.to_owned())
         } else {
             None
         };

@@ -12,8 +12,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use bytes::Bytes;
-
 use super::event::{Event, InstanceRef};
 use super::hello::{HELLO_CHANNEL, Hello};
 use super::ids::{Addr, RunId};
@@ -187,13 +185,9 @@ impl Sentinel {
     }
 
     /// `PUBLISH __sentinel__:hello <payload>` from a peer sentinel.
-    pub(crate) fn publish(&mut self, now: Millis, request: RequestId, args: &[Bytes]) {
-        if args.len() != 3 || &args[1][..] != HELLO_CHANNEL.as_bytes() {
-            let text = "ERR Only HELLO messages are accepted by Sentinel instances.";
-            self.reply(request, Frame::error(text), false);
-            return;
-        }
-        if let Some(hello) = std::str::from_utf8(&args[2]).ok().and_then(Hello::parse) {
+    /// (the parser checked the channel).
+    pub(crate) fn publish(&mut self, now: Millis, request: RequestId, payload: &[u8]) {
+        if let Some(hello) = std::str::from_utf8(payload).ok().and_then(Hello::parse) {
             self.process_hello(now, hello);
         }
         self.reply(request, Frame::Integer(1), false);

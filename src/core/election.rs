@@ -72,8 +72,6 @@
 //! simulation (`tests/sim/election.rs`) checks DESIGN 7 on every cell of
 //! fleet size × network delay × timer phase × failure kind.
 
-use bytes::Bytes;
-
 use super::event::Event;
 use super::ids::{Addr, Epoch, RunId};
 use super::input::RequestId;
@@ -185,9 +183,9 @@ impl Sentinel {
         peer.last_reply = Some(now);
         peer.master_down = *down == 1;
         if leader != "*" {
-            let epoch = *epoch as Epoch;
+            let epoch = Epoch(*epoch as u64);
             if peer.leader.as_ref().is_none_or(|(_, e)| *e != epoch) {
-                tracing::debug!(peer = %runid, leader, epoch, "peer voted");
+                tracing::debug!(peer = %runid, leader, %epoch, "peer voted");
             }
             peer.leader = Some((RunId(leader.to_owned()), epoch));
         }
@@ -198,33 +196,30 @@ impl Sentinel {
         &mut self,
         now: Millis,
         request: RequestId,
-        args: &[Bytes],
+        ip: &str,
+        port: i64,
+        req_epoch: i64,
+        runid: String,
     ) {
-        let text = |i: usize| String::from_utf8_lossy(&args[i]).into_owned();
-        let (ip, runid) = (text(2), text(5));
-        let (Ok(port), Ok(req_epoch)) = (text(3).parse::<i64>(), text(4).parse::<i64>()) else {
-            self.reply(request, Frame::error("ERR value is not an integer or out of range"), false);
-            return;
-        };
         // The master is looked up by address across all masters, first match
         // (by name: a stable order where redis-sentinel uses hash order).
         let name = self
             .masters
             .configs()
             .into_iter()
-            .filter(|m| i64::from(m.addr.port) == port && self.names.same_host(&m.addr.host, &ip))
+            .filter(|m| i64::from(m.addr.port) == port && self.names.same_host(&m.addr.host, ip))
             .map(|m| m.name.clone())
             .min();
         let down = name.as_ref().is_some_and(|n| {
             self.tilt_since.is_none() && self.masters[n].mon.sdown_since.is_some()
         });
-        let (mut leader, mut leader_epoch, mut persisted) = (None, 0, false);
+        let (mut leader, mut leader_epoch, mut persisted) = (None, Epoch::ZERO, false);
         if let Some(name) = &name
             && runid != "*"
         {
             // A negative epoch is refused as a vote request rather than read
             // as a huge unsigned one (redis-sentinel's weakness §9.2 #8).
-            let req_epoch = Epoch::try_from(req_epoch).unwrap_or(0);
+            let req_epoch = u64::try_from(req_epoch).map_or(Epoch::ZERO, Epoch);
             (leader, leader_epoch, persisted) =
                 self.vote_leader(now, name, req_epoch, RunId(runid));
         }
@@ -232,7 +227,7 @@ impl Sentinel {
         let frame = Frame::Array(vec![
             Frame::Integer(i64::from(down)),
             Frame::bulk(leader),
-            Frame::Integer(leader_epoch as i64),
+            Frame::Integer(leader_epoch.as_u64() as i64),
         ]);
         self.reply(request, frame, persisted);
     }
@@ -249,7 +244,7 @@ impl Sentinel {
         req_epoch: Epoch,
         req_runid: RunId,
     ) -> (Option<RunId>, Epoch, bool) {
-        let Some(mc) = self.masters.config(name) else { return (None, 0, false) };
+        let Some(mc) = self.masters.config(name) else { return (None, Epoch::ZERO, false) };
         let mref = master_ref(mc);
         let mut events = Vec::new();
         if req_epoch > self.config.sentinel.current_epoch {
@@ -258,7 +253,7 @@ impl Sentinel {
             events.push(Event::NewEpoch { master: mref.clone(), epoch: req_epoch });
         }
         let current = self.config.sentinel.current_epoch;
-        let leader_epoch = self.masters.config(name).map_or(0, |m| m.leader_epoch);
+        let leader_epoch = self.masters.config(name).map_or(Epoch::ZERO, |m| m.leader_epoch);
         if leader_epoch < req_epoch && current <= req_epoch {
             let for_other = &req_runid != self.myid();
             let delay = if for_other { self.rng.below(MAX_DESYNC_MS) } else { 0 };
@@ -281,7 +276,7 @@ impl Sentinel {
             self.event(e);
         }
         let leader = self.masters.get(name).and_then(|m| m.leader.clone());
-        (leader, self.masters.config(name).map_or(0, |m| m.leader_epoch), persisted)
+        (leader, self.masters.config(name).map_or(Epoch::ZERO, |m| m.leader_epoch), persisted)
     }
 }
 

@@ -96,10 +96,10 @@ fn table() -> Vec<(Event, EventLevel, String)> {
         ),
         (OdownOff(master()), Warning, format!("-odown {M}")),
         // captured
-        (NewEpoch { master: master(), epoch: 1 }, Warning, "+new-epoch 1".into()),
+        (NewEpoch { master: master(), epoch: Epoch(1) }, Warning, "+new-epoch 1".into()),
         // captured
         (
-            VoteForLeader { master: master(), leader: leader.clone(), epoch: 1 },
+            VoteForLeader { master: master(), leader: leader.clone(), epoch: Epoch(1) },
             Warning,
             format!("+vote-for-leader {leader} 1"),
         ),

@@ -36,7 +36,7 @@
 
 use std::collections::BTreeMap;
 
-use super::admin::{SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION};
+use super::command::{SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION};
 use super::coordinated::Coordinated;
 use super::event::Event;
 use super::ids::{Addr, Epoch, RunId};
@@ -325,13 +325,13 @@ impl Sentinel {
     /// `SENTINEL FAILOVER <name>`: a failover without ODOWN nor election.
     pub(crate) fn failover_command(&mut self, now: Millis, request: RequestId, name: &str) {
         let Some((mc, m)) = self.masters.record(name) else {
-            return self.reply(request, Frame::error(super::admin::NO_SUCH_MASTER), false);
+            return self.reply(request, Frame::error(crate::errors::NO_SUCH_MASTER), false);
         };
         if m.failover.is_some() {
-            return self.reply(request, Frame::error("INPROG Failover already in progress"), false);
+            return self.reply(request, Frame::error(crate::errors::INPROG), false);
         }
         if !has_candidate(mc, m, now, &self.periods) {
-            let frame = Frame::error("NOGOODSLAVE No suitable replica to promote");
+            let frame = Frame::error(crate::errors::NOGOODSLAVE);
             return self.reply(request, frame, false);
         }
         self.start_failover(now, name, true);
@@ -369,7 +369,7 @@ impl Sentinel {
 
     /// A new epoch, persisted, then `+new-epoch` and `+try-failover`.
     pub(crate) fn start_failover(&mut self, now: Millis, name: &str, forced: bool) {
-        let epoch = self.config.sentinel.current_epoch + 1;
+        let epoch = self.config.sentinel.current_epoch.next();
         self.config.sentinel.current_epoch = epoch;
         let m = self.masters.get_mut(name).expect("caller checked");
         // Alone (no peer known), nobody can compete: no desync. After a
@@ -451,7 +451,7 @@ impl Sentinel {
             // an epoch older than its current one), and the newer epoch
             // belongs to every master (another master's failover, a hello).
             // Run this election in it; already asking, ask again at once.
-            tracing::debug!(master = name, from = f.epoch, to = current, "election moves on");
+            tracing::debug!(master = name, from = %f.epoch, to = %current, "election moves on");
             f.epoch = current;
             if asked {
                 (ask_at, asked) = (now, false);
@@ -462,7 +462,7 @@ impl Sentinel {
             }
         }
         if !f.forced && self.outranked(name, f.epoch) {
-            tracing::debug!(master = name, epoch = f.epoch, "stepping down for another candidate");
+            tracing::debug!(master = name, epoch = %f.epoch, "stepping down for another candidate");
             self.abort(name, Abort::NotElected);
             return false;
         }
@@ -496,7 +496,7 @@ impl Sentinel {
                 m.fast_retries += 1;
                 m.fast_retry_at = Some(now + Millis(SPLIT_RETRY_STAGGER.0 * rank as u64));
             }
-            tracing::debug!(master = name, epoch = f.epoch, rank, "split vote: nobody can win");
+            tracing::debug!(master = name, epoch = %f.epoch, rank, "split vote: nobody can win");
             self.abort(name, Abort::NotElected);
             return false;
         }

@@ -101,18 +101,18 @@ mod tests {
     fn hello(
         (ip, port): (&str, u16),
         runid: &str,
-        epoch: Epoch,
+        epoch: u64,
         name: &str,
         (mip, mport): (&str, u16),
-        config_epoch: Epoch,
+        config_epoch: u64,
     ) -> Hello {
         Hello {
             sentinel_addr: Addr::new(ip, port),
             runid: RunId(runid.into()),
-            current_epoch: epoch,
+            current_epoch: Epoch(epoch),
             master_name: name.into(),
             master_addr: Addr::new(mip, mport),
-            master_config_epoch: config_epoch,
+            master_config_epoch: Epoch(config_epoch),
         }
     }
 

@@ -2,6 +2,7 @@
 
 use bytes::Bytes;
 
+use super::command::AdminCommand;
 use super::ids::Addr;
 use super::scripts::ScriptId;
 use crate::resp::Frame;
@@ -67,8 +68,8 @@ pub enum Input {
     Admin {
         /// Where the answer goes.
         request: RequestId,
-        /// The command's arguments, command name first (`SENTINEL`, `SET`...).
-        args: Vec<Bytes>,
+        /// The command, parsed.
+        command: AdminCommand,
     },
     /// A script asked for with `Output::RunScript` started as process `pid`
     /// (optional: only for `-script-timeout` and PENDING-SCRIPTS).

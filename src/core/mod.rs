@@ -167,6 +167,7 @@
 //! redis-sentinel's text.
 
 mod admin;
+mod command;
 mod coordinated;
 mod detect;
 mod discovery;
@@ -174,7 +175,8 @@ mod election;
 mod event;
 mod failover;
 mod hello;
-mod ids;
+// Re-exported so that the core's modules keep saying `super::ids`.
+use crate::ids;
 mod info;
 mod input;
 mod instance;
@@ -196,10 +198,13 @@ mod timer;
 mod users;
 mod view;
 
-pub use admin::{SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION, has_control};
+pub use crate::ids::{Addr, Epoch, RunId};
+pub use command::{
+    AdminCommand, CONFIG_PARAMS, ConfigValue, SIMFAILURE_CRASH_AFTER_ELECTION,
+    SIMFAILURE_CRASH_AFTER_PROMOTION, SetChange, SetOption, SimulateReply, has_control,
+};
 pub use event::{Event, EventLevel, InstanceKind, InstanceRef};
 pub use hello::{HELLO_CHANNEL, Hello};
-pub use ids::{Addr, Epoch, RunId};
 pub use info::{InfoReport, Role, parse_info};
 pub use input::{Input, LinkId, RequestId, Tag};
 pub use output::{LinkKind, Output};

@@ -23,7 +23,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::event::Event;
-use super::ids::{Addr, RunId};
+use super::ids::{Addr, Epoch, RunId};
 use super::input::Input;
 use super::instance::{Master, PeerLink, master_ref};
 use super::link::{LinkOwner, Outbox};
@@ -116,7 +116,7 @@ enum Stepped {
 /// ([`Sentinel::marks`]).
 #[derive(Debug, PartialEq, Eq)]
 struct Marks {
-    epoch: u64,
+    epoch: Epoch,
     epoch_raised_at: Option<Millis>,
     tilt_since: Option<Millis>,
     peers: Vec<PeerMark>,
@@ -216,7 +216,7 @@ impl Sentinel {
             Input::Message { link, channel, payload } => {
                 self.on_message(now, link, &channel, &payload)
             }
-            Input::Admin { request, args } => self.on_admin(now, request, &args),
+            Input::Admin { request, command } => self.on_admin(now, request, command),
             Input::ScriptStarted { id, pid } => self.on_script_started(id, pid),
             Input::ScriptExited { id, code, signal } => {
                 self.on_script_exited(now, id, code, signal)

@@ -50,6 +50,7 @@ use std::fmt::Write as _;
 use bytes::Bytes;
 use test_each_file::test_each_path;
 
+use super::command::AdminCommand;
 use super::hello::HELLO_CHANNEL;
 use super::ids::Addr;
 use super::input::{Input, LinkId, RequestId, Tag};
@@ -632,8 +633,20 @@ impl goldenscript::Runner for Runner {
             }
             "admin" => {
                 self.next_request += 1;
-                let args = pos.iter().map(|a| Bytes::copy_from_slice(a.as_bytes())).collect();
-                self.inputs.push_back(Input::Admin { request: RequestId(self.next_request), args });
+                let args: Vec<Bytes> =
+                    pos.iter().map(|a| Bytes::copy_from_slice(a.as_bytes())).collect();
+                let request = RequestId(self.next_request);
+                // As the server: a refusal of the parser never reaches the core.
+                match AdminCommand::parse(&args) {
+                    Ok(command) => self.inputs.push_back(Input::Admin { request, command }),
+                    Err(frame) => writeln!(
+                        out,
+                        "t={} reply req={} {}",
+                        self.now.0,
+                        request.0,
+                        show_frame(&frame)
+                    )?,
+                }
                 self.settle(&mut out, verbose)?;
             }
             "deliver" => {

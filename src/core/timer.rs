@@ -1,47 +1,7 @@
 //! Time as the core sees it: plain milliseconds handed in by the shell.
 
-use std::fmt;
-use std::ops::{Add, Sub};
-
 use super::failover::VOTE_REQUEST_DESYNC;
-
-/// A point in time or a duration, in milliseconds.
-///
-/// The core never reads a clock: the shell converts its monotonic clock to
-/// `Millis` and passes it in with every input, and tests pass any value they
-/// like. Subtraction saturates at zero so that "time since" never underflows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Millis(pub u64);
-
-impl Millis {
-    /// Zero milliseconds.
-    pub const ZERO: Millis = Millis(0);
-
-    /// The number of milliseconds.
-    pub fn as_u64(self) -> u64 {
-        self.0
-    }
-}
-
-impl Add for Millis {
-    type Output = Millis;
-    fn add(self, rhs: Millis) -> Millis {
-        Millis(self.0.saturating_add(rhs.0))
-    }
-}
-
-impl Sub for Millis {
-    type Output = Millis;
-    fn sub(self, rhs: Millis) -> Millis {
-        Millis(self.0.saturating_sub(rhs.0))
-    }
-}
-
-impl fmt::Display for Millis {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}", self.0)
-    }
-}
+pub use crate::millis::Millis;
 
 /// The named timers of the core (quinn's `Timer` enum): every deadline the
 /// core asks the shell for is one of these, armed for one instance.
@@ -117,25 +77,71 @@ pub(crate) fn reached(at: Option<Millis>, now: Millis) -> bool {
     at.is_some_and(|at| at <= now)
 }
 
-/// The 13 periods redis-sentinel lets `SENTINEL DEBUG` change, in the order
-/// `SENTINEL DEBUG` lists them, with their defaults (spec §6.2).
+/// The 13 periods redis-sentinel lets `SENTINEL DEBUG` change, with their
+/// defaults (spec §6.2), and the vote request desync.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Periods {
-    /// The values, indexed like [`Periods::NAMES`].
-    values: [u64; 13],
+    /// `INFO-PERIOD`: INFO period (10 s).
+    info: Millis,
+    /// `PING-PERIOD`: PING period (1 s).
+    ping: Millis,
+    /// `ASK-PERIOD`: period of is-master-down-by-addr questions (1 s).
+    ask: Millis,
+    /// `PUBLISH-PERIOD`: hello period (2 s).
+    publish: Millis,
+    /// `DEFAULT-DOWN-AFTER`: `down-after-milliseconds` of masters added by
+    /// SENTINEL MONITOR (30 s).
+    default_down_after: Millis,
+    /// `DEFAULT-FAILOVER-TIMEOUT`: `failover-timeout` of masters added by
+    /// SENTINEL MONITOR (3 min).
+    default_failover_timeout: Millis,
+    /// `TILT-TRIGGER`: lateness that enters TILT (2 s).
+    tilt_trigger: Millis,
+    /// `TILT-PERIOD`: how long TILT lasts after the last trigger (30 s).
+    tilt_period: Millis,
+    /// `SLAVE-RECONF-TIMEOUT`: a replica in `reconf_sent` this long counts
+    /// as done (10 s).
+    replica_reconf_timeout: Millis,
+    /// `MIN-LINK-RECONNECT-PERIOD`: a link younger than this is never
+    /// closed for inactivity (15 s).
+    min_link_reconnect: Millis,
+    /// `ELECTION-TIMEOUT`: how long a candidate waits for votes, at most
+    /// (10 s; capped by failover-timeout).
+    election_timeout: Millis,
+    /// `SCRIPT-MAX-RUNTIME`: a script running this long is killed (60 s).
+    script_max_runtime: Millis,
+    /// `SCRIPT-RETRY-DELAY`: the first retry delay of a failed script,
+    /// doubled per retry (30 s).
+    script_retry_delay: Millis,
     /// The bound of the random delay before a vote request (not one of the
     /// 13: `SENTINEL DEBUG` does not show it; only tests change it).
-    vote_desync: u64,
+    vote_desync: Millis,
 }
 
 impl Default for Periods {
+    /// redis-sentinel's defaults.
     fn default() -> Self {
-        Periods { values: Periods::DEFAULTS, vote_desync: VOTE_REQUEST_DESYNC.0 }
+        Periods {
+            info: Millis(10_000),
+            ping: Millis(1_000),
+            ask: Millis(1_000),
+            publish: Millis(2_000),
+            default_down_after: Millis(30_000),
+            default_failover_timeout: Millis(180_000),
+            tilt_trigger: Millis(2_000),
+            tilt_period: Millis(30_000),
+            replica_reconf_timeout: Millis(10_000),
+            min_link_reconnect: Millis(15_000),
+            election_timeout: Millis(10_000),
+            script_max_runtime: Millis(60_000),
+            script_retry_delay: Millis(30_000),
+            vote_desync: VOTE_REQUEST_DESYNC,
+        }
     }
 }
 
 impl Periods {
-    /// The names as `SENTINEL DEBUG` prints them.
+    /// The names as `SENTINEL DEBUG` prints them, in its order.
     pub const NAMES: [&'static str; 13] = [
         "INFO-PERIOD",
         "PING-PERIOD",
@@ -152,93 +158,125 @@ impl Periods {
         "SCRIPT-RETRY-DELAY",
     ];
 
-    /// redis-sentinel's defaults, in the order of [`Periods::NAMES`].
-    pub const DEFAULTS: [u64; 13] = [
-        10_000, 1_000, 1_000, 2_000, 30_000, 180_000, 2_000, 30_000, 10_000, 15_000, 10_000,
-        60_000, 30_000,
-    ];
+    /// The 13 fields in the order of [`Periods::NAMES`]: the one place that
+    /// pairs a name with its field.
+    fn fields_mut(&mut self) -> [&mut Millis; 13] {
+        [
+            &mut self.info,
+            &mut self.ping,
+            &mut self.ask,
+            &mut self.publish,
+            &mut self.default_down_after,
+            &mut self.default_failover_timeout,
+            &mut self.tilt_trigger,
+            &mut self.tilt_period,
+            &mut self.replica_reconf_timeout,
+            &mut self.min_link_reconnect,
+            &mut self.election_timeout,
+            &mut self.script_max_runtime,
+            &mut self.script_retry_delay,
+        ]
+    }
 
-    /// Every period as (name, value).
-    pub fn all(&self) -> impl Iterator<Item = (&'static str, u64)> + '_ {
-        Periods::NAMES.iter().copied().zip(self.values.iter().copied())
+    /// Every period as (name, value), in the order `SENTINEL DEBUG` lists
+    /// them.
+    pub fn all(&self) -> impl Iterator<Item = (&'static str, u64)> {
+        let values = self.clone().fields_mut().map(|v| v.0);
+        Periods::NAMES.into_iter().zip(values)
     }
 
     /// Sets the period `name` (any case); false if no period has that name.
     pub fn set(&mut self, name: &str, value: u64) -> bool {
         match Periods::NAMES.iter().position(|n| n.eq_ignore_ascii_case(name)) {
             Some(i) => {
-                self.values[i] = value;
+                *self.fields_mut()[i] = Millis(value);
                 true
             }
             None => false,
         }
     }
 
-    fn get(&self, i: usize) -> Millis {
-        Millis(self.values[i])
-    }
-
     /// INFO period (10 s).
     pub fn info(&self) -> Millis {
-        self.get(0)
+        self.info
     }
     /// PING period (1 s).
     pub fn ping(&self) -> Millis {
-        self.get(1)
+        self.ping
     }
     /// Period of is-master-down-by-addr questions (1 s).
     pub fn ask(&self) -> Millis {
-        self.get(2)
+        self.ask
     }
     /// Hello period (2 s).
     pub fn publish(&self) -> Millis {
-        self.get(3)
+        self.publish
     }
     /// `down-after-milliseconds` of masters added by SENTINEL MONITOR.
     pub fn default_down_after(&self) -> Millis {
-        self.get(4)
+        self.default_down_after
     }
     /// `failover-timeout` of masters added by SENTINEL MONITOR.
     pub fn default_failover_timeout(&self) -> Millis {
-        self.get(5)
+        self.default_failover_timeout
     }
     /// Lateness that enters TILT (2 s).
     pub fn tilt_trigger(&self) -> Millis {
-        self.get(6)
+        self.tilt_trigger
     }
     /// How long TILT lasts after the last trigger (30 s).
     pub fn tilt_period(&self) -> Millis {
-        self.get(7)
+        self.tilt_period
     }
     /// A replica in `reconf_sent` this long counts as done (10 s).
     pub fn replica_reconf_timeout(&self) -> Millis {
-        self.get(8)
+        self.replica_reconf_timeout
     }
     /// A link younger than this is never closed for inactivity (15 s).
     pub fn min_link_reconnect(&self) -> Millis {
-        self.get(9)
+        self.min_link_reconnect
     }
     /// How long a candidate waits for votes, at most (10 s; capped by
     /// failover-timeout).
     pub fn election_timeout(&self) -> Millis {
-        self.get(10)
+        self.election_timeout
     }
     /// A script running this long is killed (60 s).
     pub fn script_max_runtime(&self) -> Millis {
-        self.get(11)
+        self.script_max_runtime
     }
     /// The first retry delay of a failed script, doubled per retry (30 s).
     pub fn script_retry_delay(&self) -> Millis {
-        self.get(12)
+        self.script_retry_delay
     }
     /// A new election's vote request waits a random delay below this
     /// (`VOTE_REQUEST_DESYNC` in `failover.rs` unless a test changed it).
     pub fn vote_desync(&self) -> Millis {
-        Millis(self.vote_desync)
+        self.vote_desync
     }
     /// Sets [`Periods::vote_desync`] (simulation experiments only).
     #[doc(hidden)]
     pub fn set_vote_desync(&mut self, bound: Millis) {
-        self.vote_desync = bound.0;
+        self.vote_desync = bound;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_names_pair_with_their_fields() {
+        let mut p = Periods::default();
+        for (i, name) in Periods::NAMES.iter().enumerate() {
+            assert!(p.set(&name.to_ascii_lowercase(), 100 + i as u64));
+        }
+        assert!(!p.set("VOTE-DESYNC", 1));
+        assert_eq!((p.info(), p.ping(), p.publish()), (Millis(100), Millis(101), Millis(103)));
+        assert_eq!(p.min_link_reconnect(), Millis(109));
+        assert_eq!(p.script_retry_delay(), Millis(112));
+        let listed: Vec<_> = p.all().collect();
+        assert_eq!(listed[12], ("SCRIPT-RETRY-DELAY", 112));
+        assert_eq!(p.vote_desync(), VOTE_REQUEST_DESYNC);
     }
 }

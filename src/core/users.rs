@@ -5,27 +5,10 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
-
-use super::admin::arg;
 use super::input::RequestId;
 use super::sentinel::Sentinel;
-use crate::acl::{Acl, hash_password};
+use crate::acl::Acl;
 use crate::resp::Frame;
-
-/// One `ACL SETUSER` rule as text. A password that is not UTF-8 (`>` or
-/// `<` followed by raw bytes) becomes its hash (`#` / `!`), so that no
-/// byte is lost.
-fn rule(raw: &Bytes) -> String {
-    match std::str::from_utf8(raw) {
-        Ok(text) => text.to_string(),
-        Err(_) => match raw.first() {
-            Some(b'>') => format!("#{}", hash_password(&raw[1..])),
-            Some(b'<') => format!("!{}", hash_password(&raw[1..])),
-            _ => String::from_utf8_lossy(raw).into_owned(),
-        },
-    }
-}
 
 /// The users of a config: its `user` lines after `requirepass`. A config
 /// that cannot be loaded (the parser checks every line, so only a bug gets
@@ -41,21 +24,22 @@ pub(crate) fn load(config: &crate::config::Config) -> Acl {
 }
 
 impl Sentinel {
-    /// `ACL SETUSER name rules...` and `ACL DELUSER names...` (the server
-    /// checked the arity).
-    pub(crate) fn acl_admin(&mut self, request: RequestId, args: &[Bytes]) {
+    /// `ACL SETUSER name rules...`.
+    pub(crate) fn acl_setuser(&mut self, request: RequestId, name: &str, rules: &[String]) {
         let mut acl = (*self.acl).clone();
-        let result = match arg(args, 1).to_ascii_lowercase().as_str() {
-            "setuser" => {
-                let rules: Vec<String> = args[3..].iter().map(rule).collect();
-                acl.set_user(&arg(args, 2), &rules).map(|()| Frame::ok())
-            }
-            "deluser" => {
-                let names: Vec<String> = (2..args.len()).map(|i| arg(args, i)).collect();
-                acl.del_users(&names).map(|n| Frame::Integer(n as i64))
-            }
-            other => Err(format!("ERR unknown subcommand '{other}'. Try ACL HELP.")),
-        };
+        let result = acl.set_user(name, rules).map(|()| Frame::ok());
+        self.acl_changed(request, acl, result);
+    }
+
+    /// `ACL DELUSER names...`.
+    pub(crate) fn acl_deluser(&mut self, request: RequestId, names: &[String]) {
+        let mut acl = (*self.acl).clone();
+        let result = acl.del_users(names).map(|n| Frame::Integer(n as i64));
+        self.acl_changed(request, acl, result);
+    }
+
+    /// Keeps and persists `acl` if it differs, and answers.
+    fn acl_changed(&mut self, request: RequestId, acl: Acl, result: Result<Frame, String>) {
         match result {
             Ok(frame) if acl != *self.acl => {
                 self.config.server.users = acl.config_lines();

@@ -107,7 +107,7 @@ fn decode_inline(buf: &[u8], limits: &Limits) -> Result<Decoded<Vec<Bytes>>, Pro
         line = stripped;
     }
     // The same quoting rules as a config line (redis's sdssplitargs).
-    let args = crate::config::lexer::split_bytes(line)
+    let args = crate::quoting::split_bytes(line)
         .map_err(|_| ProtocolError::UnbalancedQuotes)?
         .into_iter()
         .map(Bytes::from)

@@ -9,7 +9,6 @@ mod acl_log;
 mod client;
 pub mod cmd;
 mod connection;
-mod errors;
 mod pause;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -17,7 +16,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use arc_swap::ArcSwap;
-use bytes::Bytes;
 use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use tokio::sync::{Semaphore, broadcast, mpsc, oneshot, watch};
 use tracing::{debug, warn};
@@ -26,9 +24,9 @@ pub use acl_log::AclLog;
 pub use client::{ClientInfo, Clients};
 pub use pause::Pause;
 
-use crate::core::{VIEW_REFRESH, View};
+use crate::clock::Clock;
+use crate::core::{AdminCommand, VIEW_REFRESH, View};
 use crate::resp::Frame;
-use crate::shell::Clock;
 
 /// A message published to clients subscribed to `channel`.
 #[derive(Debug, Clone)]
@@ -42,8 +40,8 @@ pub struct PubMessage {
 /// A client command the core must answer.
 #[derive(Debug)]
 pub struct AdminRequest {
-    /// The full argument vector, command name first.
-    pub args: Vec<Bytes>,
+    /// The command, parsed.
+    pub command: AdminCommand,
     /// Where the core's reply goes.
     pub reply: oneshot::Sender<Frame>,
 }
@@ -124,12 +122,12 @@ pub struct Shared {
 
 impl Shared {
     /// Sends a command to the core and waits for its reply.
-    pub async fn ask_core(&self, args: Vec<Bytes>) -> Frame {
+    pub async fn ask_core(&self, command: AdminCommand) -> Frame {
         let (tx, rx) = oneshot::channel();
-        if self.admin.send(AdminRequest { args, reply: tx }).await.is_err() {
-            return Frame::error("ERR sentinel is shutting down");
+        if self.admin.send(AdminRequest { command, reply: tx }).await.is_err() {
+            return Frame::error(crate::errors::SHUTTING_DOWN);
         }
-        rx.await.unwrap_or_else(|_| Frame::error("ERR sentinel is shutting down"))
+        rx.await.unwrap_or_else(|_| Frame::error(crate::errors::SHUTTING_DOWN))
     }
 
     /// Makes the published view current within [`VIEW_REFRESH`] before a
@@ -224,8 +222,8 @@ pub async fn run(listener: Listener, shared: Arc<Shared>) {
         if protected_mode_refuses(protected, peer_ip) {
             shared.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
             match accepted {
-                Accepted::Tcp(s, _) => tokio::spawn(connection::refuse(s, errors::DENIED)),
-                Accepted::Unix(s) => tokio::spawn(connection::refuse(s, errors::DENIED)),
+                Accepted::Tcp(s, _) => tokio::spawn(connection::refuse(s, crate::errors::DENIED)),
+                Accepted::Unix(s) => tokio::spawn(connection::refuse(s, crate::errors::DENIED)),
             };
             continue;
         }
@@ -280,7 +278,7 @@ mod tests {
             assert!(!protected_mode_refuses(true, ip(served)), "{served}");
         }
         assert!(!protected_mode_refuses(true, None));
-        assert!(errors::DENIED.starts_with("-DENIED Redis is running in protected mode"));
-        assert!(!errors::DENIED.ends_with('\n'));
+        assert!(crate::errors::DENIED.starts_with("-DENIED Redis is running in protected mode"));
+        assert!(!crate::errors::DENIED.ends_with('\n'));
     }
 }

@@ -123,7 +123,7 @@ pub async fn run(
                 Output::Persist(config) => last_persist_ok = file.save(&config).await,
                 Output::Reply { request, frame, needs_persist } => {
                     let frame = if needs_persist && !last_persist_ok {
-                        Frame::error("ERR Failed to save config file. Check server logs.")
+                        Frame::error(crate::errors::SAVE_FAILED)
                     } else {
                         frame
                     };
@@ -162,7 +162,7 @@ pub async fn run(
                 next_request += 1;
                 let request = RequestId(next_request);
                 waiting.insert(request, req.reply);
-                Input::Admin { request, args: req.args }
+                Input::Admin { request, command: req.command }
             }
             _ = sleep_until(deadline) => Input::Timeout,
             Some(done) = refresh.recv() => {

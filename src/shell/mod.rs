@@ -1,8 +1,7 @@
-//! The tokio shell: sockets, the clock, the actor that owns the core, and
+//! The tokio shell: sockets, the actor that owns the core, and
 //! the RESP server, wired together by [`run`].
 
 mod actor;
-mod clock;
 mod link;
 mod listen;
 
@@ -13,8 +12,8 @@ use arc_swap::ArcSwap;
 use tokio::sync::{broadcast, mpsc, watch};
 use tracing::{info, warn};
 
+use crate::clock::Clock;
 pub use actor::ConfigFile;
-pub use clock::Clock;
 
 use crate::config::{Config, Format};
 use crate::core::Sentinel;

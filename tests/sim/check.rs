@@ -247,7 +247,7 @@ impl Checker {
             }
             for m in &s.view.masters {
                 let key = (i, m.instance.name.clone());
-                let prev = self.max_config_epoch.get(&key).copied().unwrap_or(0);
+                let prev = self.max_config_epoch.get(&key).copied().unwrap_or_default();
                 if m.config_epoch < prev {
                     let msg = format!(
                         "DESIGN 3: S{i} config_epoch of {} went from {prev} to {}",

@@ -218,7 +218,7 @@ fn run_with(seed: u64, t: &Trial, legacy: bool) -> Outcome {
     let epochs: Vec<u64> = after
         .iter()
         .filter_map(|(_, _, e)| match e {
-            Event::NewEpoch { epoch, .. } => Some(*epoch),
+            Event::NewEpoch { epoch, .. } => Some(epoch.as_u64()),
             _ => None,
         })
         .collect();
@@ -306,7 +306,7 @@ impl World<Sentinel> {
     fn view_epoch_of_leader(&self) -> Option<u64> {
         (0..self.sentinels.len())
             .filter_map(|i| self.view(i))
-            .find_map(|v| v.master(crate::world::MASTER).map(|m| m.config_epoch))
+            .find_map(|v| v.master(crate::world::MASTER).map(|m| m.config_epoch.as_u64()))
     }
 }
 

@@ -14,8 +14,9 @@ use std::collections::BTreeMap;
 use bytes::Bytes;
 use rsentinel::config::Config;
 use rsentinel::core::{
-    Addr, Event, HELLO_CHANNEL, Hello, Input, InstanceRef, InstanceView, LinkId, LinkKind,
-    MasterView, Millis, Output, ReplicaView, Rng, RunId, SentinelView, Tag, View, parse_info,
+    Addr, AdminCommand, Event, HELLO_CHANNEL, Hello, Input, InstanceRef, InstanceView, LinkId,
+    LinkKind, MasterView, Millis, Output, ReplicaView, Rng, RunId, SentinelView, Tag, View,
+    parse_info,
 };
 use rsentinel::resp::Frame;
 
@@ -337,19 +338,15 @@ impl Probe {
         }
     }
 
-    fn on_admin(&mut self, request: rsentinel::core::RequestId, a: Vec<Bytes>, now: Millis) {
-        let word = |i: usize| a.get(i).map(|w| String::from_utf8_lossy(w).to_ascii_lowercase());
-        let frame = match (word(0).as_deref(), word(1).as_deref()) {
-            (Some("publish"), _) => {
-                if let Some(p) = a.get(2) {
-                    self.on_hello(now, p);
-                }
+    fn on_admin(&mut self, request: rsentinel::core::RequestId, c: AdminCommand, now: Millis) {
+        let frame = match c {
+            AdminCommand::Hello { payload } => {
+                self.on_hello(now, &payload);
                 Frame::Integer(1)
             }
-            (Some("sentinel"), Some("is-master-down-by-addr")) => {
-                let port: Option<u16> = word(3).and_then(|p| p.parse().ok());
-                let is_ours = word(2).as_deref() == Some(self.master.host.as_str())
-                    && port == Some(self.master.port);
+            AdminCommand::IsMasterDownByAddr { ip, port, .. } => {
+                let is_ours = ip.to_ascii_lowercase() == self.master.host
+                    && port == i64::from(self.master.port);
                 let down = is_ours
                     && self.tilt_since.is_none()
                     && self.instances[&Target::Data(self.master.clone())].sdown;
@@ -466,7 +463,7 @@ impl Core for Probe {
             }
             Input::Reply { link, tag, frame } => self.on_reply(now, link, tag, frame),
             Input::Message { payload, .. } => self.on_hello(now, &payload),
-            Input::Admin { request, args } => self.on_admin(request, args, now),
+            Input::Admin { request, command } => self.on_admin(request, command, now),
             _ => {}
         }
         self.rebuild_view();

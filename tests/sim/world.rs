@@ -26,19 +26,34 @@
 //! fault, a network delivery, or a sentinel's deadline (ties in that
 //! order), then checks the invariants. The clock jumps to it (quinn's
 //! `Pair::step`). A cap on steps at one instant catches livelock.
+//!
+//! # Files
+//!
+//! This file holds the types, driving, observation, the sentinels' outputs
+//! and the invariant checks; `world/network.rs` the connections and
+//! deliveries, `world/servers.rs` what Redis servers and peer sentinels
+//! answer, `world/faults.rs` the faults and process lifecycles.
 
 use std::collections::{BTreeMap, VecDeque};
 
 use bytes::Bytes;
 use rsentinel::config::{Config, MasterConfig};
 use rsentinel::core::{
-    Addr, Event, Input, LinkId, LinkKind, Millis, Output, RequestId, Rng, Sentinel, Tag, View,
+    Addr, AdminCommand, Event, Input, LinkId, LinkKind, Millis, Output, RequestId, Rng, Sentinel,
+    Tag, View,
 };
 use rsentinel::resp::Frame;
 
 use crate::check::{Checker, SentinelState};
 use crate::net::{ConnId, Dir, Net, NetConfig, NodeId};
 use crate::redis::{Redis, RedisRole};
+
+#[path = "world/faults.rs"]
+mod faults;
+#[path = "world/network.rs"]
+mod network;
+#[path = "world/servers.rs"]
+mod servers;
 
 /// A connect to an unreachable address fails after this long.
 pub const CONNECT_TIMEOUT_MS: u64 = 1000;
@@ -632,364 +647,6 @@ impl<C: Core> World<C> {
                 self.kill(me);
             }
             other => self.log(me, format_args!("unhandled output {other:?}")),
-        }
-    }
-
-    // ----- network -------------------------------------------------------
-
-    fn conn(&self, id: ConnId) -> &Conn {
-        &self.conns[id.0 as usize]
-    }
-
-    /// Whether the endpoint a delivery is for still is the process the
-    /// connection was made with.
-    fn same_life(&self, id: ConnId, at_owner: bool) -> bool {
-        let c = self.conn(id);
-        let (node, inc) = if at_owner {
-            (NodeId::Sentinel(c.owner), c.owner_inc)
-        } else {
-            (c.target, c.target_inc)
-        };
-        let p = self.proc(node);
-        p.alive && p.inc == inc
-    }
-
-    fn deliver(&mut self, d: Delivery) {
-        let (id, at_owner) = match &d {
-            Delivery::Syn(id) | Delivery::Request(id, ..) => (*id, false),
-            Delivery::Connected(id)
-            | Delivery::Down(id, _)
-            | Delivery::Reply(id, ..)
-            | Delivery::Message(id, ..) => (*id, true),
-        };
-        let c = self.conn(id).clone();
-        let owner = NodeId::Sentinel(c.owner);
-        let dest = if at_owner { owner } else { c.target };
-        if let Delivery::Syn(_) = d {
-            // The kernel answers a SYN, even for a stopped process.
-            if c.state != ConnState::Connecting {
-                return;
-            }
-            if !self.net.can_talk(owner, c.target) {
-                self.conns[id.0 as usize].state = ConnState::Closed;
-                let at = self.now + Millis(CONNECT_TIMEOUT_MS);
-                self.net.push(at, Delivery::Down(id, "connection timed out".into()));
-            } else if !self.same_life(id, false) {
-                self.conns[id.0 as usize].state = ConnState::Closed;
-                self.net.send(
-                    self.now,
-                    id,
-                    Dir::ToOwner,
-                    Delivery::Down(id, "connection refused".into()),
-                );
-            } else {
-                self.conns[id.0 as usize].state = ConnState::Up;
-                if let NodeId::Redis(r) = c.target {
-                    self.redis[r].redis.accept(id);
-                }
-                self.net.send(self.now, id, Dir::ToOwner, Delivery::Connected(id));
-            }
-            return;
-        }
-        if !self.same_life(id, at_owner) {
-            return;
-        }
-        let traverses = !matches!(d, Delivery::Down(..));
-        if traverses {
-            if c.state != ConnState::Up {
-                return;
-            }
-            if !self.net.can_talk(owner, c.target) {
-                self.conns[id.0 as usize].state = ConnState::Severed;
-                return;
-            }
-        }
-        if self.proc(dest).paused {
-            self.proc_mut(dest).held.push_back(d);
-            return;
-        }
-        let i = c.owner;
-        match d {
-            Delivery::Connected(_) => {
-                let local_addr = Some(self.sentinels[i].addr.clone());
-                // Simulated instances are known by IP: there is no name to learn.
-                self.input(i, Input::LinkUp { link: c.link, local_addr, remote_addr: None });
-            }
-            Delivery::Down(_, reason) => {
-                if self.sentinels[i].links.get(&c.link) == Some(&id) {
-                    self.sentinels[i].links.remove(&c.link);
-                    self.input(i, Input::LinkDown { link: c.link, reason });
-                }
-            }
-            Delivery::Reply(_, tag, frame) => {
-                self.input(i, Input::Reply { link: c.link, tag, frame })
-            }
-            Delivery::Message(_, channel, payload) => {
-                self.input(i, Input::Message { link: c.link, channel, payload })
-            }
-            Delivery::Request(_, tag, args) => match c.target {
-                NodeId::Redis(r) => self.redis_command(r, id, tag, args),
-                NodeId::Sentinel(j) => self.sentinel_command(j, id, tag, args),
-            },
-            Delivery::Syn(_) => unreachable!("handled above"),
-        }
-    }
-
-    /// Sends a reply back on a connection, if it still carries traffic.
-    fn reply(&mut self, id: ConnId, tag: Tag, frame: Frame) {
-        if self.conn(id).state != ConnState::Up {
-            return;
-        }
-        if self.net.roll_loss() {
-            self.reset(id, "connection reset by peer (loss)");
-            return;
-        }
-        self.net.send(self.now, id, Dir::ToOwner, Delivery::Reply(id, tag, frame));
-    }
-
-    /// Closes a connection silently (owner's `Disconnect`, owner's death).
-    fn close(&mut self, id: ConnId) {
-        let c = &mut self.conns[id.0 as usize];
-        c.state = ConnState::Closed;
-        if let NodeId::Redis(r) = c.target {
-            self.redis[r].redis.drop_client(id);
-        }
-        self.net.forget(id);
-    }
-
-    /// Breaks a connection from the server side: the owner gets `LinkDown`
-    /// if the reset can reach it, else the connection just goes silent.
-    fn reset(&mut self, id: ConnId, reason: &str) {
-        let c = self.conn(id).clone();
-        if matches!(c.state, ConnState::Closed) {
-            return;
-        }
-        if c.state != ConnState::Severed && !self.net.can_talk(NodeId::Sentinel(c.owner), c.target)
-        {
-            self.conns[id.0 as usize].state = ConnState::Severed;
-            return;
-        }
-        self.close(id);
-        self.net.send(self.now, id, Dir::ToOwner, Delivery::Down(id, reason.to_owned()));
-    }
-
-    // ----- servers -------------------------------------------------------
-
-    /// Replicas attached to Redis `r` now: (address, offset).
-    fn attached(&self, r: usize) -> Vec<(Addr, u64)> {
-        let me = redis_addr(r);
-        self.redis
-            .iter()
-            .filter(|n| {
-                n.proc.alive && n.redis.link_up && n.redis.role == RedisRole::Replica(me.clone())
-            })
-            .map(|n| (n.redis.addr.clone(), n.redis.offset))
-            .collect()
-    }
-
-    fn redis_command(&mut self, r: usize, id: ConnId, tag: Tag, args: Vec<Bytes>) {
-        let replicas = self.attached(r);
-        let role_before = self.redis[r].redis.role.clone();
-        let frame = self.redis[r].redis.handle(self.now, id, &args, &replicas);
-        self.reply(id, tag, frame);
-        let owner = self.conn(id).owner;
-        for line in std::mem::take(&mut self.redis[r].redis.log) {
-            self.log(NodeId::Redis(r), format_args!("{line} (from S{owner})"));
-        }
-        if self.redis[r].redis.role != role_before {
-            self.checker.disturbed(self.now);
-        }
-        for victim in self.redis[r].redis.take_killed() {
-            self.reset(victim, "connection killed (CLIENT KILL)");
-        }
-        for (channel, payload) in self.redis[r].redis.take_published() {
-            for sub in self.redis[r].redis.subscribers(&channel) {
-                if self.conn(sub).state == ConnState::Up {
-                    let m = Delivery::Message(sub, channel.clone(), payload.clone());
-                    self.net.send(self.now, sub, Dir::ToOwner, m);
-                }
-            }
-        }
-    }
-
-    fn sentinel_command(&mut self, j: usize, id: ConnId, tag: Tag, args: Vec<Bytes>) {
-        let name = args
-            .first()
-            .map(|a| String::from_utf8_lossy(a).to_ascii_uppercase())
-            .unwrap_or_default();
-        // What the shell answers without asking the core.
-        let direct = match name.as_str() {
-            "PING" => Some(Frame::Simple("PONG".into())),
-            "AUTH" | "CLIENT" => Some(Frame::ok()),
-            _ => None,
-        };
-        if let Some(frame) = direct {
-            self.reply(id, tag, frame);
-            return;
-        }
-        let s = &mut self.sentinels[j];
-        s.next_request += 1;
-        let request = RequestId(s.next_request);
-        s.requests.insert(request, (id, tag));
-        self.input(j, Input::Admin { request, args });
-    }
-
-    /// Replication: masters' offsets grow with time, linked replicas catch up.
-    fn replicate(&mut self) {
-        let dt = (self.now - self.last_repl).as_u64();
-        self.last_repl = self.now;
-        for n in &mut self.redis {
-            if n.proc.alive && !n.proc.paused && n.redis.role == RedisRole::Master {
-                n.redis.offset += dt;
-            }
-        }
-        for r in 0..self.redis.len() {
-            let RedisRole::Replica(m) = self.redis[r].redis.role.clone() else { continue };
-            if !self.is_running(NodeId::Redis(r)) {
-                continue;
-            }
-            let upstream = match self.node_at(&m) {
-                Some(NodeId::Redis(u)) if u != r => Some(u),
-                _ => None,
-            };
-            let linked = upstream.filter(|&u| {
-                self.redis[u].proc.alive
-                    && self.net.can_talk(NodeId::Redis(r), NodeId::Redis(u))
-                    && self.now >= self.redis[r].redis.sync_until
-            });
-            let off = linked.map(|u| self.redis[u].redis.offset);
-            let rr = &mut self.redis[r].redis;
-            match off {
-                Some(off) => {
-                    rr.link_up = true;
-                    rr.link_down_since = None;
-                    rr.offset = off;
-                }
-                None => {
-                    rr.link_up = false;
-                    rr.link_down_since.get_or_insert(self.now);
-                }
-            }
-        }
-    }
-
-    // ----- faults --------------------------------------------------------
-
-    /// Applies a fault now.
-    pub fn apply(&mut self, f: Fault) {
-        self.log("world", format_args!("fault {f:?}"));
-        self.checker.disturbed(self.now);
-        match f {
-            Fault::Kill(n) => self.kill(n),
-            Fault::Pause(n) => {
-                if self.proc(n).alive {
-                    self.proc_mut(n).paused = true;
-                }
-            }
-            Fault::Resume(n) => self.resume(n),
-            Fault::Revive(n) => {
-                if self.proc(n).paused {
-                    self.resume(n);
-                } else if !self.proc(n).alive {
-                    self.start(n);
-                }
-            }
-            Fault::Restart(n) => {
-                if self.proc(n).alive {
-                    self.kill(n);
-                }
-                self.start(n);
-            }
-            Fault::Partition(sides) => {
-                self.net.partition(&sides);
-                self.reset_reconnected();
-            }
-            Fault::Heal => {
-                self.net.heal();
-                self.reset_reconnected();
-            }
-            Fault::Loss(ppm) => {
-                self.net.config.loss_ppm = ppm;
-                self.checker.set_lossy(ppm > 0);
-            }
-        }
-    }
-
-    /// Severed connections whose ends can talk again get reset: their
-    /// stream lost messages, so it cannot resume.
-    fn reset_reconnected(&mut self) {
-        let severed: Vec<ConnId> = (0..self.conns.len() as u64)
-            .map(ConnId)
-            .filter(|&id| {
-                let c = self.conn(id);
-                c.state == ConnState::Severed
-                    && self.net.can_talk(NodeId::Sentinel(c.owner), c.target)
-            })
-            .collect();
-        for id in severed {
-            self.reset(id, "connection reset by peer");
-        }
-    }
-
-    fn start(&mut self, n: NodeId) {
-        match n {
-            NodeId::Sentinel(i) => self.start_sentinel(i),
-            NodeId::Redis(r) => {
-                let run_id = self.rng.hex40();
-                let node = &mut self.redis[r];
-                node.proc.alive = true;
-                node.proc.paused = false;
-                node.redis.restart(run_id, self.now);
-            }
-        }
-    }
-
-    fn kill(&mut self, n: NodeId) {
-        if !self.proc(n).alive {
-            return;
-        }
-        let p = self.proc_mut(n);
-        p.alive = false;
-        p.paused = false;
-        p.inc += 1;
-        p.held.clear();
-        // Connections it served break; the owners hear of it if they can.
-        let served: Vec<ConnId> = (0..self.conns.len() as u64)
-            .map(ConnId)
-            .filter(|&id| {
-                let c = self.conn(id);
-                c.target == n && matches!(c.state, ConnState::Up | ConnState::Connecting)
-            })
-            .collect();
-        for id in served {
-            if self.conn(id).state == ConnState::Connecting {
-                // The SYN is in flight: it will find the process dead.
-                continue;
-            }
-            self.reset(id, "connection reset by peer (killed)");
-        }
-        if let NodeId::Sentinel(i) = n {
-            let s = &mut self.sentinels[i];
-            s.core = None;
-            s.requests.clear();
-            let links: Vec<ConnId> = std::mem::take(&mut s.links).into_values().collect();
-            for id in links {
-                self.close(id);
-            }
-        }
-    }
-
-    fn resume(&mut self, n: NodeId) {
-        if !self.proc(n).paused {
-            return;
-        }
-        self.proc_mut(n).paused = false;
-        let held = std::mem::take(&mut self.proc_mut(n).held);
-        for d in held {
-            if self.proc(n).paused || !self.proc(n).alive {
-                break;
-            }
-            self.deliver(d);
         }
     }
 

@@ -15,9 +15,9 @@ use serde_saphyr::Spanned;
 
 use super::schema::{Document, Master, MasterState, Text};
 use crate::config::ConfigError;
-use crate::config::lexer::{join_line, split_line};
 use crate::config::parse::{At, Reader, parse_port, parse_u64};
 use crate::config::sentinel::{parse_epoch, parse_parallel_syncs, parse_quorum};
+use crate::quoting::{join_line, split_line};
 
 /// The directives of a YAML document, in an order the reader accepts.
 #[derive(Default)]

@@ -6,8 +6,8 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
-use crate::config::lexer::join_line;
 use crate::config::model::{Config, LogLevel, MasterConfig, ServerConfig};
+use crate::quoting::join_line;
 
 /// The comment at the top of every YAML file rsentinel writes.
 pub const YAML_HEADER: &str = "\
@@ -194,7 +194,7 @@ impl<'a> From<&'a Config> for Document<'a> {
             masters: Ordered(config.masters.iter().map(|m| (m.name.clone(), master(m))).collect()),
             state: State {
                 myid: g.myid.as_ref().map(|id| id.as_str()),
-                current_epoch: g.current_epoch,
+                current_epoch: g.current_epoch.as_u64(),
                 masters: Ordered(
                     config.masters.iter().map(|m| (m.name.clone(), master_state(m))).collect(),
                 ),
@@ -234,8 +234,8 @@ fn master(m: &MasterConfig) -> Master<'_> {
 
 fn master_state(m: &MasterConfig) -> MasterState<'_> {
     MasterState {
-        config_epoch: m.config_epoch,
-        leader_epoch: m.leader_epoch,
+        config_epoch: m.config_epoch.as_u64(),
+        leader_epoch: m.leader_epoch.as_u64(),
         known_replicas: m.known_replicas.iter().map(|r| r.name()).collect(),
         known_sentinels: m
             .known_sentinels

@@ -10,8 +10,10 @@ use bytes::Bytes;
 
 use super::{Outcome, Session, text};
 use crate::acl::{CATALOGUE, CATEGORIES, Selector, User, category_bit};
+use crate::core::AdminCommand;
+use crate::errors;
 use crate::resp::Frame;
-use crate::server::{Shared, errors};
+use crate::server::Shared;
 
 /// `ACL <subcommand> ...` (arity checked by the table).
 pub async fn acl(session: &Session, shared: &Shared, args: Vec<Bytes>) -> Outcome {
@@ -52,9 +54,7 @@ fn read(session: &Session, shared: &Shared, sub: &[u8], args: &[Bytes]) -> Frame
         b"genpass" => genpass(args),
         b"log" => log(shared, args),
         b"dryrun" => dryrun(shared, args),
-        b"load" | b"save" => Frame::error(
-            "ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.",
-        ),
+        b"load" | b"save" => Frame::error(errors::NO_ACL_FILE),
         b"help" => help(),
         _ => errors::unknown_subcommand(&args[1], "acl"),
     }
@@ -63,14 +63,20 @@ fn read(session: &Session, shared: &Shared, sub: &[u8], args: &[Bytes]) -> Frame
 /// SETUSER / DELUSER through the core, then the closing of the clients
 /// the change leaves without their rights.
 async fn change(shared: &Shared, args: Vec<Bytes>) -> Frame {
-    let setuser = args[1].eq_ignore_ascii_case(b"setuser");
-    let name = text(&args[2]);
-    let reply = shared.ask_core(args).await;
+    let command = match AdminCommand::parse_acl(&args) {
+        Ok(command) => command,
+        Err(refusal) => return refusal,
+    };
+    let setuser = match &command {
+        AdminCommand::AclSetUser { name, .. } => Some(name.clone()),
+        _ => None,
+    };
+    let reply = shared.ask_core(command).await;
     if matches!(reply, Frame::Error(_)) {
         return reply;
     }
     let acl = shared.view.load().acl.clone();
-    if setuser {
+    if let Some(name) = setuser {
         if let Some(user) = acl.user(&name) {
             shared.clients.kill(|c| c.user == name && !subscriptions_allowed(user, c));
         }
@@ -121,7 +127,7 @@ fn cat(args: &[Bytes]) -> Frame {
     }
     let Some(bit) = category_bit(&text(name)) else {
         let shown: String = text(name).chars().take(128).collect();
-        return Frame::error(format!("ERR Unknown category '{shown}'"));
+        return Frame::error(errors::unknown_category(&shown));
     };
     Frame::Array(
         CATALOGUE
@@ -144,15 +150,13 @@ fn genpass(args: &[Bytes]) -> Frame {
         Some(Err(_)) => return Frame::error(errors::NOT_AN_INTEGER),
     };
     if !(1..=MAX_BITS).contains(&bits) {
-        return Frame::error(format!(
-            "ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to {MAX_BITS}"
-        ));
+        return Frame::error(errors::genpass_bits(MAX_BITS));
     }
     let chars = (bits as usize).div_ceil(4);
     let mut bytes = vec![0u8; chars.div_ceil(2)];
     use std::io::Read;
     if std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes)).is_err() {
-        return Frame::error("ERR could not read random bytes");
+        return Frame::error(errors::NO_RANDOM_BYTES);
     }
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     Frame::bulk(&hex[..chars])
@@ -182,15 +186,15 @@ fn dryrun(shared: &Shared, args: &[Bytes]) -> Frame {
     let acl = shared.view.load().acl.clone();
     let name = text(&args[2]);
     let Some(user) = acl.user(&name) else {
-        return Frame::error(format!("ERR User '{name}' not found"));
+        return Frame::error(errors::no_such_user(&name));
     };
     let command = &args[3..];
     let target = match super::resolve(&shared.facts.renames, command) {
         Ok(target) => target,
         Err(super::Refusal::Arity(full)) => {
-            return Frame::error(format!("ERR wrong number of arguments for '{full}' command"));
+            return errors::wrong_arity(&full);
         }
-        Err(_) => return Frame::error(format!("ERR Command '{}' not found", text(&command[0]))),
+        Err(_) => return Frame::error(errors::no_such_command(&text(&command[0]))),
     };
     match super::permission(user, &target, command) {
         Ok(()) => Frame::ok(),

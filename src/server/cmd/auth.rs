@@ -5,9 +5,10 @@
 use bytes::Bytes;
 
 use super::{Session, text};
+use crate::errors;
 use crate::resp::{Frame, Protocol};
+use crate::server::Shared;
 use crate::server::acl_log::Reason;
-use crate::server::{Shared, errors};
 
 /// Authenticates the session as `user` with `pass`, or logs the failure
 /// (`command` is the name the client sent, redis's log object).
@@ -82,13 +83,11 @@ pub fn hello(session: &mut Session, shared: &Shared, args: &[Bytes]) -> Frame {
             name = Some(text(&args[i + 1]));
             i += 2;
         } else {
-            return Frame::error(format!("ERR Syntax error in HELLO option '{}'", text(&args[i])));
+            return Frame::error(errors::hello_syntax(&text(&args[i])));
         }
     }
     if !session.authenticated && !shared.view.load().acl.open() {
-        return Frame::error(
-            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time",
-        );
+        return Frame::error(errors::HELLO_NOAUTH);
     }
     session.proto = proto;
     shared.clients.update(session.id, |c| {

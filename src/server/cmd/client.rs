@@ -6,8 +6,9 @@ use std::time::Instant;
 use bytes::Bytes;
 
 use super::{Outcome, Session, text};
+use crate::errors;
 use crate::resp::{Frame, Protocol};
-use crate::server::{ClientInfo, Shared, errors};
+use crate::server::{ClientInfo, Shared};
 
 /// A client name may not contain spaces, newlines or special characters.
 pub fn valid_name(name: &[u8]) -> bool {
@@ -36,18 +37,13 @@ pub fn client(session: &mut Session, shared: &Shared, args: &[Bytes]) -> Outcome
             let attr = args[2].to_ascii_lowercase();
             let value = text(&args[3]);
             if !valid_name(&args[3]) && !args[3].is_empty() {
-                return Frame::error(format!(
-                    "ERR {} cannot contain spaces, newlines or special characters.",
-                    text(&args[2])
-                ))
-                .into();
+                return Frame::error(errors::setinfo_bad_value(&text(&args[2]))).into();
             }
             match attr.as_slice() {
                 b"lib-name" => shared.clients.update(session.id, |c| c.lib_name = value),
                 b"lib-ver" => shared.clients.update(session.id, |c| c.lib_ver = value),
                 _ => {
-                    return Frame::error(format!("ERR Unrecognized option '{}'", text(&args[2])))
-                        .into();
+                    return Frame::error(errors::unrecognized_option(&text(&args[2]))).into();
                 }
             }
             Frame::ok()
@@ -67,7 +63,7 @@ pub fn client(session: &mut Session, shared: &Shared, args: &[Bytes]) -> Outcome
         }
         b"getredir" => Frame::Integer(-1),
         b"unblock" => Frame::Integer(0),
-        b"tracking" => Frame::error("ERR CLIENT TRACKING is not supported by this sentinel"),
+        b"tracking" => Frame::error(errors::NO_TRACKING),
         b"trackinginfo" => Frame::map([
             ("flags", Frame::Array(vec![Frame::bulk("off")])),
             ("redirect", Frame::Integer(-1)),
@@ -90,22 +86,19 @@ pub fn text_reply(proto: Protocol, s: String) -> Frame {
 /// first, then the timeout.
 fn pause(shared: &Shared, args: &[Bytes]) -> Frame {
     if args.len() > 4 {
-        return Frame::error(format!(
-            "ERR unknown subcommand or wrong number of arguments for '{}'. Try CLIENT HELP.",
-            text(&args[1])
-        ));
+        return Frame::error(errors::client_usage(&text(&args[1])));
     }
     let all = match args.get(3).map(|m| m.to_ascii_lowercase()) {
         None => true,
         Some(m) if m == b"all" => true,
         Some(m) if m == b"write" => false,
-        Some(_) => return Frame::error("ERR CLIENT PAUSE mode must be WRITE or ALL"),
+        Some(_) => return Frame::error(errors::PAUSE_MODE),
     };
     let Ok(ms) = text(&args[2]).parse::<i64>() else {
-        return Frame::error("ERR timeout is not an integer or out of range");
+        return Frame::error(errors::TIMEOUT_NOT_INTEGER);
     };
     if ms < 0 {
-        return Frame::error("ERR timeout is negative");
+        return Frame::error(errors::TIMEOUT_NEGATIVE);
     }
     // A timeout past what a clock can hold pauses for a century.
     let now = tokio::time::Instant::now();
@@ -122,7 +115,7 @@ fn list(session: &Session, shared: &Shared, args: &[Bytes]) -> Frame {
         match (opt.as_slice(), args.len()) {
             (b"type", 4) => {
                 let Some(f) = type_filter(&args[3]) else {
-                    return Frame::error(format!("ERR Unknown client type '{}'", text(&args[3])));
+                    return Frame::error(errors::unknown_client_type(&text(&args[3])));
                 };
                 clients.retain(f);
             }
@@ -131,7 +124,7 @@ fn list(session: &Session, shared: &Shared, args: &[Bytes]) -> Frame {
                 for a in &args[3..] {
                     match text(a).parse::<u64>() {
                         Ok(id) if id > 0 => ids.push(id),
-                        _ => return Frame::error("ERR Invalid client ID"),
+                        _ => return Frame::error(errors::INVALID_CLIENT_ID),
                     }
                 }
                 clients.retain(|c| ids.contains(&c.id));
@@ -173,11 +166,11 @@ fn kill(session: &Session, shared: &Shared, args: &[Bytes]) -> Outcome {
         match opt.as_slice() {
             b"id" => match val.parse::<u64>() {
                 Ok(id) => filters.push(Box::new(move |c| c.id == id)),
-                Err(_) => return Frame::error("ERR client-id should be greater than 0").into(),
+                Err(_) => return Frame::error(errors::CLIENT_ID_NOT_POSITIVE).into(),
             },
             b"type" => match type_filter(&pair[1]) {
                 Some(f) => filters.push(Box::new(f)),
-                None => return Frame::error(format!("ERR Unknown client type '{val}'")).into(),
+                None => return Frame::error(errors::unknown_client_type(&val)).into(),
             },
             b"addr" => filters.push(Box::new(move |c| c.addr == val)),
             b"laddr" => filters.push(Box::new(move |c| c.laddr == val)),

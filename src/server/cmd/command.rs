@@ -5,8 +5,8 @@
 use bytes::Bytes;
 
 use super::table::{Renames, Spec, live, lookup_renamed};
+use crate::errors;
 use crate::resp::Frame;
-use crate::server::errors;
 
 /// `COMMAND [COUNT|LIST|INFO|DOCS|GETKEYS|HELP ...]`.
 pub fn command(args: &[Bytes], renames: &Renames) -> Frame {
@@ -69,7 +69,7 @@ pub fn command(args: &[Bytes], renames: &Renames) -> Frame {
                     .collect(),
             )
         }
-        b"getkeys" | b"getkeysandflags" => Frame::error("ERR The command has no key arguments"),
+        b"getkeys" | b"getkeysandflags" => Frame::error(errors::NO_KEY_ARGUMENTS),
         b"help" => Frame::Array(
             [
                 "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",

@@ -17,9 +17,9 @@ use bytes::Bytes;
 
 use super::Shared;
 use super::acl_log::Reason;
-use super::errors;
 use crate::acl::{Denied, User};
 use crate::commands::Spec;
+use crate::errors;
 use crate::resp::{Frame, Protocol};
 
 /// The per-connection state commands read and change.
@@ -156,20 +156,12 @@ fn check_permission(
     };
     let info = shared.clients.get(session.id).map(|c| c.line(std::time::Instant::now()));
     let (reason, object, text) = match denied {
-        Denied::Command => (
-            Reason::Command,
-            target.full_name.clone(),
-            format!(
-                "NOPERM this user has no permissions to run the '{}' command",
-                target.full_name
-            ),
-        ),
-        Denied::Channel(i) => (
-            Reason::Channel,
-            self::text(&args[i]),
-            "NOPERM this user has no permissions to access one of the channels used as arguments"
-                .to_string(),
-        ),
+        Denied::Command => {
+            (Reason::Command, target.full_name.clone(), errors::noperm_command(&target.full_name))
+        }
+        Denied::Channel(i) => {
+            (Reason::Channel, self::text(&args[i]), errors::NOPERM_CHANNEL.to_string())
+        }
     };
     shared.acl_log.add(reason, &object, &session.user, info.unwrap_or_default());
     Some(Frame::error(text))

@@ -4,8 +4,9 @@ use bytes::Bytes;
 use tracing::warn;
 
 use super::{Outcome, Session};
+use crate::errors;
 use crate::resp::{Frame, Protocol};
-use crate::server::{Shared, errors};
+use crate::server::Shared;
 
 /// `PING [message]`: `+PONG`, the message as a bulk string, or in RESP2
 /// subscribed mode `["pong", message]`.
@@ -30,7 +31,7 @@ pub fn shutdown(shared: &Shared, args: &[Bytes]) -> Outcome {
         let a = a.to_ascii_lowercase();
         match a.as_slice() {
             b"nosave" | b"save" | b"now" | b"force" => {}
-            b"abort" => return Frame::error("ERR No shutdown in progress.").into(),
+            b"abort" => return Frame::error(errors::NO_SHUTDOWN_IN_PROGRESS).into(),
             _ => return Frame::error(errors::SYNTAX).into(),
         }
     }

@@ -4,9 +4,10 @@
 use bytes::Bytes;
 
 use super::{Outcome, Session};
+use crate::core::AdminCommand;
 use crate::glob;
 use crate::resp::Frame;
-use crate::server::{PubMessage, Shared, errors};
+use crate::server::{PubMessage, Shared};
 
 /// A pub/sub frame: a push in RESP3, an array in RESP2 (the encoder decides).
 fn push(items: Vec<Frame>) -> Frame {
@@ -84,8 +85,8 @@ pub fn deliver(session: &Session, msg: &PubMessage) -> Vec<Frame> {
 /// `PUBLISH channel message`: a sentinel only accepts hellos from peers,
 /// which go to the core. The reply is always 1, as redis-sentinel's.
 pub async fn publish(shared: &Shared, args: Vec<Bytes>) -> Frame {
-    if args[1].as_ref() != crate::core::HELLO_CHANNEL.as_bytes() {
-        return Frame::error(errors::ONLY_HELLO);
+    match AdminCommand::parse_publish(&args) {
+        Ok(hello) => shared.ask_core(hello).await,
+        Err(refusal) => refusal,
     }
-    shared.ask_core(args).await
 }

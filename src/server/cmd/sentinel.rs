@@ -5,9 +5,12 @@
 use bytes::Bytes;
 
 use super::{Session, text};
-use crate::core::{InstanceView, MasterView, Millis, ReplicaView, SentinelView, has_control};
+use crate::core::{
+    AdminCommand, InstanceView, MasterView, Millis, ReplicaView, SentinelView, has_control,
+};
+use crate::errors;
 use crate::resp::Frame;
-use crate::server::{Shared, errors};
+use crate::server::Shared;
 
 /// `ROLE`: `["sentinel", [master names]]`.
 pub fn role(shared: &Shared) -> Frame {
@@ -46,52 +49,57 @@ pub async fn sentinel(_session: &Session, shared: &Shared, mut args: Vec<Bytes>)
         b"myid" => Frame::bulk(view.myid.as_str()),
         b"info-cache" => info_cache(&args, shared, now),
         b"help" => help(),
-        b"monitor" if view.resolve_hostnames && !resolves(&args).await => {
-            Frame::error("ERR Invalid IP address or hostname specified")
+        _ => {
+            // Checked before the parse, on the raw arguments, as it always
+            // was (see `unusable_script`).
+            if sub == b"set"
+                && !view.deny_scripts_reconfig
+                && let Some(error) = unusable_script(&args)
+            {
+                return Frame::error(error);
+            }
+            let command = match AdminCommand::parse_sentinel(&args) {
+                Ok(command) => command,
+                Err(refusal) => return refusal,
+            };
+            if let AdminCommand::Monitor { host, .. } = &command
+                && view.resolve_hostnames
+                && !resolves(host).await
+            {
+                return Frame::error(errors::INVALID_ADDRESS);
+            }
+            shared.ask_core(command).await
         }
-        b"set" if !view.deny_scripts_reconfig => match unusable_script(&args) {
-            Some(error) => Frame::error(error),
-            None => shared.ask_core(args).await,
-        },
-        _ => shared.ask_core(args).await,
     }
 }
 
 /// `SENTINEL MONITOR <name> <host> <port> <quorum>` with `resolve-hostnames
 /// yes`: false when the host is a name that does not resolve now, which
-/// redis-sentinel refuses (after the quorum and port checks, which the core
-/// makes). Looked up here because the core never resolves a name; the
-/// address found is not kept (links resolve again at every connection).
-async fn resolves(args: &[Bytes]) -> bool {
-    let [.., host, port, quorum] = args else { return true };
-    let number = |b: &Bytes| text(b).parse::<i64>().ok();
-    let host = text(host);
-    if args.len() != 6
-        || number(quorum).is_none_or(|q| q <= 0)
-        || number(port).is_none()
-        || host.is_empty()
-        || host.parse::<std::net::IpAddr>().is_ok()
-    {
+/// redis-sentinel refuses (after the quorum and port checks, which the
+/// parser made). Looked up here because the core never resolves a name; the
+/// address found is not kept (links resolve again at every connection). An
+/// empty host is the core's to refuse.
+async fn resolves(host: &str) -> bool {
+    if host.is_empty() || host.parse::<std::net::IpAddr>().is_ok() {
         return true;
     }
-    tokio::net::lookup_host((host.as_str(), 0)).await.is_ok_and(|mut ips| ips.next().is_some())
+    tokio::net::lookup_host((host, 0)).await.is_ok_and(|mut ips| ips.next().is_some())
 }
 
 /// `SENTINEL SET <master> [<option> <value> ...]`: the error for the first
 /// script path that is not an executable file, as redis-sentinel answers
 /// (an empty path unsets the script). Checked here because the core never
-/// touches the file system; nothing is applied when one is refused.
+/// touches the file system; nothing is applied when one is refused. It walks
+/// every option pair, before the master's name is checked and before any
+/// option is refused, so it reads the raw arguments rather than the parsed
+/// command (which stops at the first refusal).
 fn unusable_script(args: &[Bytes]) -> Option<&'static str> {
     let mut i = 3;
     while i + 1 < args.len() {
         let option = args[i].to_ascii_lowercase();
         let error = match option.as_slice() {
-            b"notification-script" => {
-                "ERR Notification script seems non existing or non executable"
-            }
-            b"client-reconfig-script" => {
-                "ERR Client reconfiguration script seems non existing or non executable"
-            }
+            b"notification-script" => errors::NOTIFICATION_SCRIPT_UNUSABLE,
+            b"client-reconfig-script" => errors::RECONFIG_SCRIPT_UNUSABLE,
             b"rename-command" => {
                 i += 3;
                 continue;
@@ -222,7 +230,7 @@ fn sentinel_map(s: &SentinelView, now: Millis) -> Frame {
     f.push(("last-hello-message", s.last_hello.map_or_else(|| num(0), |t| ago(now, t))));
     let (leader, epoch) = match &s.voted_leader {
         Some((id, e)) => (id.as_str().to_string(), *e),
-        None => ("?".to_string(), 0),
+        None => ("?".to_string(), crate::ids::Epoch::ZERO),
     };
     f.push(("voted-leader", Frame::bulk(leader)));
     f.push(("voted-leader-epoch", num(epoch)));

@@ -1,8 +1,11 @@
-//! The shell's monotonic clock, in the core's [`Millis`].
+//! The process's monotonic clock, in the core's [`Millis`]: the shell's
+//! actor reads it to feed the core, and the server to turn the view's
+//! times into ages. Below both, so that the server need not import the
+//! shell.
 
 use tokio::time::Instant;
 
-use crate::core::Millis;
+use crate::millis::Millis;
 
 /// Milliseconds since the process started, on a monotonic clock (tokio's,
 /// so tests with paused time control it).

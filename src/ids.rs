@@ -1,9 +1,50 @@
-//! Identities shared by the core, the config and the server.
+//! Identities shared by the core, the config and the server: a leaf, so that
+//! the config can name addresses and run ids without importing the core.
 
 use std::fmt;
 
-/// A sentinel epoch (`current-epoch`, `config-epoch`, `leader-epoch`).
-pub type Epoch = u64;
+/// A sentinel epoch (`current-epoch`, `config-epoch`, `leader-epoch`): a
+/// count of elections, compared and raised by one, never mixed with other
+/// numbers. Shown as the plain number (config lines, events, replies), and
+/// so is its `Debug` form, which the config golden files print.
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Epoch(pub u64);
+
+impl fmt::Debug for Epoch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl Epoch {
+    /// Epoch 0: no election seen yet.
+    pub const ZERO: Epoch = Epoch(0);
+
+    /// The epoch after this one (a new election).
+    pub fn next(self) -> Epoch {
+        Epoch(self.0.saturating_add(1))
+    }
+
+    /// The number.
+    pub fn as_u64(self) -> u64 {
+        self.0
+    }
+}
+
+impl std::str::FromStr for Epoch {
+    type Err = std::num::ParseIntError;
+
+    /// A decimal number (hellos, replies).
+    fn from_str(s: &str) -> Result<Epoch, Self::Err> {
+        s.parse().map(Epoch)
+    }
+}
+
+impl fmt::Display for Epoch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
 
 /// An instance address as the sentinel announces it: a host (an IP literal,
 /// or a hostname with `resolve-hostnames yes`) and a TCP port.

@@ -1,6 +1,10 @@
-//! Splitting a config line into arguments, and quoting arguments back.
+//! Redis's argument splitter: a line into arguments, and arguments quoted
+//! back.
 //!
-//! The rules are redis.conf's: arguments are separated by ASCII whitespace;
+//! A leaf used by the config (lines of `sentinel.conf`), the RESP decoder
+//! (inline commands) and the ACL rules (`(~key +get)` selectors), which all
+//! follow the same rules: redis.conf's, also redis-cli's and the inline
+//! protocol's. arguments are separated by ASCII whitespace;
 //! a double-quoted argument understands the escapes `\n \r \t \b \a \\ \"`
 //! and `\xHH` (any other `\c` stands for `c`); a single-quoted argument only
 //! understands `\'`. A quote may also open in the middle of a word
@@ -43,7 +47,7 @@ pub fn split_line(line: &str) -> Result<Vec<String>, LexError> {
 }
 
 /// Splits bytes into arguments with the same rules, binary-safe and
-/// without comment handling: the inline protocol (`resp`) uses it too.
+/// without comment handling, for the inline protocol ([`crate::resp`]).
 pub fn split_bytes(bytes: &[u8]) -> Result<Vec<Vec<u8>>, LexError> {
     let mut args = Vec::new();
     let mut pos = 0;
