@@ -41,6 +41,11 @@ pub struct Startup {
 /// SHUTDOWN. Returns the process exit code.
 pub async fn run(startup: Startup) -> std::io::Result<i32> {
     let Startup { config, config_path, config_text, config_format, seed } = startup;
+    // SIGTERM and SIGINT are caught from here on: a supervisor that stops
+    // us while we bind (a test, a fast restart) gets a clean exit, not the
+    // default action.
+    use tokio::signal::unix::{SignalKind, signal};
+    let signals = (signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?);
     let clock = Clock::start();
     let mut listeners = Vec::new();
     if config.server.port != 0 {
@@ -93,7 +98,7 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
         pause: Pause::default(),
     });
     info!("Sentinel ID is {}", core.view().myid);
-    let signals = tokio::spawn(stop_on_signal(shared.clone()));
+    let signals = tokio::spawn(stop_on_signal(shared.clone(), signals));
     let file = ConfigFile { path: config_path, text: config_text, format: config_format };
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     let actor =
@@ -118,13 +123,10 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
     Ok(code.unwrap_or(0))
 }
 
-async fn stop_on_signal(shared: Arc<Shared>) {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut term), Ok(mut int)) =
-        (signal(SignalKind::terminate()), signal(SignalKind::interrupt()))
-    else {
-        return;
-    };
+async fn stop_on_signal(
+    shared: Arc<Shared>,
+    (mut term, mut int): (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
+) {
     tokio::select! {
         _ = term.recv() => warn!("Received SIGTERM scheduling shutdown..."),
         _ = int.recv() => warn!("Received SIGINT scheduling shutdown..."),
