@@ -31,8 +31,9 @@ pub async fn serve<S>(mut socket: S, peer: String, laddr: String, shared: Arc<Sh
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let (id, mut kill) = shared.clients.register(peer.clone(), laddr);
-    let mut session = Session::new(id, shared.view.load().acl.open());
+    let (record, mut kill) = shared.clients.register(peer.clone(), laddr);
+    let id = record.id;
+    let mut session = Session::new(id, record, shared.view.load().acl.open());
     let mut shutdown = shared.shutdown.subscribe();
     let mut events: Option<broadcast::Receiver<Arc<PubMessage>>> = None;
     let mut buf = BytesMut::with_capacity(1024);
@@ -47,8 +48,9 @@ where
                     if args.is_empty() {
                         continue;
                     }
-                    let name = args[0].to_ascii_lowercase();
-                    if name == b"post" || name == b"host:" {
+                    if args[0].eq_ignore_ascii_case(b"post")
+                        || args[0].eq_ignore_ascii_case(b"host:")
+                    {
                         warn!(%peer, "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.");
                         break 'conn;
                     }

@@ -49,6 +49,11 @@ impl Pause {
     /// Waits while a pause holds a command (`write`: flagged `write` or
     /// `may_replicate`).
     pub async fn wait(&self, write: bool) {
+        // Every command passes here: look without subscribing first.
+        let s = *self.state.borrow();
+        if s.until.is_none() || !(s.all || write) {
+            return;
+        }
         let mut rx = self.state.subscribe();
         loop {
             let s = *rx.borrow_and_update();

@@ -12,11 +12,13 @@ mod sentinel;
 pub use crate::commands as table;
 
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
 
 use bytes::Bytes;
 
 use super::Shared;
 use super::acl_log::Reason;
+use super::client::Record;
 use super::errors;
 use crate::acl::{Denied, User};
 use crate::commands::Spec;
@@ -27,6 +29,9 @@ use crate::resp::{Frame, Protocol};
 pub struct Session {
     /// The client's id.
     pub id: u64,
+    /// The client's own record in the registry (CLIENT LIST), updated
+    /// after every command.
+    pub record: Record,
     /// RESP2 or RESP3 (HELLO).
     pub proto: Protocol,
     /// The user the client runs as (`default` until AUTH).
@@ -44,11 +49,12 @@ pub struct Session {
 }
 
 impl Session {
-    /// A new connection's session; `open` = the default user needs no
-    /// password now.
-    pub fn new(id: u64, open: bool) -> Session {
+    /// A new connection's session, for client `id` whose registry record
+    /// is `record`; `open` = the default user needs no password now.
+    pub fn new(id: u64, record: Record, open: bool) -> Session {
         Session {
             id,
+            record,
             proto: Protocol::Resp2,
             user: "default".into(),
             authenticated: open,
@@ -88,7 +94,7 @@ pub(crate) struct Target {
     /// True when `spec` has subcommands (the name is `command|sub`).
     pub has_sub: bool,
     /// `ping`, `sentinel|masters`.
-    pub full_name: String,
+    pub full_name: &'static str,
     /// The flags of the command, or of its subcommand.
     pub flags: &'static [&'static str],
 }
@@ -112,15 +118,37 @@ pub(crate) fn resolve(renames: &table::Renames, args: &[Bytes]) -> Result<Target
         return Err(Refusal::Arity(spec.name.to_string()));
     }
     if spec.subcommands.is_empty() {
-        let full_name = spec.name.to_string();
-        return Ok(Target { spec, has_sub: false, full_name, flags: spec.flags });
+        return Ok(Target { spec, has_sub: false, full_name: spec.name, flags: spec.flags });
     }
-    let sub = spec.subcommand(&args[1]).ok_or(Refusal::UnknownSubcommand)?;
-    let full_name = format!("{}|{}", spec.name, sub.name);
+    let i = spec
+        .subcommands
+        .iter()
+        .position(|s| s.name.as_bytes().eq_ignore_ascii_case(&args[1]))
+        .ok_or(Refusal::UnknownSubcommand)?;
+    let sub = &spec.subcommands[i];
+    let full_name = subcommand_full_name(spec, i);
     if !sub.arity_ok(args.len()) {
-        return Err(Refusal::Arity(full_name));
+        return Err(Refusal::Arity(full_name.to_string()));
     }
     Ok(Target { spec, has_sub: true, full_name, flags: sub.flags })
+}
+
+/// `command|sub` for the `i`th subcommand of `spec`: every such name is
+/// written once, on first use, so that no command formats its name (it is
+/// kept for CLIENT LIST's `cmd=` after every command).
+fn subcommand_full_name(spec: &'static table::Spec, i: usize) -> &'static str {
+    static NAMES: OnceLock<Vec<Vec<String>>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        table::COMMANDS
+            .iter()
+            .map(|c| c.subcommands.iter().map(|s| format!("{}|{}", c.name, s.name)).collect())
+            .collect()
+    });
+    let command = table::COMMANDS
+        .iter()
+        .position(|c| std::ptr::eq(c, spec))
+        .expect("the spec is in the table");
+    &names[command][i]
 }
 
 /// Whether `user` may run `target` with `args`: the command (or its first
@@ -129,7 +157,7 @@ pub(crate) fn permission(user: &User, target: &Target, args: &[Bytes]) -> Result
     if user.unrestricted() || target.spec.flags.contains(&"no_auth") {
         return Ok(());
     }
-    let Some(id) = crate::acl::find(&target.full_name) else { return Err(Denied::Command) };
+    let Some(id) = crate::acl::find(target.full_name) else { return Err(Denied::Command) };
     let first_arg = args.get(if target.has_sub { 2 } else { 1 }).map(|a| a.as_ref());
     let channels: Vec<(usize, &[u8], bool)> = match target.spec.name {
         "subscribe" | "psubscribe" => {
@@ -149,8 +177,7 @@ fn check_permission(
     target: &Target,
     args: &[Bytes],
 ) -> Option<Frame> {
-    let acl = shared.view.load().acl.clone();
-    let denied = match acl.user(&session.user) {
+    let denied = match shared.view.load().acl.user(&session.user) {
         Some(user) => permission(user, target, args).err()?,
         None => Denied::Command,
     };
@@ -158,7 +185,7 @@ fn check_permission(
     let (reason, object, text) = match denied {
         Denied::Command => (
             Reason::Command,
-            target.full_name.clone(),
+            target.full_name.to_string(),
             format!(
                 "NOPERM this user has no permissions to run the '{}' command",
                 target.full_name
@@ -177,10 +204,9 @@ fn check_permission(
 
 /// Runs one command.
 pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -> Outcome {
-    let name = args[0].to_ascii_lowercase();
     // QUIT is not in redis-sentinel 7's table, but load balancers' health
     // checks (HAProxy tcp-check) end with it: answer +OK and close.
-    if name == b"quit" {
+    if args[0].eq_ignore_ascii_case(b"quit") {
         return Outcome::Close(Some(Frame::ok()));
     }
     let target = match resolve(&shared.facts.renames, &args) {
@@ -189,7 +215,7 @@ pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -
         Err(Refusal::UnknownSubcommand) => {
             return errors::unknown_subcommand(
                 &args[1],
-                table::lookup_renamed(&shared.facts.renames, &name).map_or("", |s| s.name),
+                table::lookup_renamed(&shared.facts.renames, &args[0]).map_or("", |s| s.name),
             )
             .into();
         }
@@ -202,10 +228,10 @@ pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -
     }
     // Before the permission check, so that ACL LOG's client info names
     // the refused command, as redis's does.
-    let full_name = target.full_name.clone();
-    shared.clients.update(session.id, |c| {
-        c.last_cmd = full_name;
-        c.last_active = std::time::Instant::now();
+    let now = std::time::Instant::now();
+    session.record.update(|c| {
+        c.last_cmd = target.full_name;
+        c.last_active = now;
     });
     if let Some(refused) = check_permission(session, shared, &target, &args) {
         return refused.into();

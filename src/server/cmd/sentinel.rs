@@ -24,7 +24,10 @@ pub async fn sentinel(_session: &Session, shared: &Shared, mut args: Vec<Bytes>)
     let view = shared.view.load();
     let now = shared.clock.now();
     let sub = args[1].to_ascii_lowercase();
-    let master = || view.master(&text(&args[2]));
+    let master = || match std::str::from_utf8(&args[2]) {
+        Ok(name) => view.master(name),
+        Err(_) => view.master(&text(&args[2])),
+    };
     match sub.as_slice() {
         b"masters" => Frame::Array(view.masters.iter().map(|m| master_map(m, now)).collect()),
         b"master" => master().map_or_else(no_such_master, |m| master_map(m, now)),
@@ -37,10 +40,9 @@ pub async fn sentinel(_session: &Session, shared: &Shared, mut args: Vec<Bytes>)
             Frame::Array(m.sentinels.iter().map(|s| sentinel_map(s, now)).collect())
         }),
         b"get-master-addr-by-name" => match master() {
-            Some(m) => Frame::Array(vec![
-                Frame::bulk(&m.client_addr.host),
-                Frame::bulk(m.client_addr.port.to_string()),
-            ]),
+            Some(m) => {
+                Frame::Array(vec![Frame::bulk(&m.client_addr.host), num(m.client_addr.port)])
+            }
             None => Frame::NullArray,
         },
         b"myid" => Frame::bulk(view.myid.as_str()),
@@ -114,8 +116,12 @@ fn unusable_script(args: &[Bytes]) -> Option<&'static str> {
 /// The redis-sentinel name of a Valkey 8 subcommand name (spec §3.4), which
 /// answers exactly as the old name does.
 fn canonical(sub: &[u8]) -> Option<&'static str> {
-    let full = format!("sentinel|{}", String::from_utf8_lossy(sub).to_ascii_lowercase());
-    crate::commands::alias_of(&full).map(|name| &name["sentinel|".len()..])
+    // Compared in place: this runs for every SENTINEL command.
+    let prefix = "sentinel|".len();
+    crate::commands::ALIASES
+        .iter()
+        .find(|(alias, _)| alias.as_bytes()[prefix..].eq_ignore_ascii_case(sub))
+        .map(|(_, name)| &name[prefix..])
 }
 
 fn no_such_master() -> Frame {
@@ -124,11 +130,13 @@ fn no_such_master() -> Frame {
 
 /// Milliseconds since `t`, as redis-sentinel's bulk-string numbers.
 fn ago(now: Millis, t: Millis) -> Frame {
-    Frame::bulk((now - t).as_u64().to_string())
+    num((now - t).as_u64())
 }
 
-fn num(n: impl ToString) -> Frame {
-    Frame::bulk(n.to_string())
+/// A number as a bulk string (formatted on the stack: the instance maps
+/// hold a dozen).
+fn num(n: impl itoa::Integer) -> Frame {
+    Frame::Bulk(Bytes::copy_from_slice(itoa::Buffer::new().format(n).as_bytes()))
 }
 
 /// The fields every instance map starts with (spec §3.1, rows 1–7), up to
