@@ -13,6 +13,7 @@ pub use crate::commands as table;
 
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
+use std::time::Instant;
 
 use bytes::Bytes;
 
@@ -32,6 +33,14 @@ pub struct Session {
     /// The client's own record in the registry (CLIENT LIST), updated
     /// after every command.
     pub record: Record,
+    /// When the connection last read requests: the time the commands read
+    /// then are stamped with (CLIENT LIST `idle=`), taken once per read as
+    /// redis stamps a client's last interaction when it reads, not per
+    /// command (a clock read costs as much as a small command).
+    pub now: Instant,
+    /// The command name and time last written to the record: a pipelined
+    /// batch of one command updates the record once.
+    stamped: Option<(&'static str, Instant)>,
     /// RESP2 or RESP3 (HELLO).
     pub proto: Protocol,
     /// The user the client runs as (`default` until AUTH).
@@ -55,6 +64,8 @@ impl Session {
         Session {
             id,
             record,
+            now: Instant::now(),
+            stamped: None,
             proto: Protocol::Resp2,
             user: "default".into(),
             authenticated: open,
@@ -228,11 +239,11 @@ pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -
     }
     // Before the permission check, so that ACL LOG's client info names
     // the refused command, as redis's does.
-    let now = std::time::Instant::now();
-    session.record.update(|c| {
-        c.last_cmd = target.full_name;
-        c.last_active = now;
-    });
+    let stamp = (target.full_name, session.now);
+    if session.stamped != Some(stamp) {
+        session.stamped = Some(stamp);
+        session.record.update(|c| (c.last_cmd, c.last_active) = stamp);
+    }
     if let Some(refused) = check_permission(session, shared, &target, &args) {
         return refused.into();
     }
