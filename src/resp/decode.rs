@@ -132,6 +132,12 @@ fn header_line(buf: &[u8], at: usize, max: usize) -> Result<Option<(&[u8], usize
 }
 
 fn parse_len(text: &[u8]) -> Option<i64> {
+    // Plain digits (every length a client sends) without the UTF-8 check
+    // and the general parser; anything else (a sign, 19 digits or more)
+    // the slow way.
+    if !text.is_empty() && text.len() < 19 && text.iter().all(u8::is_ascii_digit) {
+        return Some(text.iter().fold(0, |n, d| n * 10 + i64::from(d - b'0')));
+    }
     std::str::from_utf8(text).ok()?.parse().ok()
 }
 

@@ -9,25 +9,25 @@ impl Frame {
         match self {
             Frame::Simple(s) => line(out, b'+', s.as_bytes()),
             Frame::Error(s) => line(out, b'-', s.as_bytes()),
-            Frame::Integer(n) => line(out, b':', n.to_string().as_bytes()),
+            Frame::Integer(n) => line(out, b':', itoa::Buffer::new().format(*n).as_bytes()),
             Frame::Bulk(b) => bulk(out, b),
             Frame::Null if resp3 => out.extend_from_slice(b"_\r\n"),
             Frame::Null => out.extend_from_slice(b"$-1\r\n"),
             Frame::NullArray if resp3 => out.extend_from_slice(b"_\r\n"),
             Frame::NullArray => out.extend_from_slice(b"*-1\r\n"),
             Frame::Array(items) => {
-                line(out, b'*', items.len().to_string().as_bytes());
+                header(out, b'*', items.len());
                 items.iter().for_each(|f| f.encode(proto, out));
             }
             Frame::Push(items) => {
-                line(out, if resp3 { b'>' } else { b'*' }, items.len().to_string().as_bytes());
+                header(out, if resp3 { b'>' } else { b'*' }, items.len());
                 items.iter().for_each(|f| f.encode(proto, out));
             }
             Frame::Map(pairs) => {
                 if resp3 {
-                    line(out, b'%', pairs.len().to_string().as_bytes());
+                    header(out, b'%', pairs.len());
                 } else {
-                    line(out, b'*', (pairs.len() * 2).to_string().as_bytes());
+                    header(out, b'*', pairs.len() * 2);
                 }
                 for (k, v) in pairs {
                     k.encode(proto, out);
@@ -39,7 +39,7 @@ impl Frame {
             Frame::Boolean(b) if resp3 => line(out, b'#', if *b { b"t" } else { b"f" }),
             Frame::Boolean(b) => line(out, b':', if *b { b"1" } else { b"0" }),
             Frame::Verbatim(s) if resp3 => {
-                line(out, b'=', (s.len() + 4).to_string().as_bytes());
+                header(out, b'=', s.len() + 4);
                 out.extend_from_slice(b"txt:");
                 out.extend_from_slice(s.as_bytes());
                 out.extend_from_slice(b"\r\n");
@@ -58,7 +58,7 @@ impl Frame {
 
 /// Encodes a command (an array of bulk strings), as sent to a server.
 pub fn encode_command<S: AsRef<[u8]>>(args: &[S], out: &mut Vec<u8>) {
-    line(out, b'*', args.len().to_string().as_bytes());
+    header(out, b'*', args.len());
     for a in args {
         bulk(out, a.as_ref());
     }
@@ -68,14 +68,24 @@ fn line(out: &mut Vec<u8>, kind: u8, body: &[u8]) {
     out.push(kind);
     // Error and status lines must not contain CR or LF: replace them, as
     // redis does, so that a reply can never inject a second reply.
-    out.extend(body.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
+    if body.iter().any(|&b| b == b'\r' || b == b'\n') {
+        out.extend(body.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
+    } else {
+        out.extend_from_slice(body);
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+/// A length header (`*3`, `%2`): formatted on the stack, as every reply
+/// has at least one.
+fn header(out: &mut Vec<u8>, kind: u8, len: usize) {
+    out.push(kind);
+    out.extend_from_slice(itoa::Buffer::new().format(len).as_bytes());
     out.extend_from_slice(b"\r\n");
 }
 
 fn bulk(out: &mut Vec<u8>, body: &[u8]) {
-    out.push(b'$');
-    out.extend_from_slice(body.len().to_string().as_bytes());
-    out.extend_from_slice(b"\r\n");
+    header(out, b'$', body.len());
     out.extend_from_slice(body);
     out.extend_from_slice(b"\r\n");
 }

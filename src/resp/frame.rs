@@ -62,13 +62,14 @@ impl Frame {
         Frame::Error(text.into())
     }
 
-    /// A map whose keys are bulk strings.
+    /// A map whose keys are bulk strings (a `&'static str` key is not
+    /// copied).
     pub fn map<I, K>(pairs: I) -> Frame
     where
         I: IntoIterator<Item = (K, Frame)>,
-        K: Into<String>,
+        K: Into<Bytes>,
     {
-        Frame::Map(pairs.into_iter().map(|(k, v)| (Frame::bulk(k), v)).collect())
+        Frame::Map(pairs.into_iter().map(|(k, v)| (Frame::Bulk(k.into()), v)).collect())
     }
 
     /// The text of a bulk or simple string, if this is one and valid UTF-8.

@@ -1,7 +1,14 @@
 //! The registry of connected clients, for CLIENT LIST, INFO and KILL.
+//!
+//! Each connection keeps a handle on its own record ([`Record`]) and
+//! updates it after every command without touching the registry's lock,
+//! which only registering, closing and whole-registry reads (CLIENT LIST,
+//! CLIENT KILL, INFO) take; with many pipelining clients the per-command
+//! update would otherwise serialise every connection on that one lock.
 
 use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use tokio::sync::watch;
@@ -33,8 +40,8 @@ pub struct ClientInfo {
     pub channels: Vec<bytes::Bytes>,
     /// The patterns subscribed.
     pub patterns: Vec<bytes::Bytes>,
-    /// The last command's full name (`client|list`).
-    pub last_cmd: String,
+    /// The last command's full name (`client|list`), empty before the first.
+    pub last_cmd: &'static str,
     /// The authenticated user.
     pub user: String,
     /// 2 or 3.
@@ -71,21 +78,40 @@ impl ClientInfo {
     }
 }
 
+/// One connection's entry: its record and the switch that closes it.
+#[derive(Debug)]
+struct Entry {
+    info: Mutex<ClientInfo>,
+    kill: watch::Sender<bool>,
+}
+
+/// A connection's handle on its own record in the registry.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The client's id.
+    pub id: u64,
+    entry: Arc<Entry>,
+}
+
+impl Record {
+    /// Updates the record (locks only this client's entry).
+    pub fn update(&self, f: impl FnOnce(&mut ClientInfo)) {
+        f(&mut self.entry.info.lock().expect("client lock"));
+    }
+}
+
 /// Connected clients, by id; each with a switch that closes it.
 #[derive(Debug, Default)]
 pub struct Clients {
-    inner: Mutex<BTreeMap<u64, (ClientInfo, watch::Sender<bool>)>>,
-    next_id: Mutex<u64>,
+    inner: Mutex<BTreeMap<u64, Arc<Entry>>>,
+    next_id: AtomicU64,
 }
 
 impl Clients {
-    /// Registers a connection; returns its id and its kill switch receiver.
-    pub fn register(&self, addr: String, laddr: String) -> (u64, watch::Receiver<bool>) {
-        let id = {
-            let mut next = self.next_id.lock().expect("client id lock");
-            *next += 1;
-            *next
-        };
+    /// Registers a connection; returns its record and its kill switch
+    /// receiver.
+    pub fn register(&self, addr: String, laddr: String) -> (Record, watch::Receiver<bool>) {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let now = Instant::now();
         let info = ClientInfo {
             id,
@@ -100,13 +126,14 @@ impl Clients {
             psub: 0,
             channels: Vec::new(),
             patterns: Vec::new(),
-            last_cmd: String::new(),
+            last_cmd: "",
             user: "default".into(),
             resp: 2,
         };
-        let (tx, rx) = watch::channel(false);
-        self.inner.lock().expect("clients lock").insert(id, (info, tx));
-        (id, rx)
+        let (kill, rx) = watch::channel(false);
+        let entry = Arc::new(Entry { info: Mutex::new(info), kill });
+        self.inner.lock().expect("clients lock").insert(id, entry.clone());
+        (Record { id, entry }, rx)
     }
 
     /// Forgets a closed connection.
@@ -116,19 +143,23 @@ impl Clients {
 
     /// Updates one client's record.
     pub fn update(&self, id: u64, f: impl FnOnce(&mut ClientInfo)) {
-        if let Some((info, _)) = self.inner.lock().expect("clients lock").get_mut(&id) {
-            f(info);
+        let entry = self.inner.lock().expect("clients lock").get(&id).cloned();
+        if let Some(entry) = entry {
+            f(&mut entry.info.lock().expect("client lock"));
         }
     }
 
     /// A copy of one client's record.
     pub fn get(&self, id: u64) -> Option<ClientInfo> {
-        self.inner.lock().expect("clients lock").get(&id).map(|(i, _)| i.clone())
+        let entry = self.inner.lock().expect("clients lock").get(&id).cloned()?;
+        Some(entry.info.lock().expect("client lock").clone())
     }
 
     /// Copies of every record, by id.
     pub fn list(&self) -> Vec<ClientInfo> {
-        self.inner.lock().expect("clients lock").values().map(|(i, _)| i.clone()).collect()
+        let entries: Vec<Arc<Entry>> =
+            self.inner.lock().expect("clients lock").values().cloned().collect();
+        entries.iter().map(|e| e.info.lock().expect("client lock").clone()).collect()
     }
 
     /// Number of connected clients.
@@ -143,11 +174,12 @@ impl Clients {
 
     /// Closes every client for which `filter` is true; returns how many.
     pub fn kill(&self, filter: impl Fn(&ClientInfo) -> bool) -> usize {
-        let map = self.inner.lock().expect("clients lock");
+        let entries: Vec<Arc<Entry>> =
+            self.inner.lock().expect("clients lock").values().cloned().collect();
         let mut n = 0;
-        for (info, switch) in map.values() {
-            if filter(info) {
-                let _ = switch.send(true);
+        for e in entries {
+            if filter(&e.info.lock().expect("client lock")) {
+                let _ = e.kill.send(true);
                 n += 1;
             }
         }

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::time::Instant;
 
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -18,6 +19,14 @@ use crate::resp::{Frame, Limits, decode_request};
 /// redis closes clients over `client-query-buffer-limit`.
 const MAX_QUERY_BUFFER: usize = 4 * 1024 * 1024;
 
+/// The room made in the request buffer before each read. A pipelining
+/// client sends its batch in one write; if the buffer had less room than
+/// that, the batch would be read, answered and written in pieces (and
+/// `BytesMut` does not move its data back to the front by itself, so the
+/// room left after a few batches is arbitrary). Reserving also moves what
+/// is left of a partial request back to the front.
+const READ_ROOM: usize = 4096;
+
 /// Sends a refused client `reply` (an error line without its CRLF) and
 /// closes it: over `maxclients`, or denied by protected mode.
 pub async fn refuse<S: AsyncWrite + Unpin>(mut socket: S, reply: &str) {
@@ -31,11 +40,12 @@ pub async fn serve<S>(mut socket: S, peer: String, laddr: String, shared: Arc<Sh
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let (id, mut kill) = shared.clients.register(peer.clone(), laddr);
-    let mut session = Session::new(id, shared.view.load().acl.open());
+    let (record, mut kill) = shared.clients.register(peer.clone(), laddr);
+    let id = record.id;
+    let mut session = Session::new(id, record, shared.view.load().acl.open());
     let mut shutdown = shared.shutdown.subscribe();
     let mut events: Option<broadcast::Receiver<Arc<PubMessage>>> = None;
-    let mut buf = BytesMut::with_capacity(1024);
+    let mut buf = BytesMut::with_capacity(READ_ROOM);
     let mut out: Vec<u8> = Vec::new();
     'conn: loop {
         // Run every complete request already buffered (pipelining).
@@ -47,8 +57,9 @@ where
                     if args.is_empty() {
                         continue;
                     }
-                    let name = args[0].to_ascii_lowercase();
-                    if name == b"post" || name == b"host:" {
+                    if args[0].eq_ignore_ascii_case(b"post")
+                        || args[0].eq_ignore_ascii_case(b"host:")
+                    {
                         warn!(%peer, "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.");
                         break 'conn;
                     }
@@ -90,11 +101,13 @@ where
         if close || buf.len() > MAX_QUERY_BUFFER {
             break;
         }
+        buf.reserve(READ_ROOM);
         tokio::select! {
             read = socket.read_buf(&mut buf) => match read {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
                     shared.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
+                    session.now = Instant::now();
                 }
             },
             msg = next_event(&mut events) => match msg {

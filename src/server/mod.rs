@@ -21,7 +21,7 @@ use tokio::sync::{Semaphore, broadcast, mpsc, oneshot, watch};
 use tracing::{debug, warn};
 
 pub use acl_log::AclLog;
-pub use client::{ClientInfo, Clients};
+pub use client::{ClientInfo, Clients, Record};
 pub use pause::Pause;
 
 use crate::clock::Clock;

@@ -7,6 +7,8 @@
 //! authentication checks, which answer at once. The sentinel's own
 //! monitoring never pauses.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -23,11 +25,14 @@ struct State {
 #[derive(Debug)]
 pub struct Pause {
     state: watch::Sender<State>,
+    /// False while no pause was set since the last one ended: every command
+    /// passes by looking at this alone. Written only under the state's lock.
+    set: AtomicBool,
 }
 
 impl Default for Pause {
     fn default() -> Pause {
-        Pause { state: watch::Sender::new(State::default()) }
+        Pause { state: watch::Sender::new(State::default()), set: AtomicBool::new(false) }
     }
 }
 
@@ -35,20 +40,42 @@ impl Pause {
     /// Pauses until `until`, every command (`all`) or only writes.
     pub fn pause(&self, until: Instant, all: bool) {
         let now = Instant::now();
-        self.state.send_modify(|s| match s.until {
-            Some(end) if end > now => *s = State { until: Some(end.max(until)), all: s.all || all },
-            _ => *s = State { until: Some(until), all },
+        self.state.send_modify(|s| {
+            match s.until {
+                Some(end) if end > now => {
+                    *s = State { until: Some(end.max(until)), all: s.all || all }
+                }
+                _ => *s = State { until: Some(until), all },
+            }
+            self.set.store(true, Ordering::Release);
         });
     }
 
     /// Ends the pause (`CLIENT UNPAUSE`).
     pub fn unpause(&self) {
-        self.state.send_replace(State::default());
+        self.state.send_modify(|s| {
+            *s = State::default();
+            self.set.store(false, Ordering::Release);
+        });
     }
 
     /// Waits while a pause holds a command (`write`: flagged `write` or
     /// `may_replicate`).
     pub async fn wait(&self, write: bool) {
+        // Every command passes here: look without taking a lock first.
+        if !self.set.load(Ordering::Acquire) {
+            return;
+        }
+        let now = Instant::now();
+        self.state.send_if_modified(|s| {
+            // A pause over: forget it, so that commands pass quickly again.
+            let over = s.until.is_some_and(|u| u <= now);
+            if over {
+                *s = State::default();
+                self.set.store(false, Ordering::Release);
+            }
+            over
+        });
         let mut rx = self.state.subscribe();
         loop {
             let s = *rx.borrow_and_update();

@@ -12,11 +12,14 @@ mod sentinel;
 pub use crate::commands as table;
 
 use std::collections::BTreeSet;
+use std::sync::OnceLock;
+use std::time::Instant;
 
 use bytes::Bytes;
 
 use super::Shared;
 use super::acl_log::Reason;
+use super::client::Record;
 use crate::acl::{Denied, User};
 use crate::commands::Spec;
 use crate::errors;
@@ -27,6 +30,17 @@ use crate::resp::{Frame, Protocol};
 pub struct Session {
     /// The client's id.
     pub id: u64,
+    /// The client's own record in the registry (CLIENT LIST), updated
+    /// after every command.
+    pub record: Record,
+    /// When the connection last read requests: the time the commands read
+    /// then are stamped with (CLIENT LIST `idle=`), taken once per read as
+    /// redis stamps a client's last interaction when it reads, not per
+    /// command (a clock read costs as much as a small command).
+    pub now: Instant,
+    /// The command name and time last written to the record: a pipelined
+    /// batch of one command updates the record once.
+    stamped: Option<(&'static str, Instant)>,
     /// RESP2 or RESP3 (HELLO).
     pub proto: Protocol,
     /// The user the client runs as (`default` until AUTH).
@@ -44,11 +58,14 @@ pub struct Session {
 }
 
 impl Session {
-    /// A new connection's session; `open` = the default user needs no
-    /// password now.
-    pub fn new(id: u64, open: bool) -> Session {
+    /// A new connection's session, for client `id` whose registry record
+    /// is `record`; `open` = the default user needs no password now.
+    pub fn new(id: u64, record: Record, open: bool) -> Session {
         Session {
             id,
+            record,
+            now: Instant::now(),
+            stamped: None,
             proto: Protocol::Resp2,
             user: "default".into(),
             authenticated: open,
@@ -88,7 +105,7 @@ pub(crate) struct Target {
     /// True when `spec` has subcommands (the name is `command|sub`).
     pub has_sub: bool,
     /// `ping`, `sentinel|masters`.
-    pub full_name: String,
+    pub full_name: &'static str,
     /// The flags of the command, or of its subcommand.
     pub flags: &'static [&'static str],
 }
@@ -112,15 +129,37 @@ pub(crate) fn resolve(renames: &table::Renames, args: &[Bytes]) -> Result<Target
         return Err(Refusal::Arity(spec.name.to_string()));
     }
     if spec.subcommands.is_empty() {
-        let full_name = spec.name.to_string();
-        return Ok(Target { spec, has_sub: false, full_name, flags: spec.flags });
+        return Ok(Target { spec, has_sub: false, full_name: spec.name, flags: spec.flags });
     }
-    let sub = spec.subcommand(&args[1]).ok_or(Refusal::UnknownSubcommand)?;
-    let full_name = format!("{}|{}", spec.name, sub.name);
+    let i = spec
+        .subcommands
+        .iter()
+        .position(|s| s.name.as_bytes().eq_ignore_ascii_case(&args[1]))
+        .ok_or(Refusal::UnknownSubcommand)?;
+    let sub = &spec.subcommands[i];
+    let full_name = subcommand_full_name(spec, i);
     if !sub.arity_ok(args.len()) {
-        return Err(Refusal::Arity(full_name));
+        return Err(Refusal::Arity(full_name.to_string()));
     }
     Ok(Target { spec, has_sub: true, full_name, flags: sub.flags })
+}
+
+/// `command|sub` for the `i`th subcommand of `spec`: every such name is
+/// written once, on first use, so that no command formats its name (it is
+/// kept for CLIENT LIST's `cmd=` after every command).
+fn subcommand_full_name(spec: &'static table::Spec, i: usize) -> &'static str {
+    static NAMES: OnceLock<Vec<Vec<String>>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        table::COMMANDS
+            .iter()
+            .map(|c| c.subcommands.iter().map(|s| format!("{}|{}", c.name, s.name)).collect())
+            .collect()
+    });
+    let command = table::COMMANDS
+        .iter()
+        .position(|c| std::ptr::eq(c, spec))
+        .expect("the spec is in the table");
+    &names[command][i]
 }
 
 /// Whether `user` may run `target` with `args`: the command (or its first
@@ -129,7 +168,7 @@ pub(crate) fn permission(user: &User, target: &Target, args: &[Bytes]) -> Result
     if user.unrestricted() || target.spec.flags.contains(&"no_auth") {
         return Ok(());
     }
-    let Some(id) = crate::acl::find(&target.full_name) else { return Err(Denied::Command) };
+    let Some(id) = crate::acl::find(target.full_name) else { return Err(Denied::Command) };
     let first_arg = args.get(if target.has_sub { 2 } else { 1 }).map(|a| a.as_ref());
     let channels: Vec<(usize, &[u8], bool)> = match target.spec.name {
         "subscribe" | "psubscribe" => {
@@ -149,16 +188,17 @@ fn check_permission(
     target: &Target,
     args: &[Bytes],
 ) -> Option<Frame> {
-    let acl = shared.view.load().acl.clone();
-    let denied = match acl.user(&session.user) {
+    let denied = match shared.view.load().acl.user(&session.user) {
         Some(user) => permission(user, target, args).err()?,
         None => Denied::Command,
     };
     let info = shared.clients.get(session.id).map(|c| c.line(std::time::Instant::now()));
     let (reason, object, text) = match denied {
-        Denied::Command => {
-            (Reason::Command, target.full_name.clone(), errors::noperm_command(&target.full_name))
-        }
+        Denied::Command => (
+            Reason::Command,
+            target.full_name.to_string(),
+            errors::noperm_command(target.full_name),
+        ),
         Denied::Channel(i) => {
             (Reason::Channel, self::text(&args[i]), errors::NOPERM_CHANNEL.to_string())
         }
@@ -169,10 +209,9 @@ fn check_permission(
 
 /// Runs one command.
 pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -> Outcome {
-    let name = args[0].to_ascii_lowercase();
     // QUIT is not in redis-sentinel 7's table, but load balancers' health
     // checks (HAProxy tcp-check) end with it: answer +OK and close.
-    if name == b"quit" {
+    if args[0].eq_ignore_ascii_case(b"quit") {
         return Outcome::Close(Some(Frame::ok()));
     }
     let target = match resolve(&shared.facts.renames, &args) {
@@ -181,7 +220,7 @@ pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -
         Err(Refusal::UnknownSubcommand) => {
             return errors::unknown_subcommand(
                 &args[1],
-                table::lookup_renamed(&shared.facts.renames, &name).map_or("", |s| s.name),
+                table::lookup_renamed(&shared.facts.renames, &args[0]).map_or("", |s| s.name),
             )
             .into();
         }
@@ -194,11 +233,11 @@ pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -
     }
     // Before the permission check, so that ACL LOG's client info names
     // the refused command, as redis's does.
-    let full_name = target.full_name.clone();
-    shared.clients.update(session.id, |c| {
-        c.last_cmd = full_name;
-        c.last_active = std::time::Instant::now();
-    });
+    let stamp = (target.full_name, session.now);
+    if session.stamped != Some(stamp) {
+        session.stamped = Some(stamp);
+        session.record.update(|c| (c.last_cmd, c.last_active) = stamp);
+    }
     if let Some(refused) = check_permission(session, shared, &target, &args) {
         return refused.into();
     }

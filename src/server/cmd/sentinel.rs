@@ -25,29 +25,33 @@ pub async fn sentinel(_session: &Session, shared: &Shared, mut args: Vec<Bytes>)
         args[1] = Bytes::from_static(old.as_bytes());
     }
     let view = shared.view.load();
-    let now = shared.clock.now();
+    // Read only by the answers that show ages: the clock read was a tenth
+    // of GET-MASTER-ADDR-BY-NAME's own cost.
+    let now = std::cell::LazyCell::new(|| shared.clock.now());
     let sub = args[1].to_ascii_lowercase();
-    let master = || view.master(&text(&args[2]));
+    let master = || match std::str::from_utf8(&args[2]) {
+        Ok(name) => view.master(name),
+        Err(_) => view.master(&text(&args[2])),
+    };
     match sub.as_slice() {
-        b"masters" => Frame::Array(view.masters.iter().map(|m| master_map(m, now)).collect()),
-        b"master" => master().map_or_else(no_such_master, |m| master_map(m, now)),
+        b"masters" => Frame::Array(view.masters.iter().map(|m| master_map(m, *now)).collect()),
+        b"master" => master().map_or_else(no_such_master, |m| master_map(m, *now)),
         b"replicas" | b"slaves" => master().map_or_else(no_such_master, |m| {
             Frame::Array(
-                m.replicas.iter().filter(|r| r.announced).map(|r| replica_map(r, now)).collect(),
+                m.replicas.iter().filter(|r| r.announced).map(|r| replica_map(r, *now)).collect(),
             )
         }),
         b"sentinels" => master().map_or_else(no_such_master, |m| {
-            Frame::Array(m.sentinels.iter().map(|s| sentinel_map(s, now)).collect())
+            Frame::Array(m.sentinels.iter().map(|s| sentinel_map(s, *now)).collect())
         }),
         b"get-master-addr-by-name" => match master() {
-            Some(m) => Frame::Array(vec![
-                Frame::bulk(&m.client_addr.host),
-                Frame::bulk(m.client_addr.port.to_string()),
-            ]),
+            Some(m) => {
+                Frame::Array(vec![Frame::bulk(&m.client_addr.host), num(m.client_addr.port)])
+            }
             None => Frame::NullArray,
         },
         b"myid" => Frame::bulk(view.myid.as_str()),
-        b"info-cache" => info_cache(&args, shared, now),
+        b"info-cache" => info_cache(&args, shared, *now),
         b"help" => help(),
         _ => {
             // Checked before the parse, on the raw arguments, as it always
@@ -122,8 +126,12 @@ fn unusable_script(args: &[Bytes]) -> Option<&'static str> {
 /// The redis-sentinel name of a Valkey 8 subcommand name (spec §3.4), which
 /// answers exactly as the old name does.
 fn canonical(sub: &[u8]) -> Option<&'static str> {
-    let full = format!("sentinel|{}", String::from_utf8_lossy(sub).to_ascii_lowercase());
-    crate::commands::alias_of(&full).map(|name| &name["sentinel|".len()..])
+    // Compared in place: this runs for every SENTINEL command.
+    let prefix = "sentinel|".len();
+    crate::commands::ALIASES
+        .iter()
+        .find(|(alias, _)| alias.as_bytes()[prefix..].eq_ignore_ascii_case(sub))
+        .map(|(_, name)| &name[prefix..])
 }
 
 fn no_such_master() -> Frame {
@@ -132,11 +140,13 @@ fn no_such_master() -> Frame {
 
 /// Milliseconds since `t`, as redis-sentinel's bulk-string numbers.
 fn ago(now: Millis, t: Millis) -> Frame {
-    Frame::bulk((now - t).as_u64().to_string())
+    num((now - t).as_u64())
 }
 
-fn num(n: impl ToString) -> Frame {
-    Frame::bulk(n.to_string())
+/// A number as a bulk string (formatted on the stack: the instance maps
+/// hold a dozen).
+fn num(n: impl itoa::Integer) -> Frame {
+    Frame::Bulk(Bytes::copy_from_slice(itoa::Buffer::new().format(n).as_bytes()))
 }
 
 /// The fields every instance map starts with (spec §3.1, rows 1–7), up to
@@ -181,7 +191,7 @@ fn master_map(m: &MasterView, now: Millis) -> Frame {
     }
     f.push(("down-after-milliseconds", num(i.down_after_ms)));
     info_fields(i, now, &mut f);
-    f.push(("config-epoch", num(m.config_epoch)));
+    f.push(("config-epoch", num(m.config_epoch.0)));
     f.push(("num-slaves", num(m.replicas.len())));
     f.push(("num-other-sentinels", num(m.sentinels.len())));
     f.push(("quorum", num(m.quorum)));
@@ -233,7 +243,7 @@ fn sentinel_map(s: &SentinelView, now: Millis) -> Frame {
         None => ("?".to_string(), crate::ids::Epoch::ZERO),
     };
     f.push(("voted-leader", Frame::bulk(leader)));
-    f.push(("voted-leader-epoch", num(epoch)));
+    f.push(("voted-leader-epoch", num(epoch.0)));
     Frame::map(f)
 }
 
