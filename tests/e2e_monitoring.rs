@@ -196,3 +196,33 @@ fn a_non_utf8_password_is_kept_byte_for_byte() {
         f == "master"
     });
 }
+
+/// What changes without an event (the run id learned from INFO, the PING
+/// reply times) is built into the view only when a client asks: a
+/// `SENTINEL MASTER` shows the master's real run id, and the last PING
+/// reply stays recent across many PING periods, although nothing is
+/// announced meanwhile.
+#[test]
+fn silent_changes_reach_queries() {
+    let master = start_redis(&[]);
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), &body(master.port));
+    let info = call(master.port, &["INFO", "server"]);
+    let runid = info
+        .as_str()
+        .expect("INFO is text")
+        .lines()
+        .find_map(|l| l.strip_prefix("run_id:"))
+        .expect("INFO server has run_id")
+        .trim()
+        .to_string();
+    wait_for(10, "the run id in SENTINEL MASTER", || {
+        master_fields(s.port).get("runid") == Some(&runid)
+    });
+    // down-after 1000: a PING every 333 ms; the reply shown must follow.
+    for _ in 0..5 {
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        let age: u64 = master_fields(s.port)["last-ping-reply"].parse().expect("a number");
+        assert!(age < 1000, "last-ping-reply {age} ms ago: the view was not refreshed");
+    }
+}

@@ -291,7 +291,13 @@ impl Sentinel {
 
     /// The master's configuration (it exists while its state does).
     fn mc(&self, name: &str) -> &MasterConfig {
-        self.masters.config(name).expect("a master with a state has a config")
+        self.record(name).0
+    }
+
+    /// The configuration and state of a master in failover, which the
+    /// caller found monitored.
+    fn record(&self, name: &str) -> (&MasterConfig, &Master) {
+        self.masters.record(name).expect("a master in failover is monitored")
     }
 
     /// Moves to `state`, now.
@@ -359,7 +365,7 @@ impl Sentinel {
     /// its way, and starting a newer epoch would make two candidates (the
     /// lab's split vote, issue 8; with different epochs, even two leaders).
     fn next_start_at(&self, name: &str) -> Option<Millis> {
-        let (mc, m) = (self.mc(name), &self.masters[name]);
+        let (mc, m) = self.record(name);
         let blocked = m
             .fast_retry_at
             .or_else(|| m.failover_start_time.map(|t| t + Millis(2 * mc.failover_timeout_ms)));
@@ -513,7 +519,7 @@ impl Sentinel {
     /// our own vote for this master in it went to that candidate, which
     /// asked first. We step down; our vote already helps it.
     fn outranked(&self, name: &str, epoch: Epoch) -> bool {
-        let (mc, m) = (self.mc(name), &self.masters[name]);
+        let (mc, m) = self.record(name);
         mc.leader_epoch == epoch && m.leader.as_ref().is_some_and(|l| l != self.myid())
     }
 
@@ -525,7 +531,7 @@ impl Sentinel {
     /// failover-timeout wait: rank 0 asks first and the others, still
     /// waiting, vote for it.
     fn split_rank(&self, name: &str, epoch: Epoch) -> Option<usize> {
-        let (mc, m, me) = (self.mc(name), &self.masters[name], self.myid());
+        let ((mc, m), me) = (self.record(name), self.myid());
         let mut votes: BTreeMap<&RunId, usize> = BTreeMap::new();
         let mut candidates = Vec::new();
         let mut known = 0;
@@ -562,7 +568,7 @@ impl Sentinel {
     /// included) and at least the quorum, in `epoch`, and no newer epoch
     /// began meanwhile (spec §7.3 counting).
     fn is_elected(&self, name: &str, epoch: Epoch) -> bool {
-        let (mc, m, me) = (self.mc(name), &self.masters[name], self.myid());
+        let ((mc, m), me) = (self.record(name), self.myid());
         if self.config.sentinel.current_epoch != epoch {
             return false;
         }
@@ -587,7 +593,7 @@ impl Sentinel {
         if now < since + SELECT_INFO_WAIT && self.refresh_replica_info(now, name) {
             return false;
         }
-        let (mc, m) = (self.mc(name), &self.masters[name]);
+        let (mc, m) = self.record(name);
         let Some(addr) = select_replica(mc, m, now, &self.periods).map(|r| r.addr.clone()) else {
             self.abort(name, Abort::NoGoodReplica);
             return false;

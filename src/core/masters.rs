@@ -1,13 +1,13 @@
 //! [`Masters`]: the monitored masters, one record each, with what makes an
 //! input's cost independent of how many there are.
 //!
-//! Each record holds the master's run-time state, its earliest deadline as
-//! of the last step that visited it, and its view as last built. Beside the
+//! Each record holds the master's configuration, its run-time state and its
+//! earliest deadline as of the last step that visited it. Beside the
 //! records, an index of the deadlines in time order: the masters due at
 //! `now` are read off its front, and the earliest deadline is its first
 //! entry. A step visits the master an input concerns plus the ones due
-//! (`sentinel.rs`, `Scope`), and only the visited masters' views are built
-//! again (`snapshot.rs`). Before this index, finding the due masters was a
+//! (`sentinel.rs`, `Scope`); the views of the visited masters are built
+//! again when the view is next built (`snapshot.rs`), the others' shared. Before this index, finding the due masters was a
 //! walk over every master on every input; with a thousand masters that walk
 //! (string comparisons in map lookups) was half of the idle CPU.
 
@@ -186,6 +186,7 @@ impl Masters {
     pub fn visited(&mut self, name: &str, next: Option<(Millis, Timer)>) {
         let Some(record) = self.records.get_mut(name) else { return };
         if !self.unbuilt.contains(name) {
+            // (checked first: the name is only copied when it is new)
             self.unbuilt.insert(name.to_owned());
         }
         if record.next.map(|(at, _)| at) != next.map(|(at, _)| at) {

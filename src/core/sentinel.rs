@@ -515,10 +515,10 @@ impl Sentinel {
         }
     }
 
-    /// When the stale view is due for its rebuild; `None` when it is
-    /// current.
-    pub fn view_due(&self) -> Option<Millis> {
-        self.view_built.1.then_some(self.view_built.0 + VIEW_REFRESH)
+    /// Whether the state changed since the view was built, silently
+    /// (nothing announced): a query may ask for [`Sentinel::refresh_stale_view`].
+    pub fn view_stale(&self) -> bool {
+        self.view_built.1
     }
 
     /// When the view was last built.
@@ -526,8 +526,8 @@ impl Sentinel {
         self.view_built.0
     }
 
-    /// Rebuilds the view if it is stale (the shell calls it at
-    /// [`Sentinel::view_due`]); changes nothing else.
+    /// Rebuilds the view if it is stale (the shell calls it when a query
+    /// asks, [`Sentinel::view_stale`]); changes nothing else.
     pub fn refresh_stale_view(&mut self, now: Millis) {
         if self.view_built.1 {
             self.rebuild_view(now);

@@ -181,7 +181,7 @@ pub async fn run(
 fn publish(core: &Sentinel, shared: &Shared) {
     shared.view.store(core.view_arc());
     shared.view_built.store(core.view_built_at().0, Ordering::Release);
-    shared.view_stale.store(core.view_due().is_some(), Ordering::Release);
+    shared.view_stale.store(core.view_stale(), Ordering::Release);
 }
 
 async fn sleep_until(deadline: Option<tokio::time::Instant>) {
