@@ -14,7 +14,7 @@ use bytes::Bytes;
 use super::ids::{Addr, RunId};
 use super::input::{LinkId, Tag};
 use super::output::{LinkKind, Output};
-use super::timer::{Millis, later};
+use super::timer::{Millis, later, on_grid};
 
 /// No periodic command is queued on a link with this many unanswered
 /// commands per user (redis-sentinel's `SENTINEL_MAX_PENDING_COMMANDS`).
@@ -229,12 +229,14 @@ impl Link {
     }
 
     /// When the next PING is due (spec §7.1 rule 1): the last reply is
-    /// older than the period and the last PING older than half of it.
+    /// older than the period and the last PING older than half of it, on
+    /// the grid of periodic commands ([`on_grid`]).
     pub fn ping_due(&self, period: Millis) -> Option<Millis> {
         if !self.is_up() {
             return None;
         }
-        Some(later(self.last_pong + period, self.last_ping.map(|t| t + Millis(period.0 / 2))))
+        let due = later(self.last_pong + period, self.last_ping.map(|t| t + Millis(period.0 / 2)));
+        Some(on_grid(due, period))
     }
 
     /// When the instance is SDOWN for lack of a valid reply, with this

@@ -20,7 +20,7 @@ use super::link::{Cmd, Link, LinkOwner, Outbox, command};
 use super::names::is_ip;
 use super::output::LinkKind;
 use super::sentinel::Sentinel;
-use super::timer::{Earliest, Millis, Periods, Timer, reached};
+use super::timer::{Earliest, Millis, Periods, Timer, on_grid, reached};
 use crate::config::{Config, MasterConfig};
 use crate::resp::Frame;
 
@@ -49,6 +49,12 @@ impl Ctx<'_> {
         Millis((self.master.down_after_ms / 3).min(self.periods.ping().0).max(1))
     }
 
+    /// Whether a hello can be published on a link whose socket has
+    /// `local` ([`Ctx::hello_payload`] is `Some`), without building it.
+    pub fn can_hello(&self, local: Option<&Addr>) -> bool {
+        self.config.sentinel.announce_ip.is_some() || local.is_some()
+    }
+
     /// The hello payload to publish on a link whose socket has `local`.
     pub fn hello_payload(&self, local: Option<&Addr>) -> Option<String> {
         let s = &self.config.sentinel;
@@ -71,16 +77,18 @@ impl Ctx<'_> {
 }
 
 /// When the next INFO is due: a period after the last reply and after the
-/// last request (we never queue a second INFO while one is young).
-fn info_due(mon: &Monitor, period: Millis) -> Millis {
+/// last request (we never queue a second INFO while one is young), on the
+/// grid of the instance's PINGs ([`on_grid`]).
+fn info_due(mon: &Monitor, period: Millis, ctx: &Ctx) -> Millis {
     let reply = mon.info_refresh.map_or(Millis::ZERO, |t| t + period);
     let sent = mon.info_sent.map_or(Millis::ZERO, |t| t + period);
-    reply.max(sent)
+    on_grid(reply.max(sent), ctx.ping_period())
 }
 
-/// When the next hello is due after one sent at `sent`.
-fn hello_due(sent: Option<Millis>, periods: &Periods) -> Millis {
-    sent.map_or(Millis::ZERO, |t| t + periods.publish())
+/// When the next hello is due after one sent at `sent`, on the grid of
+/// the PINGs ([`on_grid`]).
+fn hello_due(sent: Option<Millis>, ctx: &Ctx) -> Millis {
+    on_grid(sent.map_or(Millis::ZERO, |t| t + ctx.periods.publish()), ctx.ping_period())
 }
 
 /// When `link` is closed for inactivity. A pub/sub link is not, while
@@ -118,21 +126,40 @@ fn drive_instance(
     if !mon.cmd.can_queue(1) {
         return;
     }
-    if reached(mon.cmd.ping_due(ctx.ping_period()), now) {
+    // When one periodic command is due, the others due within half a PING
+    // period go with it, early: after one round an instance's PING, INFO
+    // and hello fall due together and leave in one write (their replies
+    // come back in one read), instead of three writes at three times.
+    let [ping, info, hello] = periodic_dues(ctx, mon, info_period);
+    if !reached([ping, info, hello].into_iter().flatten().min(), now) {
+        return;
+    }
+    let horizon = now + Millis(ctx.ping_period().0 / 2);
+    if reached(ping, horizon) {
         mon.cmd.send(out, Cmd::Ping, ctx.cmd("PING", &[]));
         mon.cmd.on_ping_sent(now);
     }
-    if info_due(mon, info_period) <= now {
+    if reached(info, horizon) {
         mon.cmd.send(out, Cmd::Info, ctx.cmd("INFO", &[]));
         mon.info_sent = Some(now);
     }
-    if hello_due(mon.hello_sent, ctx.periods) <= now
-        && !mon.writes_paused()
+    if reached(hello, horizon)
         && let Some(payload) = ctx.hello_payload(mon.cmd.local_addr.as_ref())
     {
         mon.cmd.send(out, Cmd::Publish, ctx.cmd("PUBLISH", &[HELLO_CHANNEL, &payload]));
         mon.hello_sent = Some(now);
     }
+}
+
+/// When the PING, the INFO and the hello of an instance whose command link
+/// has room are due (`None`: that one cannot be sent).
+fn periodic_dues(ctx: &Ctx, mon: &Monitor, info_period: Millis) -> [Option<Millis>; 3] {
+    let hello = !mon.writes_paused() && ctx.can_hello(mon.cmd.local_addr.as_ref());
+    [
+        mon.cmd.ping_due(ctx.ping_period()),
+        Some(info_due(mon, info_period, ctx)),
+        hello.then(|| hello_due(mon.hello_sent, ctx)),
+    ]
 }
 
 /// The deadlines of [`drive_instance`].
@@ -144,11 +171,10 @@ fn arm_instance(e: &mut Earliest, ctx: &Ctx, mon: &Monitor, addr: &Addr, info_pe
     if !mon.cmd.can_queue(1) {
         return;
     }
-    e.arm(Timer::Ping, mon.cmd.ping_due(ctx.ping_period()));
-    e.arm(Timer::Info, Some(info_due(mon, info_period)));
-    if !mon.writes_paused() && ctx.hello_payload(mon.cmd.local_addr.as_ref()).is_some() {
-        e.arm(Timer::Hello, Some(hello_due(mon.hello_sent, ctx.periods)));
-    }
+    let [ping, info, hello] = periodic_dues(ctx, mon, info_period);
+    e.arm(Timer::Ping, ping);
+    e.arm(Timer::Info, info);
+    e.arm(Timer::Hello, hello);
 }
 
 /// INFO period of a replica (spec §6.2; we also speed up while the master
@@ -183,7 +209,7 @@ impl Sentinel {
         drive_instance(out, &ctx, &mut master.mon, &mc.addr, owner, periods.info());
         for (runid, peer) in master.sentinels.iter_mut() {
             let Some(pl) = peers.get_mut(runid) else { continue };
-            if !pl.link.can_queue(pl.users) || hello_due(peer.hello_sent, periods) > now {
+            if !pl.link.can_queue(pl.users) || hello_due(peer.hello_sent, &ctx) > now {
                 continue;
             }
             if let Some(payload) = ctx.hello_payload(pl.link.local_addr.as_ref()) {
@@ -237,10 +263,8 @@ impl Sentinel {
         }
         for (runid, peer) in &master.sentinels {
             let Some(pl) = self.peers.get(runid) else { continue };
-            if pl.link.can_queue(pl.users)
-                && ctx.hello_payload(pl.link.local_addr.as_ref()).is_some()
-            {
-                e.arm(Timer::Hello, Some(hello_due(peer.hello_sent, &self.periods)));
+            if pl.link.can_queue(pl.users) && ctx.can_hello(pl.link.local_addr.as_ref()) {
+                e.arm(Timer::Hello, Some(hello_due(peer.hello_sent, &ctx)));
             }
         }
     }

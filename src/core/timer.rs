@@ -72,6 +72,25 @@ pub(crate) fn later(a: Millis, b: Option<Millis>) -> Millis {
     b.map_or(a, |b| a.max(b))
 }
 
+/// The coarsest step of the grid on which periodic commands are due.
+const GRID: Millis = Millis(100);
+
+/// `at` moved back to the grid of an instance pinged every `ping_period`
+/// (a tenth of a second, or a quarter of a short ping period).
+///
+/// PING, INFO and hello fall due on the same grid, so an instance's
+/// periodic commands that come due within one step of it leave in one
+/// write and their replies come back in one read, and the masters' and the
+/// peers' due commands gather in one step of the core instead of one wake
+/// each (redis-sentinel's timer runs ten times a second for the same
+/// reason). A command goes out up to one step early, never late: a PING
+/// period stays above three quarters of itself, and SDOWN, counted from
+/// replies, is not delayed.
+pub(crate) fn on_grid(at: Millis, ping_period: Millis) -> Millis {
+    let step = GRID.0.min(ping_period.0 / 4).max(1);
+    Millis(at.0 - at.0 % step)
+}
+
 /// Whether `at` is reached: the action scheduled at `at` runs now.
 pub(crate) fn reached(at: Option<Millis>, now: Millis) -> bool {
     at.is_some_and(|at| at <= now)

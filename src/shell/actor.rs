@@ -1,9 +1,10 @@
 //! The actor: the one task that owns the core.
 //!
 //! Loop: wait for an input (a link event, a client's admin command) or the
-//! core's next deadline → `handle` exactly one input → drain `poll_output`,
-//! carrying out each output in order (a persist is durable before the next
-//! output runs) → publish the view → re-arm the single sleep.
+//! core's next deadline → `handle` it (with the link inputs already queued
+//! behind it, one by one) → drain `poll_output`, carrying out each output in
+//! order (a persist is durable before the next output runs) → publish the
+//! view → move the single sleep to the core's next deadline.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -15,7 +16,9 @@ use tracing::{debug, error, info, trace, warn};
 
 use super::link::{self, LinkCommand, LinkHandle};
 use crate::config::{Config, Format, persist, render};
-use crate::core::{Event, EventLevel, Input, LinkId, Output, RequestId, ScriptId, Sentinel};
+use crate::core::{
+    Event, EventLevel, Input, LinkId, Millis, Output, RequestId, ScriptId, Sentinel,
+};
 use crate::resp::Frame;
 use crate::scripts::{self, ScriptHandle};
 use crate::server::{AdminRequest, PubMessage, Shared};
@@ -93,6 +96,13 @@ pub async fn run(
     let mut next_request = 0u64;
     let mut shutdown = shared.shutdown.subscribe();
     let mut last_persist_ok = true;
+    // One sleep for the actor's life, moved only when the core's deadline
+    // does: a new timer per input costs a registration (and often a wake of
+    // the driver) each time.
+    let sleep = tokio::time::sleep_until(shared.clock.instant(Millis::ZERO));
+    tokio::pin!(sleep);
+    let mut armed: Option<Millis> = None;
+    let mut last_published: Option<Published> = None;
     loop {
         // The read model is published after the persists the core queued
         // first and before the first event or reply that announces the
@@ -103,7 +113,7 @@ pub async fn run(
         let mut published = false;
         while let Some(output) = core.poll_output() {
             if matches!(output, Output::Event(_) | Output::Reply { .. }) && !published {
-                publish(&core, &shared);
+                publish(&core, &shared, &mut last_published);
                 published = true;
             }
             match output {
@@ -144,19 +154,32 @@ pub async fn run(
             }
         }
         if !published {
-            publish(&core, &shared);
+            publish(&core, &shared, &mut last_published);
         }
         // The first drain saved a generated myid: only now may clients connect.
         if let Some(ready) = ready.take() {
             let _ = ready.send(());
         }
-        let deadline = core.next_deadline().map(|t| shared.clock.instant(t));
+        let deadline = core.next_deadline();
+        if deadline != armed {
+            armed = deadline;
+            if let Some(at) = deadline {
+                sleep.as_mut().reset(shared.clock.instant(at));
+            }
+        }
         let input = tokio::select! {
             Some(input) = inputs.recv() => {
-                if let Input::ScriptExited { id, .. } = &input {
-                    running.remove(id);
+                // Everything the links reported meanwhile is handled before
+                // the outputs are carried out, in the order it came: the
+                // commands a batch of replies makes due leave together.
+                handle_link_input(&mut core, &shared, &mut running, input);
+                for _ in 1..INPUT_BATCH {
+                    match inputs.try_recv() {
+                        Ok(input) => handle_link_input(&mut core, &shared, &mut running, input),
+                        Err(_) => break,
+                    }
                 }
-                input
+                continue;
             }
             Some(req) = admin.recv() => {
                 next_request += 1;
@@ -164,10 +187,13 @@ pub async fn run(
                 waiting.insert(request, req.reply);
                 Input::Admin { request, command: req.command }
             }
-            _ = sleep_until(deadline) => Input::Timeout,
+            _ = &mut sleep, if armed.is_some() => {
+                armed = None;
+                Input::Timeout
+            }
             Some(done) = refresh.recv() => {
                 core.refresh_stale_view(shared.clock.now());
-                publish(&core, &shared);
+                publish(&core, &shared, &mut last_published);
                 let _ = done.send(());
                 continue;
             }
@@ -177,16 +203,37 @@ pub async fn run(
     }
 }
 
-/// Publishes the core's view, and whether it is stale ([`Shared::current_view`]).
-fn publish(core: &Sentinel, shared: &Shared) {
-    shared.view.store(core.view_arc());
-    shared.view_built.store(core.view_built_at().0, Ordering::Release);
-    shared.view_stale.store(core.view_stale(), Ordering::Release);
+/// How many link inputs the actor handles before it carries out their
+/// outputs and looks at clients' commands again.
+const INPUT_BATCH: usize = 64;
+
+/// Hands one input from a link or a script to the core.
+fn handle_link_input(
+    core: &mut Sentinel,
+    shared: &Shared,
+    running: &mut BTreeMap<ScriptId, ScriptHandle>,
+    input: Input,
+) {
+    if let Input::ScriptExited { id, .. } = &input {
+        running.remove(id);
+    }
+    core.handle(shared.clock.now(), input);
 }
 
-async fn sleep_until(deadline: Option<tokio::time::Instant>) {
-    match deadline {
-        Some(t) => tokio::time::sleep_until(t).await,
-        None => std::future::pending().await,
+/// What was last published: the view (by identity) and its freshness.
+type Published = (usize, bool);
+
+/// Publishes the core's view, and whether it is stale
+/// ([`Shared::current_view`]); nothing when neither changed since `last`
+/// (a store makes the next readers take the slow path).
+fn publish(core: &Sentinel, shared: &Shared, last: &mut Option<Published>) {
+    let view = core.view_arc();
+    let now = (Arc::as_ptr(&view) as usize, core.view_stale());
+    if *last == Some(now) {
+        return;
     }
+    *last = Some(now);
+    shared.view.store(view);
+    shared.view_built.store(core.view_built_at().0, Ordering::Release);
+    shared.view_stale.store(now.1, Ordering::Release);
 }
