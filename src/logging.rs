@@ -197,16 +197,13 @@ fn render_line(
     let (mark, word) = level_names(level);
     match format {
         LogFormat::Legacy => format!("{pid}:X {time} {mark} {message}\n"),
-        LogFormat::Logfmt => {
-            let time = match timestamps {
-                LogTimestampFormat::Milliseconds => time,
-                _ => logfmt_quote(&time),
-            };
-            format!(
-                "pid={pid} role=sentinel timestamp={time} level={word} message={}\n",
-                logfmt_quote(message)
-            )
-        }
+        // Valkey's field order and names; the timestamp is quoted even
+        // when it is a number, as Valkey writes it.
+        LogFormat::Logfmt => format!(
+            "pid={pid} role=sentinel timestamp={} level={word} message={}\n",
+            logfmt_quote(&time),
+            logfmt_quote(message)
+        ),
         LogFormat::Json => {
             let time = match timestamps {
                 LogTimestampFormat::Milliseconds => time,

@@ -166,7 +166,7 @@ fn logfmt_lines_with_millisecond_times() {
     for line in text.lines() {
         let rest = line.strip_prefix(&format!("pid={pid} role=sentinel timestamp=")).expect(line);
         let (ms, rest) = rest.split_once(' ').expect(line);
-        let ms: u128 = ms.parse().expect(line);
+        let ms: u128 = ms.trim_matches('"').parse().expect(line);
         assert!(now_ms.abs_diff(ms) < 60_000, "{line}");
         let (level, message) = rest.split_once(' ').expect(line);
         assert!(["level=notice", "level=warning", "level=verbose"].contains(&level), "{line}");
