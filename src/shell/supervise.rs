@@ -28,6 +28,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sd_notify::NotifyState;
+use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, info, warn};
 
 use crate::config::Supervised;
@@ -148,7 +149,7 @@ impl Supervisor {
         loop {
             ticks.tick().await;
             if watchdog.is_some() && last_ping.elapsed() + Duration::from_millis(1) >= every {
-                if actor_answers(&shared, every).await {
+                if actor_answers(&shared.view_refresh, every).await {
                     self.notify(&[NotifyState::Watchdog]);
                     last_ping = tokio::time::Instant::now();
                 } else {
@@ -165,15 +166,16 @@ impl Supervisor {
 }
 
 /// Whether the actor answers a round trip within `limit`: it must take the
-/// request from its queue and reply, between two inputs.
-async fn actor_answers(shared: &Shared, limit: Duration) -> bool {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let round_trip = async { shared.view_refresh.send(tx).await.is_ok() && rx.await.is_ok() };
+/// request from its queue (`Shared::view_refresh`, which it serves between
+/// two inputs) and reply.
+async fn actor_answers(actor: &mpsc::Sender<oneshot::Sender<()>>, limit: Duration) -> bool {
+    let (tx, rx) = oneshot::channel();
+    let round_trip = async { actor.send(tx).await.is_ok() && rx.await.is_ok() };
     tokio::time::timeout(limit, round_trip).await.unwrap_or(false)
 }
 
 /// A one-line summary for `systemctl status`:
-/// `monitoring 2 master(s), 2 peer sentinel(s); 1 master(s) down, 1 in failover; TILT`.
+/// `monitoring 2 master(s), 2 peer sentinel(s), epoch 3; 1 master(s) down, 1 in failover; TILT`.
 pub fn status_line(view: &View) -> String {
     let mut peers = BTreeSet::new();
     let (mut masters, mut down, mut failing_over) = (0, 0, 0);
@@ -199,4 +201,58 @@ pub fn status_line(view: &View) -> String {
         line.push_str("; TILT");
     }
     line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_watchdog_needs_an_actor_that_answers() {
+        let limit = Duration::from_millis(50);
+        // An actor that serves its queue.
+        let (tx, mut rx) = mpsc::channel::<oneshot::Sender<()>>(4);
+        let serving = tokio::spawn(async move {
+            while let Some(done) = rx.recv().await {
+                let _ = done.send(());
+            }
+        });
+        assert!(actor_answers(&tx, limit).await);
+        serving.abort();
+        // A stuck actor: requests queue up, nobody answers.
+        let (tx, _stuck) = mpsc::channel::<oneshot::Sender<()>>(4);
+        assert!(!actor_answers(&tx, limit).await);
+        // A gone actor.
+        let (tx, rx) = mpsc::channel::<oneshot::Sender<()>>(4);
+        drop(rx);
+        assert!(!actor_answers(&tx, limit).await);
+    }
+
+    #[test]
+    fn status_names_masters_peers_trouble_and_tilt() {
+        use crate::core::{MasterView, SentinelView};
+        use crate::ids::{Epoch, RunId};
+        let mut view = View::default();
+        assert_eq!(status_line(&view), "monitoring 0 master(s), 0 peer sentinel(s), epoch 0");
+        let peer = |id: char| {
+            let mut s = SentinelView::default();
+            s.instance.runid = Some(RunId(id.to_string().repeat(40)));
+            s
+        };
+        for (name, down, failover) in [("a", true, Some("wait_start")), ("b", false, None)] {
+            let mut m = MasterView::default();
+            m.instance.name = name.into();
+            m.odown_since = down.then_some(crate::millis::Millis(1));
+            m.failover_state = failover;
+            // The same peer watches both masters: counted once.
+            m.sentinels = vec![peer('a'), peer('b')];
+            view.masters.insert(name.into(), std::sync::Arc::new(m));
+        }
+        view.current_epoch = Epoch(3);
+        view.tilt_since = Some(crate::millis::Millis(5));
+        assert_eq!(
+            status_line(&view),
+            "monitoring 2 master(s), 2 peer sentinel(s), epoch 3; 1 master(s) down, 1 in failover; TILT"
+        );
+    }
 }
