@@ -33,6 +33,8 @@
 //! - [`ids`], [`millis`]: the identities (`Addr`, `RunId`, `Epoch`) and the
 //!   time unit ([`millis::Millis`]) every layer names.
 //! - [`clock`]: the monotonic clock, read by the actor and the server.
+//! - [`process`]: process life before the runtime: the config file's
+//!   lock, `daemonize`, the pid file.
 //! - [`scripts`]: spawns the notification and client-reconfig scripts the
 //!   core asks for and reports their exit.
 //!
@@ -44,7 +46,7 @@
 //! ```text
 //!  6  shell                                  tokio: wires everything
 //!  5  server                                 client connections
-//!  4  scripts  clock  logging               processes, time, log file
+//!  4  scripts  clock  logging  process      processes, time, log file
 //!  3  core                                   the sentinel
 //!  2  config  errors                         the model; reply texts
 //!  1  resp  acl                              codec; users
@@ -66,6 +68,7 @@ pub mod glob;
 pub mod ids;
 pub mod logging;
 pub mod millis;
+pub mod process;
 pub mod quoting;
 pub mod resp;
 pub mod scripts;

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use rsentinel::config::{self, Config, Format};
-use rsentinel::shell::{self, Startup};
+use rsentinel::logging::LogSettings;
+use rsentinel::process::{self, ConfigLock, PidFile};
+use rsentinel::shell::{self, Startup, Supervisor};
 
 /// A Redis Sentinel, compatible with redis-sentinel 7.0.
 #[derive(Parser, Debug)]
@@ -15,12 +17,18 @@ use rsentinel::shell::{self, Startup};
     after_help = "Examples:\n  rsentinel sentinel.conf\n  rsentinel sentinel.conf --port 5000\n  \
                         rsentinel sentinel.yaml --port 5000\n  \
                         rsentinel sentinel.conf --sentinel monitor mymaster 127.0.0.1 6379 2\n  \
-                        rsentinel --check-config sentinel.conf"
+                        rsentinel --check-config sentinel.conf\n  \
+                        rsentinel --ping 127.0.0.1:26379"
 )]
 struct Cli {
     /// Validate the configuration file and exit (0 = valid, 1 = invalid).
     #[arg(long)]
     check_config: bool,
+    /// Send PING to a sentinel (default 127.0.0.1:26379; a bare number is
+    /// a port on 127.0.0.1) and exit 0 on +PONG within 2 s, else 1 with the
+    /// reason on stderr: a probe for containers without redis-cli.
+    #[arg(long, value_name = "HOST:PORT", num_args = 0..=1, default_missing_value = DEFAULT_PING)]
+    ping: Option<String>,
     /// The config file to load and keep up to date: a sentinel.conf, or
     /// YAML when its name ends in .yaml or .yml.
     config: Option<PathBuf>,
@@ -29,6 +37,66 @@ struct Cli {
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "--DIRECTIVE ARGS")]
     overrides: Vec<String>,
 }
+
+/// Where `--ping` with no address goes.
+const DEFAULT_PING: &str = "127.0.0.1:26379";
+
+/// `rsentinel --ping [host:port]`: one PING, answered `+PONG` within
+/// [`PING_TIMEOUT`] or not.
+fn ping(target: &str) -> Result<(), String> {
+    use std::io::{Read, Write};
+    use std::net::{TcpStream, ToSocketAddrs};
+    let target = match target.parse::<u16>() {
+        Ok(port) => format!("127.0.0.1:{port}"),
+        Err(_) => target.to_string(),
+    };
+    let addrs = target.to_socket_addrs().map_err(|e| format!("{target}: {e}"))?;
+    let mut last = format!("{target}: no address");
+    for addr in addrs {
+        let mut stream = match TcpStream::connect_timeout(&addr, PING_TIMEOUT) {
+            Ok(s) => s,
+            Err(e) => {
+                last = format!("{target}: {e}");
+                continue;
+            }
+        };
+        let deadline = std::time::Instant::now() + PING_TIMEOUT;
+        stream.write_all(b"*1\r\n$4\r\nPING\r\n").map_err(|e| format!("{target}: {e}"))?;
+        let mut reply = Vec::new();
+        let mut buf = [0u8; 256];
+        while !reply.ends_with(b"\r\n") && reply.len() < 4096 {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return Err(format!("{target}: no reply within {PING_TIMEOUT:?}"));
+            }
+            let _ = stream.set_read_timeout(Some(left));
+            match stream.read(&mut buf) {
+                Ok(0) => return Err(format!("{target}: connection closed without a reply")),
+                Ok(n) => reply.extend_from_slice(&buf[..n]),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Err(format!("{target}: no reply within {PING_TIMEOUT:?}"));
+                }
+                Err(e) => return Err(format!("{target}: {e}")),
+            }
+        }
+        let line = String::from_utf8_lossy(&reply);
+        let line = line.trim_end();
+        return if line == "+PONG" {
+            Ok(())
+        } else {
+            Err(format!("{target} answered '{line}', not +PONG"))
+        };
+    }
+    Err(last)
+}
+
+/// How long `--ping` waits to connect, and then for the reply.
+const PING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Turns `--name a b --other c` into config lines `[name a b] [other c]`.
 /// `--sentinel` alone only says "sentinel mode", as for redis-server.
@@ -162,7 +230,25 @@ fn seed() -> u64 {
 }
 
 fn main() -> ExitCode {
+    // SIGHUP must never end the process: ignored until the shell handles
+    // it (it reopens the log file).
+    // SAFETY: setting a signal's disposition to "ignore".
+    unsafe {
+        libc::signal(libc::SIGHUP, libc::SIG_IGN);
+    }
     let cli = Cli::parse();
+    if let Some(target) = &cli.ping {
+        return match ping(target) {
+            Ok(()) => {
+                println!("PONG");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("rsentinel --ping: {e}");
+                ExitCode::from(1)
+            }
+        };
+    }
     let Some(path) = cli.config.clone() else {
         eprintln!("Sentinel needs config file on disk to save state. Exiting...");
         return ExitCode::from(1);
@@ -194,7 +280,21 @@ fn main() -> ExitCode {
         eprintln!("{e}. Exiting...");
         return ExitCode::from(1);
     }
-    if let Err(e) = rsentinel::logging::init(&config.server.logfile, config.server.loglevel) {
+    // Taken before anything else can go wrong, and kept to the end.
+    let mut lock = match ConfigLock::acquire(&path) {
+        Ok(lock) => lock,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(1);
+        }
+    };
+    let settings = LogSettings {
+        logfile: config.server.logfile.clone(),
+        level: config.server.loglevel,
+        format: config.server.log_format,
+        timestamps: config.server.log_timestamp_format,
+    };
+    if let Err(e) = rsentinel::logging::init(&settings) {
         eprintln!("Can't open the log file {}: {e}", config.server.logfile);
         return ExitCode::from(1);
     }
@@ -212,6 +312,22 @@ fn main() -> ExitCode {
         tracing::error!("PANIC: {info}");
         default_hook(info);
     }));
+    let supervisor = Supervisor::detect(config.server.supervised);
+    // As redis: a supervisor runs the process in the foreground.
+    let daemon_ready = if config.server.daemonize && !supervisor.is_some() {
+        match process::daemonize() {
+            Ok(ready) => {
+                lock.record_pid();
+                Some(ready)
+            }
+            Err(e) => {
+                tracing::warn!("Can't daemonize: {e}");
+                return ExitCode::from(1);
+            }
+        }
+    } else {
+        None
+    };
     if let Some(dir) = &config.server.dir
         && let Err(e) = std::env::set_current_dir(dir)
     {
@@ -231,23 +347,31 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let pidfile = config.server.pidfile.clone();
-    if let Some(pidfile) = &pidfile
-        && let Err(e) = std::fs::write(pidfile, format!("{}\n", std::process::id()))
-    {
-        tracing::warn!("Failed to write PID file {pidfile}: {e}");
-    }
+    // Best effort, as redis: a pid file that cannot be written is a warning.
+    let pidfile = match (&config.server.pidfile, daemon_ready.is_some()) {
+        (Some(p), _) => Some(p.clone()),
+        (None, true) => Some(process::DEFAULT_DAEMON_PIDFILE.to_string()),
+        (None, false) => None,
+    };
+    let pidfile = pidfile.and_then(|p| match PidFile::write(Path::new(&p)) {
+        Ok(written) => Some(written),
+        Err(e) => {
+            tracing::warn!("Failed to write PID file {p}: {e}");
+            None
+        }
+    });
     let startup = Startup {
         config,
         config_path: path,
         config_text: text,
         config_format: format,
         seed: seed(),
+        supervisor,
+        daemon_ready,
     };
     let result = runtime.block_on(shell::run(startup));
-    if let Some(pidfile) = &pidfile {
-        let _ = std::fs::remove_file(pidfile);
-    }
+    drop(pidfile);
+    drop(lock);
     match result {
         Ok(code) => {
             tracing::warn!("Sentinel is now ready to exit, bye bye...");

@@ -49,7 +49,16 @@ fn compose_services_have_valid_commands_and_configs() {
             "{name} has a writable volume: {volumes:?}"
         );
         let check = svc.get("healthcheck").unwrap().get("test").unwrap().strings();
-        assert_eq!(check, vec!["CMD", "redis-cli", "-p", port, "ping"]);
+        // The image has no redis-cli: the probe is rsentinel's own.
+        assert_eq!(
+            check,
+            vec![
+                "CMD".to_string(),
+                "rsentinel".into(),
+                "--ping".into(),
+                format!("127.0.0.1:{port}")
+            ]
+        );
     }
 }
 
@@ -65,6 +74,12 @@ fn dockerfile_copies_files_that_exist() {
         }
     }
     assert!(copied >= 5, "{copied} sources checked");
+    // Not root, and probed without redis-cli.
+    let user = text.lines().rfind(|l| l.starts_with("USER ")).expect("a USER line");
+    assert!(!user.contains("root") && user.trim() != "USER 0", "{user}");
+    let health = text.lines().find(|l| l.starts_with("HEALTHCHECK")).expect("a HEALTHCHECK");
+    assert!(health.contains(r#"["rsentinel", "--ping""#), "{health}");
+    assert!(!text.contains("redis-tools"), "the image needs no redis-cli");
 }
 
 #[test]

@@ -172,16 +172,16 @@ fn unused_directives_are_named_at_start() {
     let dir = tempdir();
     let s = start_sentinel(
         dir.path(),
-        "sentinel monitor m 127.0.0.1 6379 2\nhz 10\ndaemonize yes\nhz 20\n",
+        "sentinel monitor m 127.0.0.1 6379 2\nhz 10\nappendonly no\nhz 20\n",
     );
     let log = || std::fs::read_to_string(dir.path().join("stdout.log")).unwrap_or_default();
     let start = Instant::now();
-    while !log().contains("'daemonize' (line 5)") && start.elapsed() < Duration::from_secs(5) {
+    while !log().contains("'appendonly' (line 5)") && start.elapsed() < Duration::from_secs(5) {
         std::thread::sleep(Duration::from_millis(20));
     }
     let text = log();
     assert!(text.contains("'hz' (line 4) is accepted for redis-sentinel compatibility"), "{text}");
-    assert!(text.contains("'daemonize' (line 5)"), "{text}");
+    assert!(text.contains("'appendonly' (line 5)"), "{text}");
     assert_eq!(text.matches("'hz'").count(), 1, "one line per directive: {text}");
     drop(s);
 }

@@ -158,7 +158,6 @@ const OTHER: &[&str] = &[
     "slowlog-max-len",
     "stream-node-max-bytes",
     "stream-node-max-entries",
-    "supervised",
     "syslog-facility",
     "syslog-ident",
     "tcp-backlog",
@@ -224,21 +223,16 @@ pub(crate) fn is_tls(name: &str) -> bool {
 /// The directives of a `sentinel.conf` that rsentinel accepts, as
 /// redis-sentinel does, but does not act on: `(name, first line)`, one per
 /// name, in file order. redis.conf settings with no meaning for a sentinel
-/// (`save`, `hz`, ...), `tls-*` (no TLS yet), `daemonize yes`
-/// (rsentinel stays in the foreground) and `user` lines (not enforced
-/// yet). `include`, `rename-command`, `protected-mode`, `bind`,
-/// `unixsocket` and `unixsocketperm` are acted on. Lines that do not split
+/// (`save`, `hz`, ...) and `tls-*` (no TLS yet). `include`,
+/// `rename-command`, `protected-mode`, `bind`, `unixsocket`,
+/// `unixsocketperm`, `daemonize` and `supervised` are acted on. Lines that do not split
 /// are skipped: parsing reports them.
 pub fn not_acted_on(text: &str) -> Vec<(String, usize)> {
     let mut found: Vec<(String, usize)> = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let Ok(args) = crate::quoting::split_line(line) else { continue };
         let Some(name) = args.first().map(|a| a.to_ascii_lowercase()) else { continue };
-        let yes = args.get(1).is_some_and(|v| v.eq_ignore_ascii_case("yes"));
-        let unused = match name.as_str() {
-            "daemonize" => yes,
-            n => passive(n).is_some() || is_tls(n),
-        };
+        let unused = passive(&name).is_some() || is_tls(&name);
         if unused && !found.iter().any(|(n, _)| *n == name) {
             found.push((name, i + 1));
         }
@@ -282,10 +276,10 @@ mod tests {
         let text = "port 5000\n# save 60 1\nsave \"\"\ndaemonize no\nhz 10\nsave 900 1\n\
                     daemonize yes\ntls-port 0\nsentinel monitor m 127.0.0.1 6379 2\n";
         let names: Vec<(String, usize)> = not_acted_on(text);
-        let want = [("save", 3), ("hz", 5), ("daemonize", 7), ("tls-port", 8)];
+        let want = [("save", 3), ("hz", 5), ("tls-port", 8)];
         assert_eq!(names, want.map(|(n, l)| (n.to_string(), l)).to_vec());
         let acted = "include x\nrename-command ping p\nprotected-mode yes\nbind * -::*\n\
-                     unixsocket /s\nunixsocketperm 700\n";
+                     unixsocket /s\nunixsocketperm 700\ndaemonize yes\nsupervised systemd\n";
         assert_eq!(not_acted_on(acted), vec![]);
     }
 }

@@ -135,6 +135,89 @@ impl LogLevel {
     }
 }
 
+/// Generates a config enum: its variants, the names used in config files
+/// (parsed case-insensitively, as redis parses enum configs) and the list
+/// of accepted names for error messages.
+macro_rules! config_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }
+     default $default:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)+
+        }
+
+        impl $name {
+            /// Every value, in the order of the documentation.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The name used in config files.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+
+            /// Parses a config name, case-insensitively.
+            pub fn parse(s: &str) -> Option<$name> {
+                Self::ALL.iter().copied().find(|v| v.as_str().eq_ignore_ascii_case(s))
+            }
+
+            /// The accepted names, for error messages (`a, b, c`).
+            pub fn names() -> String {
+                Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+            }
+        }
+
+        impl std::default::Default for $name {
+            fn default() -> Self {
+                $name::$default
+            }
+        }
+    };
+}
+
+config_enum! {
+    /// `supervised`: how the process tells a supervisor it is ready (the
+    /// shell acts on it; see `shell::supervise`).
+    Supervised {
+        /// `no`: no supervisor interaction (the default).
+        No = "no",
+        /// `upstart`: stop with SIGSTOP once ready (upstart's `expect stop`).
+        Upstart = "upstart",
+        /// `systemd`: `READY=1`, `STATUS=`, `STOPPING=1` and watchdog pings
+        /// on `$NOTIFY_SOCKET`.
+        Systemd = "systemd",
+        /// `auto`: upstart when `UPSTART_JOB` is set, else systemd when
+        /// `NOTIFY_SOCKET` is set, else none.
+        Auto = "auto",
+    } default No
+}
+
+config_enum! {
+    /// `log-format` (Valkey's directive): how each log line is laid out.
+    LogFormat {
+        /// `legacy`: redis-sentinel's `pid:X date level-char message`.
+        Legacy = "legacy",
+        /// `logfmt`: `pid=.. role=sentinel timestamp=".." level=.. message=".."`.
+        Logfmt = "logfmt",
+        /// `json`: one JSON object per line, with the same fields.
+        Json = "json",
+    } default Legacy
+}
+
+config_enum! {
+    /// `log-timestamp-format` (Valkey's directive): how times are written.
+    LogTimestampFormat {
+        /// `legacy`: `24 Nov 2026 23:36:48.123`, local time, as redis writes it.
+        Legacy = "legacy",
+        /// `iso8601`: `2026-11-24T23:36:48.123+01:00`, local time with its offset.
+        Iso8601 = "iso8601",
+        /// `milliseconds`: milliseconds since the Unix epoch.
+        Milliseconds = "milliseconds",
+    } default Legacy
+}
+
 /// The server directives that matter to a sentinel.
 ///
 /// Directives a sentinel accepts but does not use (`save`,
@@ -153,8 +236,15 @@ pub struct ServerConfig {
     pub logfile: String,
     /// `loglevel`.
     pub loglevel: LogLevel,
-    /// `daemonize` (accepted; rsentinel always runs in the foreground).
+    /// `daemonize`: fork into the background at start (ignored when a
+    /// supervisor is detected, as redis does).
     pub daemonize: bool,
+    /// `supervised`: the supervisor to notify.
+    pub supervised: Supervised,
+    /// `log-format`.
+    pub log_format: LogFormat,
+    /// `log-timestamp-format`.
+    pub log_timestamp_format: LogTimestampFormat,
     /// `pidfile`.
     pub pidfile: Option<String>,
     /// `protected-mode` (default no in sentinel mode).
@@ -194,6 +284,9 @@ impl Default for ServerConfig {
             logfile: String::new(),
             loglevel: LogLevel::Notice,
             daemonize: false,
+            supervised: Supervised::No,
+            log_format: LogFormat::Legacy,
+            log_timestamp_format: LogTimestampFormat::Legacy,
             pidfile: None,
             protected_mode: false,
             requirepass: None,

@@ -45,7 +45,7 @@
 
 use super::directives::{self, Passive};
 use super::error::ConfigError;
-use super::model::{Config, LogLevel};
+use super::model::{Config, LogFormat, LogLevel, LogTimestampFormat, Supervised};
 use super::sentinel::Queue;
 use crate::quoting::{join_line, split_line};
 
@@ -327,6 +327,12 @@ pub(crate) fn server_directive(
             })?
         }
         ("daemonize", [v]) => server.daemonize = parse_yes_no(v)?,
+        ("supervised", [v]) => server.supervised = parse_enum(v, Supervised::parse, Supervised::names)?,
+        ("log-format", [v]) => server.log_format = parse_enum(v, LogFormat::parse, LogFormat::names)?,
+        ("log-timestamp-format", [v]) => {
+            server.log_timestamp_format =
+                parse_enum(v, LogTimestampFormat::parse, LogTimestampFormat::names)?
+        }
         ("pidfile", [file]) => server.pidfile = non_empty(file),
         ("protected-mode", [v]) => server.protected_mode = parse_yes_no(v)?,
         ("requirepass", [pass]) => server.requirepass = non_empty(pass),
@@ -392,6 +398,15 @@ pub(crate) fn server_directive(
         },
     }
     Ok(())
+}
+
+/// One of an enum's names, or redis's error listing them.
+fn parse_enum<T>(
+    value: &str,
+    parse: fn(&str) -> Option<T>,
+    names: fn() -> String,
+) -> Result<T, String> {
+    parse(value).ok_or_else(|| format!("argument(s) must be one of the following: {}", names()))
 }
 
 /// `Some(s)` unless `s` is empty: an empty string unsets an option.
@@ -465,6 +480,27 @@ mod tests {
         assert_eq!(s.rename_commands.get("sentinel").map(String::as_str), Some(""));
         assert_eq!(s.tls.get("tls-port"), Some(&vec!["6380".to_string()]));
         assert_eq!(s.tls.len(), 2);
+    }
+
+    #[test]
+    fn process_and_log_directives() {
+        let c = parse("supervised SYSTEMD\nlog-format json\nlog-timestamp-format Iso8601\n")
+            .expect("valid");
+        assert_eq!(c.server.supervised, Supervised::Systemd);
+        assert_eq!(c.server.log_format, LogFormat::Json);
+        assert_eq!(c.server.log_timestamp_format, LogTimestampFormat::Iso8601);
+        let defaults = parse("").expect("valid");
+        assert_eq!(defaults.server.supervised, Supervised::No);
+        assert_eq!(defaults.server.log_format, LogFormat::Legacy);
+        assert_eq!(defaults.server.log_timestamp_format, LogTimestampFormat::Legacy);
+        for (line, names) in [
+            ("supervised sometimes", "no, upstart, systemd, auto"),
+            ("log-format xml", "legacy, logfmt, json"),
+            ("log-timestamp-format unix", "legacy, iso8601, milliseconds"),
+        ] {
+            assert_eq!(reason(line), format!("argument(s) must be one of the following: {names}"));
+        }
+        assert_eq!(reason("supervised"), BAD_DIRECTIVE);
     }
 
     #[test]

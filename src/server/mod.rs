@@ -71,6 +71,8 @@ pub struct ServerFacts {
     /// password (checked at each connection, as ACL SETUSER may change it;
     /// see [`protected_mode_refuses`]).
     pub protected: bool,
+    /// INFO's `process_supervised`: `no`, `systemd` or `upstart`.
+    pub supervised: &'static str,
 }
 
 /// Counters shown by INFO stats.

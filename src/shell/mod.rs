@@ -4,6 +4,7 @@
 mod actor;
 mod link;
 mod listen;
+pub mod supervise;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,6 +15,7 @@ use tracing::{info, warn};
 
 use crate::clock::Clock;
 pub use actor::ConfigFile;
+pub use supervise::Supervisor;
 
 use crate::config::{Config, Format};
 use crate::core::Sentinel;
@@ -35,17 +37,27 @@ pub struct Startup {
     pub config_format: Format,
     /// Seed for the core's randomness.
     pub seed: u64,
+    /// The supervisor to tell when ready and stopping.
+    pub supervisor: Supervisor,
+    /// A daemon's pipe to its waiting parent, told once ready.
+    pub daemon_ready: Option<crate::process::Ready>,
 }
 
 /// Binds the listeners, starts the core, serves until SIGTERM/SIGINT or
 /// SHUTDOWN. Returns the process exit code.
 pub async fn run(startup: Startup) -> std::io::Result<i32> {
-    let Startup { config, config_path, config_text, config_format, seed } = startup;
+    let Startup { config, config_path, config_text, config_format, seed, supervisor, daemon_ready } =
+        startup;
     // SIGTERM and SIGINT are caught from here on: a supervisor that stops
     // us while we bind (a test, a fast restart) gets a clean exit, not the
-    // default action.
+    // default action. SIGHUP reopens the log file (main ignores it until
+    // here).
     use tokio::signal::unix::{SignalKind, signal};
-    let signals = (signal(SignalKind::terminate())?, signal(SignalKind::interrupt())?);
+    let signals = Signals {
+        term: signal(SignalKind::terminate())?,
+        int: signal(SignalKind::interrupt())?,
+        hup: signal(SignalKind::hangup())?,
+    };
     let clock = Clock::start();
     let mut listeners = Vec::new();
     if config.server.port != 0 {
@@ -91,13 +103,15 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
                 .unwrap_or(0),
             renames: config.server.rename_commands.clone(),
             protected: config.server.protected_mode,
+            supervised: supervisor.info_name(),
         },
         stats: Stats::default(),
         acl_log: AclLog::new(config.server.acllog_max_len),
         shutdown,
         pause: Pause::default(),
     });
-    info!("Sentinel ID is {}", core.view().myid);
+    // Warning level, as redis-sentinel logs it (`#`).
+    warn!("Sentinel ID is {}", core.view().myid);
     let signals = tokio::spawn(stop_on_signal(shared.clone(), signals));
     let file = ConfigFile { path: config_path, text: config_text, format: config_format };
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
@@ -113,8 +127,14 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
         if unix.is_some() {
             info!("Ready to accept connections unix");
         }
+        supervisor.ready(&supervise::status_line(&shared.view.load()));
+        if let Some(ready) = daemon_ready {
+            ready.send();
+        }
+        tokio::spawn(supervisor.watch(shared.clone()));
     }
     let code = actor.await.unwrap_or(Some(1));
+    supervisor.stopping();
     let _ = shared.shutdown.send(true);
     signals.abort();
     if let Some(path) = &unix {
@@ -123,13 +143,32 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
     Ok(code.unwrap_or(0))
 }
 
-async fn stop_on_signal(
-    shared: Arc<Shared>,
-    (mut term, mut int): (tokio::signal::unix::Signal, tokio::signal::unix::Signal),
-) {
-    tokio::select! {
-        _ = term.recv() => warn!("Received SIGTERM scheduling shutdown..."),
-        _ = int.recv() => warn!("Received SIGINT scheduling shutdown..."),
+/// The signals the process handles.
+struct Signals {
+    term: tokio::signal::unix::Signal,
+    int: tokio::signal::unix::Signal,
+    hup: tokio::signal::unix::Signal,
+}
+
+/// Shuts down on SIGTERM or SIGINT; reopens the log file on SIGHUP (never
+/// ends the process).
+async fn stop_on_signal(shared: Arc<Shared>, mut signals: Signals) {
+    loop {
+        tokio::select! {
+            _ = signals.term.recv() => {
+                warn!("Received SIGTERM scheduling shutdown...");
+                break;
+            }
+            _ = signals.int.recv() => {
+                warn!("Received SIGINT scheduling shutdown...");
+                break;
+            }
+            _ = signals.hup.recv() => {
+                // Reopened first: this line is the new file's first.
+                crate::logging::reopen();
+                info!("Received SIGHUP, reopening the log file");
+            }
+        }
     }
     let _ = shared.shutdown.send(true);
 }

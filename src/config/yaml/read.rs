@@ -153,6 +153,9 @@ fn server(out: &mut Lowered, doc: &Document) -> Result<(), ConfigError> {
     out.plain(&doc.logfile, "logfile", &["logfile"]);
     out.plain(&doc.loglevel, "loglevel", &["loglevel"]);
     out.boolean(&doc.daemonize, "daemonize", &["daemonize"])?;
+    out.plain(&doc.supervised, "supervised", &["supervised"]);
+    out.plain(&doc.log_format, "log-format", &["log-format"]);
+    out.plain(&doc.log_timestamp_format, "log-timestamp-format", &["log-timestamp-format"]);
     out.plain(&doc.pidfile, "pidfile", &["pidfile"]);
     out.boolean(&doc.protected_mode, "protected-mode", &["protected-mode"])?;
     out.plain(&doc.requirepass, "requirepass", &["requirepass"]);

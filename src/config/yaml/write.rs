@@ -43,6 +43,12 @@ struct Document<'a> {
     #[serde(skip_serializing_if = "is_false")]
     daemonize: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    supervised: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_format: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    log_timestamp_format: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pidfile: Option<&'a str>,
     #[serde(skip_serializing_if = "is_false")]
     protected_mode: bool,
@@ -172,6 +178,10 @@ impl<'a> From<&'a Config> for Document<'a> {
             logfile: &s.logfile,
             loglevel: (s.loglevel != LogLevel::default()).then(|| s.loglevel.as_str()),
             daemonize: s.daemonize,
+            supervised: (s.supervised != defaults.supervised).then(|| s.supervised.as_str()),
+            log_format: (s.log_format != defaults.log_format).then(|| s.log_format.as_str()),
+            log_timestamp_format: (s.log_timestamp_format != defaults.log_timestamp_format)
+                .then(|| s.log_timestamp_format.as_str()),
             pidfile: s.pidfile.as_deref(),
             protected_mode: s.protected_mode,
             requirepass: s.requirepass.as_deref(),

@@ -58,7 +58,7 @@ fn server(shared: &Shared, out: &mut String) {
         "# Server\r\nredis_version:{}\r\nrsentinel_version:{}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\n\
          redis_build_id:0\r\nredis_mode:sentinel\r\nos:{} {}\r\narch_bits:{}\r\nmonotonic_clock:POSIX clock_gettime\r\n\
          multiplexing_api:epoll\r\natomicvar_api:c11-builtin\r\ngcc_version:0.0.0\r\nprocess_id:{}\r\n\
-         process_supervised:no\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\n\
+         process_supervised:{}\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{}\r\n\
          uptime_in_days:{}\r\nhz:10\r\nconfigured_hz:10\r\nlru_clock:{}\r\nexecutable:{}\r\nconfig_file:{}\r\n\
          io_threads_active:0\r\n",
         f.redis_version,
@@ -67,6 +67,7 @@ fn server(shared: &Shared, out: &mut String) {
         std::env::consts::ARCH,
         usize::BITS,
         std::process::id(),
+        f.supervised,
         f.run_id,
         f.port,
         now.as_micros(),
