@@ -11,6 +11,7 @@ impl Frame {
             Frame::Error(s) => line(out, b'-', s.as_bytes()),
             Frame::Integer(n) => line(out, b':', itoa::Buffer::new().format(*n).as_bytes()),
             Frame::Bulk(b) => bulk(out, b),
+            Frame::BulkNumber(n) => bulk(out, itoa::Buffer::new().format(*n).as_bytes()),
             Frame::Null if resp3 => out.extend_from_slice(b"_\r\n"),
             Frame::Null => out.extend_from_slice(b"$-1\r\n"),
             Frame::NullArray if resp3 => out.extend_from_slice(b"_\r\n"),

@@ -28,6 +28,10 @@ pub enum Frame {
     Integer(i64),
     /// `$3\r\nfoo`
     Bulk(Bytes),
+    /// A number as a bulk string (`$2\r\n42`), as redis sends the numbers of
+    /// its field maps; formatted when encoded, so a reply of many numbers
+    /// allocates nothing for them.
+    BulkNumber(i64),
     /// A null bulk string: `$-1` in RESP2, `_` in RESP3.
     Null,
     /// A null array: `*-1` in RESP2, `_` in RESP3.

@@ -145,14 +145,15 @@ fn ago(now: Millis, t: Millis) -> Frame {
 
 /// A number as a bulk string (formatted on the stack: the instance maps
 /// hold a dozen).
-fn num(n: impl itoa::Integer) -> Frame {
-    Frame::Bulk(Bytes::copy_from_slice(itoa::Buffer::new().format(n).as_bytes()))
+fn num(n: impl TryInto<i64>) -> Frame {
+    Frame::BulkNumber(n.try_into().unwrap_or(i64::MAX))
 }
 
 /// The fields every instance map starts with (spec §3.1, rows 1–7), up to
 /// where the failover state goes.
 fn head(i: &InstanceView) -> Vec<(&'static str, Frame)> {
-    vec![
+    let mut f = Vec::with_capacity(MAP_FIELDS);
+    f.extend([
         ("name", Frame::bulk(&i.name)),
         ("ip", Frame::bulk(&i.addr.host)),
         ("port", num(i.addr.port)),
@@ -160,8 +161,12 @@ fn head(i: &InstanceView) -> Vec<(&'static str, Frame)> {
         ("flags", Frame::bulk(i.flags.join(","))),
         ("link-pending-commands", num(i.link_pending_commands)),
         ("link-refcount", num(i.link_refcount)),
-    ]
+    ]);
+    f
 }
+
+/// Room for the fields of any instance map (a master's has up to 24).
+const MAP_FIELDS: usize = 32;
 
 /// The ping fields and SDOWN time (rows 9–12, 14).
 fn pings(i: &InstanceView, now: Millis, f: &mut Vec<(&'static str, Frame)>) {
