@@ -261,8 +261,16 @@ pub(crate) struct PeerLink {
     pub addr: Addr,
     /// The link.
     pub link: Link,
-    /// How many masters know this peer (the link's refcount).
-    pub users: usize,
+    /// The masters that know this peer, by name (their number is the
+    /// link's refcount): the ones a change of the link concerns.
+    pub masters: Vec<String>,
+}
+
+impl PeerLink {
+    /// How many masters share the link.
+    pub fn users(&self) -> usize {
+        self.masters.len()
+    }
 }
 
 /// The `%@` reference of a master.

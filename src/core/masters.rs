@@ -76,16 +76,16 @@ impl Masters {
         self.records.get_mut(name).map(|r| (&mut r.config, &mut r.state))
     }
 
-    /// The configurations, in the order the masters were added.
-    pub fn configs(&self) -> Vec<&MasterConfig> {
+    /// Configurations and states, in the order the masters were added.
+    pub fn in_added_order(&self) -> impl Iterator<Item = (&MasterConfig, &Master)> {
         let mut records: Vec<&Record> = self.records.values().collect();
         records.sort_by_key(|r| r.added);
-        records.into_iter().map(|r| &r.config).collect()
+        records.into_iter().map(|r| (&r.config, &r.state))
     }
 
-    /// The configurations, in name order, to change.
-    pub fn configs_mut(&mut self) -> impl Iterator<Item = &mut MasterConfig> {
-        self.records.values_mut().map(|r| &mut r.config)
+    /// Configurations and states, in name order.
+    pub fn records(&self) -> impl Iterator<Item = (&MasterConfig, &Master)> {
+        self.records.values().map(|r| (&r.config, &r.state))
     }
 
     /// Names, configurations and states, in name order, to change.
@@ -144,16 +144,6 @@ impl Masters {
     /// The names, in order.
     pub fn keys(&self) -> impl Iterator<Item = &String> {
         self.records.keys()
-    }
-
-    /// The states, in name order.
-    pub fn values(&self) -> impl Iterator<Item = &Master> {
-        self.records.values().map(|r| &r.state)
-    }
-
-    /// The states, in name order, to change.
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Master> {
-        self.records.values_mut().map(|r| &mut r.state)
     }
 
     /// Names and states, in name order.
