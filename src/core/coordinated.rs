@@ -13,10 +13,10 @@
 //! This module drives that from the failover state machine of
 //! `failover.rs`: the failover is forced (new epoch, no election) as a
 //! plain one; only its promotion step differs. Instead of the `SLAVEOF NO
-//! ONE` transaction to the replica, [`Sentinel::send_failover_to`] sends
+//! ONE` transaction to the replica, [`MasterCtx::send_failover_to`] sends
 //! the old master `FAILOVER TO <replica> TIMEOUT <t>`
 //! (`+failover-state-coordinated`). Its reply
-//! ([`Sentinel::on_failover_to_reply`]): an error aborts
+//! ([`MasterCtx::on_failover_to_reply`]): an error aborts
 //! (`-failover-abort-coordinated <error>`, nothing changed anywhere, and
 //! the failover leaves no trace); `+OK` asks the replica's INFO at once,
 //! then every [`COORDINATED_POLL`] until it says `role:master`, which
@@ -25,7 +25,7 @@
 //! follows the new one and is listed as its replica by `switch_master`.
 //!
 //! Everything that can be checked is checked before anything is sent
-//! ([`Sentinel::failover_coordinated_command`]): the master reachable, its
+//! (`MasterCtx::failover_coordinated`): the master reachable, its
 //! INFO saying Redis ≥ 6.2, a replica to promote. If the promotion is not
 //! seen within `t` + [`COORDINATED_MARGIN`], the failover aborts with
 //! `-failover-abort-slave-timeout` and the master gets `FAILOVER ABORT`

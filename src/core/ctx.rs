@@ -41,8 +41,10 @@ pub(crate) struct MasterCtx<'a> {
     /// The master's run-time state.
     pub m: &'a mut Master,
     /// The sentinel's own configuration (its masters are in their records):
-    /// the current epoch, our run id, the announce settings.
+    /// the current epoch, the announce settings.
     pub config: &'a mut Config,
+    /// Our run id.
+    pub myid: &'a RunId,
     /// Where outputs go.
     pub out: &'a mut Outbox,
     /// The shared links to peer sentinels, by run id.
@@ -100,7 +102,7 @@ impl MasterCtx<'_> {
 
     /// Our run id.
     pub fn myid(&self) -> &RunId {
-        self.config.sentinel.myid.as_ref().expect("myid is set in Sentinel::new")
+        self.myid
     }
 
     /// Queues an event.
@@ -143,6 +145,7 @@ impl Sentinel {
         f: impl FnOnce(&mut MasterCtx) -> R,
     ) -> Option<R> {
         let Sentinel {
+            myid,
             config,
             rng,
             out,
@@ -159,6 +162,7 @@ impl Sentinel {
         let (mc, m) = masters.both_mut(name)?;
         let mut ctx = MasterCtx {
             now,
+            myid,
             mc,
             m,
             config,

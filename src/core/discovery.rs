@@ -1,12 +1,12 @@
 //! Discovery: what INFO replies and hello messages teach (spec §7.5, §7.8).
 //!
-//! A master's INFO lists its replicas ([`Sentinel::on_master_info`]: new
+//! A master's INFO lists its replicas ([`MasterCtx::on_master_info`]: new
 //! ones are added, `+slave`, persisted); every INFO gives the run id
 //! (`+reboot`) and role (`+role-change`/`-role-change`). Hellos
 //! ([`Sentinel::process_hello`]) introduce peer sentinels (`+sentinel`),
 //! move them (`+sentinel-address-switch`), raise the current epoch
 //! (`+new-epoch`) and spread a newer master address (`+config-update-from`,
-//! `+switch-master`, then [`Sentinel::switch_master`]). Every change is
+//! `+switch-master`, then [`MasterCtx::switch_master`]). Every change is
 //! persisted before the events that announce it.
 
 use std::collections::BTreeMap;

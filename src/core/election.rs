@@ -1,14 +1,14 @@
 //! EPOCHS AND VOTES: asking peers about a master, reading their answers,
 //! and answering their questions, votes included (spec §7.2, §7.3).
 //!
-//! While a master is SDOWN, [`Sentinel::ask_peers`] sends every connected
+//! While a master is SDOWN, [`MasterCtx::ask_peers`] sends every connected
 //! peer `SENTINEL is-master-down-by-addr <ip> <port> <current-epoch> *` once
-//! per ask period; [`Sentinel::on_ask_reply`] stores the answer, which
+//! per ask period; [`MasterCtx::on_ask_reply`] stores the answer, which
 //! counts toward ODOWN until it is 5 ask periods old
-//! ([`Sentinel::expire_peer_reports`]). On the other side,
+//! ([`MasterCtx::expire_peer_reports`]). On the other side,
 //! [`Sentinel::is_master_down_by_addr`] answers those questions and, when
 //! the request carries a run id instead of `*`, grants at most one vote per
-//! epoch ([`Sentinel::vote_leader`]), persisted before the reply leaves.
+//! epoch ([`MasterCtx::vote_leader`]), persisted before the reply leaves.
 //!
 //! # The election: safe, and live in the first round
 //!
@@ -21,7 +21,7 @@
 //! the sentinels' timers:
 //!
 //! 1. A candidate asks for votes only in its election's epoch, and counts
-//!    only votes of that epoch ([`Sentinel::ask_peers_with`], `is_elected`).
+//!    only votes of that epoch ([`MasterCtx::ask_peers`], `is_elected`).
 //! 2. When the current epoch passes the election's before it is won (a
 //!    hello, a vote request, another master's failover), the election moves
 //!    to the current epoch and asks again at once: votes of the old epoch
@@ -114,7 +114,7 @@ impl MasterCtx<'_> {
     /// carries our run id instead of `*` (spec §7.2 step 1), so every
     /// question is also a vote request.
     pub(crate) fn ask_peers(&mut self, force: bool) {
-        let MasterCtx { now, mc, m, config, out, peers, periods, names, .. } = self;
+        let MasterCtx { now, mc, m, config, out, peers, periods, names, myid, .. } = self;
         let (now, sdown) = (*now, m.mon.sdown_since.is_some());
         // A vote request carries the failover's own epoch, never a newer
         // current epoch learned meanwhile: votes granted in another epoch
@@ -122,9 +122,7 @@ impl MasterCtx<'_> {
         // candidate of that epoch.
         let s = &config.sentinel;
         let (epoch, runid) = match &m.failover {
-            Some(f) if f.asks_votes() => {
-                (f.epoch, s.myid.as_ref().expect("myid is set in Sentinel::new").as_str())
-            }
+            Some(f) if f.asks_votes() => (f.epoch, myid.as_str()),
             _ => (s.current_epoch, "*"),
         };
         let mut args = None;

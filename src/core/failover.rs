@@ -12,12 +12,12 @@
 //! ```
 //!
 //! Unlike redis-sentinel, which moves one state per 100 ms tick and polls
-//! INFO to see progress, [`Sentinel::drive_failover`] runs after every
+//! INFO to see progress, [`MasterCtx::run_failover`] runs after every
 //! input and moves through as many states as their conditions allow: the
 //! deciding vote reply elects at once, the promotion transaction is sent in
-//! the same step, its `EXEC` reply triggers an INFO ([`Sentinel::on_exec_reply`])
+//! the same step, its `EXEC` reply triggers an INFO ([`MasterCtx::on_exec_reply`])
 //! whose `role:master` confirms the promotion, and hellos with the new
-//! address go out right then. Deadlines ([`Sentinel::arm_failover`]) only
+//! address go out right then. Deadlines ([`MasterCtx::failover_deadlines`], from the same times) only
 //! serve the timeouts and the vote desync.
 //!
 //! Election (`wait_start`): a master ODOWN for us, with no failover running
@@ -30,7 +30,7 @@
 //! a certain split is retried at once, staggered by rank. The rules, and
 //! how they differ from redis-sentinel's, are in `election.rs`.
 //!
-//! After the switch ([`Sentinel::switch_master`]) the master entry starts
+//! After the switch ([`MasterCtx::switch_master`]) the master entry starts
 //! over at the promoted address; the old master, once back, is converted by
 //! `reconcile.rs`.
 
@@ -127,9 +127,9 @@ pub(crate) enum FailoverState {
         asked: bool,
     },
     /// Elected: pick the replica to promote.
-    SelectSlave,
+    SelectReplica,
     /// Waiting for the chosen replica's command link to send the promotion.
-    SendSlaveofNoOne {
+    SendReplicaofNoOne {
         /// The chosen replica.
         promoted: Addr,
     },
@@ -139,7 +139,7 @@ pub(crate) enum FailoverState {
         promoted: Addr,
     },
     /// Promoted: pointing the other replicas at it, `parallel-syncs` at once.
-    ReconfSlaves {
+    ReconfReplicas {
         /// The promoted replica, now the master clients are given.
         promoted: Addr,
         /// Replicas sent `SLAVEOF` so far, by address.
@@ -175,10 +175,10 @@ impl Failover {
     pub fn state_name(&self) -> &'static str {
         match self.state {
             FailoverState::WaitStart { .. } => "wait_start",
-            FailoverState::SelectSlave => "select_slave",
-            FailoverState::SendSlaveofNoOne { .. } => "send_slaveof_noone",
+            FailoverState::SelectReplica => "select_slave",
+            FailoverState::SendReplicaofNoOne { .. } => "send_slaveof_noone",
             FailoverState::WaitPromotion { .. } => "wait_promotion",
-            FailoverState::ReconfSlaves { .. } => "reconf_slaves",
+            FailoverState::ReconfReplicas { .. } => "reconf_slaves",
             FailoverState::UpdateConfig { .. } => "update_config",
         }
     }
@@ -186,10 +186,10 @@ impl Failover {
     /// The replica chosen for promotion (the `promoted` flag).
     pub fn promoted(&self) -> Option<&Addr> {
         match &self.state {
-            FailoverState::WaitStart { .. } | FailoverState::SelectSlave => None,
-            FailoverState::SendSlaveofNoOne { promoted }
+            FailoverState::WaitStart { .. } | FailoverState::SelectReplica => None,
+            FailoverState::SendReplicaofNoOne { promoted }
             | FailoverState::WaitPromotion { promoted }
-            | FailoverState::ReconfSlaves { promoted, .. }
+            | FailoverState::ReconfReplicas { promoted, .. }
             | FailoverState::UpdateConfig { promoted } => Some(promoted),
         }
     }
@@ -198,7 +198,7 @@ impl Failover {
     /// once its promotion is confirmed.
     pub fn client_addr(&self) -> Option<&Addr> {
         match &self.state {
-            FailoverState::ReconfSlaves { promoted, .. }
+            FailoverState::ReconfReplicas { promoted, .. }
             | FailoverState::UpdateConfig { promoted } => Some(promoted),
             _ => None,
         }
@@ -213,7 +213,7 @@ impl Failover {
     /// Where replica `addr` is in its reconfiguration.
     pub fn reconf(&self, addr: &Addr) -> Option<Reconf> {
         match &self.state {
-            FailoverState::ReconfSlaves { replicas, .. } => replicas.get(addr).copied(),
+            FailoverState::ReconfReplicas { replicas, .. } => replicas.get(addr).copied(),
             _ => None,
         }
     }
@@ -229,9 +229,9 @@ impl Master {
 /// Sends the transaction that makes a replica follow `target`, or become a
 /// master (`None`): `MULTI`, `SLAVEOF`, `CONFIG REWRITE`, `CLIENT KILL TYPE
 /// normal`, `CLIENT KILL TYPE pubsub`, `EXEC`, every name renamed. Only
-/// `EXEC`'s reply is read ([`Sentinel::on_exec_reply`]). False if the link
+/// `EXEC`'s reply is read ([`MasterCtx::on_exec_reply`]). False if the link
 /// is down.
-pub(crate) fn send_slaveof(
+pub(crate) fn send_replicaof(
     out: &mut Outbox,
     mc: &MasterConfig,
     link: &mut Link,
@@ -241,13 +241,13 @@ pub(crate) fn send_slaveof(
         return false;
     }
     let port = target.map(|a| a.port.to_string()).unwrap_or_default();
-    let slaveof: [&str; 2] = match target {
+    let args: [&str; 2] = match target {
         Some(a) => [a.host.as_str(), port.as_str()],
         None => ["NO", "ONE"],
     };
     let renames = &mc.rename_commands;
     link.send(out, Cmd::Setup, command(renames, "MULTI", &[]));
-    link.send(out, Cmd::Setup, command(renames, "SLAVEOF", &slaveof));
+    link.send(out, Cmd::Setup, command(renames, "SLAVEOF", &args));
     send_rewrite_and_kill_body(out, mc, link);
     link.send(out, Cmd::Exec, command(renames, "EXEC", &[]));
     true
@@ -292,12 +292,12 @@ impl Failover {
             FailoverState::WaitStart { .. } => {
                 (self.started + periods.election_timeout().min(ft), Timer::ElectionTimeout)
             }
-            FailoverState::SelectSlave => {
+            FailoverState::SelectReplica => {
                 (self.state_since + SELECT_INFO_WAIT, Timer::FailoverTimeout)
             }
-            FailoverState::SendSlaveofNoOne { .. }
+            FailoverState::SendReplicaofNoOne { .. }
             | FailoverState::WaitPromotion { .. }
-            | FailoverState::ReconfSlaves { .. } => {
+            | FailoverState::ReconfReplicas { .. } => {
                 (self.state_since + self.state_timeout(mc), Timer::FailoverTimeout)
             }
             FailoverState::UpdateConfig { .. } => return None,
@@ -441,7 +441,7 @@ impl MasterCtx<'_> {
         if let Some((at, timer)) = f.state_deadline(self.mc, self.periods) {
             e.arm(timer, Some(at));
         }
-        if let FailoverState::ReconfSlaves { replicas, .. } = &f.state {
+        if let FailoverState::ReconfReplicas { replicas, .. } = &f.state {
             for r in replicas.values() {
                 if let Reconf::Sent(at) = r {
                     e.arm(Timer::ReplicaReconfTimeout, Some(reconf_timeout_at(*at, self.periods)));
@@ -468,10 +468,10 @@ impl MasterCtx<'_> {
             let Some(f) = &self.m.failover else { return };
             let moved = match f.state {
                 FailoverState::WaitStart { .. } => self.wait_start(),
-                FailoverState::SelectSlave => self.select_slave(),
-                FailoverState::SendSlaveofNoOne { .. } => self.send_slaveof_noone(),
+                FailoverState::SelectReplica => self.choose_replica(),
+                FailoverState::SendReplicaofNoOne { .. } => self.send_replicaof_no_one(),
                 FailoverState::WaitPromotion { .. } => self.wait_promotion(),
-                FailoverState::ReconfSlaves { .. } => self.reconf_slaves(),
+                FailoverState::ReconfReplicas { .. } => self.reconf_replicas(),
                 FailoverState::UpdateConfig { .. } => {
                     self.update_config();
                     false
@@ -528,7 +528,7 @@ impl MasterCtx<'_> {
                 return false;
             }
             self.event(Event::FailoverStateSelectReplica(mref));
-            self.enter(FailoverState::SelectSlave);
+            self.enter(FailoverState::SelectReplica);
             return true;
         }
         if let Some(rank) = self.split_rank(epoch) {
@@ -620,7 +620,7 @@ impl MasterCtx<'_> {
     /// milliseconds of SDOWN would otherwise judge replicas by INFO up to
     /// 10 s old, abort for want of a fresh one (`-failover-abort-no-good-slave`,
     /// then 2 × failover-timeout without failover), or pick by stale offsets.
-    fn select_slave(&mut self) -> bool {
+    fn choose_replica(&mut self) -> bool {
         if !self.state_timed_out() && self.refresh_replica_info() {
             return false;
         }
@@ -636,14 +636,14 @@ impl MasterCtx<'_> {
         if !coordinated {
             self.event(Event::FailoverStateSendReplicaofNoOne(rref));
         }
-        self.enter(FailoverState::SendSlaveofNoOne { promoted: addr });
+        self.enter(FailoverState::SendReplicaofNoOne { promoted: addr });
         true
     }
 
     /// `send_slaveof_noone`: the promotion transaction as soon as the
     /// replica's command link is up (for a coordinated failover, `FAILOVER
     /// TO` as soon as the master's is).
-    fn send_slaveof_noone(&mut self) -> bool {
+    fn send_replicaof_no_one(&mut self) -> bool {
         let Some(promoted) = self.promoted() else { return false };
         let coordinated = self.m.failover.as_ref().is_some_and(|f| f.coordinated.is_some());
         let sent = if coordinated {
@@ -651,7 +651,7 @@ impl MasterCtx<'_> {
         } else {
             let (mc, out) = (&*self.mc, &mut *self.out);
             match self.m.replicas.get_mut(&promoted) {
-                Some(r) => send_slaveof(out, mc, &mut r.mon.cmd, None),
+                Some(r) => send_replicaof(out, mc, &mut r.mon.cmd, None),
                 None => false,
             }
         };
@@ -680,7 +680,7 @@ impl MasterCtx<'_> {
         }
         self.mc.config_epoch = epoch;
         let replicas = BTreeMap::new();
-        self.enter(FailoverState::ReconfSlaves { promoted: promoted.clone(), replicas });
+        self.enter(FailoverState::ReconfReplicas { promoted: promoted.clone(), replicas });
         self.persist();
         let (rref, mref) = (replica_ref(self.mc, &promoted), master_ref(self.mc));
         self.event(Event::PromotedReplica(rref));
@@ -702,12 +702,12 @@ impl MasterCtx<'_> {
     /// `reconf_sent` replica (all of them, not only while a slot is free:
     /// redis-sentinel's §9.2 #13), `SLAVEOF` to as many replicas as
     /// `parallel-syncs` allows, and the end. Each event follows its send.
-    fn reconf_slaves(&mut self) -> bool {
+    fn reconf_replicas(&mut self) -> bool {
         let timed_out = self.state_timed_out();
         let MasterCtx { now, mc, m, config, out, periods, names, .. } = self;
         let (now, mc) = (*now, &**mc);
         let Master { failover: Some(f), replicas, .. } = &mut **m else { return false };
-        let FailoverState::ReconfSlaves { promoted, replicas: states } = &mut f.state else {
+        let FailoverState::ReconfReplicas { promoted, replicas: states } = &mut f.state else {
             return false;
         };
         let target = names.announce(promoted, config.sentinel.announce_hostnames);
@@ -740,7 +740,7 @@ impl MasterCtx<'_> {
             if addr == promoted || states.contains_key(addr) {
                 continue;
             }
-            if send_slaveof(out, mc, &mut r.mon.cmd, Some(&target)) {
+            if send_replicaof(out, mc, &mut r.mon.cmd, Some(&target)) {
                 states.insert(addr.clone(), Reconf::Sent(now));
                 out.push(Output::Event(Event::ReplicaReconfSent(replica_ref(mc, addr))));
                 in_flight += 1;
@@ -770,7 +770,7 @@ impl MasterCtx<'_> {
                 if addr == promoted || states.contains_key(addr) {
                     continue;
                 }
-                if send_slaveof(out, mc, &mut r.mon.cmd, Some(&target)) {
+                if send_replicaof(out, mc, &mut r.mon.cmd, Some(&target)) {
                     let e = Event::ReplicaReconfSentBestEffort(replica_ref(mc, addr));
                     out.push(Output::Event(e));
                 }

@@ -193,7 +193,7 @@ pub(crate) struct Replica {
     pub announced: bool,
     /// When we last sent it `SLAVEOF` to convert or fix it
     /// (`reconcile.rs`), to resend at most once per INFO period.
-    pub slaveof_sent: Option<Millis>,
+    pub replicaof_sent: Option<Millis>,
 }
 
 impl Replica {
@@ -210,7 +210,7 @@ impl Replica {
             priority: 100,
             repl_offset: 0,
             announced: true,
-            slaveof_sent: None,
+            replicaof_sent: None,
         }
     }
 }

@@ -56,11 +56,6 @@ impl Masters {
         self.records.get(name).map(|r| &r.config)
     }
 
-    /// The configuration of master `name`, to change.
-    pub fn config_mut(&mut self, name: &str) -> Option<&mut MasterConfig> {
-        self.records.get_mut(name).map(|r| &mut r.config)
-    }
-
     /// Master `name`'s configuration and state.
     pub fn record(&self, name: &str) -> Option<(&MasterConfig, &Master)> {
         self.records.get(name).map(|r| (&r.config, &r.state))
@@ -204,22 +199,5 @@ impl Masters {
         }
         self.unbuilt.clear();
         self.views.clone()
-    }
-}
-
-impl std::ops::Index<&str> for Masters {
-    type Output = Master;
-
-    /// The state of a master the caller knows is monitored.
-    fn index(&self, name: &str) -> &Master {
-        self.get(name).expect("a monitored master")
-    }
-}
-
-impl std::ops::Index<&String> for Masters {
-    type Output = Master;
-
-    fn index(&self, name: &String) -> &Master {
-        &self[name.as_str()]
     }
 }

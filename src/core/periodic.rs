@@ -15,7 +15,7 @@ use super::coordinated::COORDINATED_POLL;
 use super::ctx::MasterCtx;
 use super::failover::Failover;
 use super::hello::{HELLO_CHANNEL, Hello};
-use super::ids::Addr;
+use super::ids::{Addr, RunId};
 use super::instance::{Monitor, Peer, PeerLink, Replica};
 use super::link::{Cmd, Link, LinkOwner, Outbox, command};
 use super::names::Names;
@@ -33,6 +33,7 @@ pub(crate) struct Rules<'a> {
     pub now: Millis,
     pub periods: &'a Periods,
     pub config: &'a Config,
+    pub myid: &'a RunId,
     pub master: &'a MasterConfig,
     pub names: &'a Names,
 }
@@ -60,7 +61,7 @@ impl Rules<'_> {
         let port = if s.announce_port != 0 { s.announce_port } else { self.config.server.port };
         let hello = Hello {
             sentinel_addr: Addr::new(host, port),
-            runid: s.myid.clone().expect("myid is set in Sentinel::new"),
+            runid: self.myid.clone(),
             current_epoch: s.current_epoch,
             master_name: self.master.name.clone(),
             master_addr: self.names.announce(master_addr, s.announce_hostnames),
@@ -200,6 +201,7 @@ impl MasterCtx<'_> {
             now: self.now,
             periods: self.periods,
             config: self.config,
+            myid: self.myid,
             master: self.mc,
             names: self.names,
         }
@@ -220,6 +222,7 @@ impl MasterCtx<'_> {
             now: self.now,
             periods: self.periods,
             config: self.config,
+            myid: self.myid,
             master: self.mc,
             names: self.names,
         };
@@ -247,6 +250,7 @@ impl MasterCtx<'_> {
             now: self.now,
             periods: self.periods,
             config: self.config,
+            myid: self.myid,
             master: self.mc,
             names: self.names,
         };
@@ -281,12 +285,12 @@ impl Sentinel {
     /// takes the rename table and down-after of the first master (by name)
     /// that knows the peer.
     pub(crate) fn peer_links_periodic(&mut self, now: Millis) {
-        let Sentinel { config, peers, out, periods, masters, names, .. } = self;
+        let Sentinel { config, peers, out, periods, masters, names, myid, .. } = self;
         for (runid, pl) in peers.iter_mut() {
             let Some(master) = pl.masters.first().and_then(|n| masters.config(n)) else {
                 continue;
             };
-            let rules = Rules { now, periods, config, master, names };
+            let rules = Rules { now, periods, config, myid, master, names };
             if reached(rules.stale_due(&pl.link, false), now) {
                 pl.link.close(out);
             }
@@ -302,12 +306,12 @@ impl Sentinel {
 
     /// The deadlines of [`Sentinel::peer_links_periodic`].
     pub(crate) fn peer_link_deadlines(&self, e: &mut Earliest) {
-        let (config, periods, names) = (&self.config, &self.periods, &self.names);
+        let (config, periods, names, myid) = (&self.config, &self.periods, &self.names, &self.myid);
         for pl in self.peers.values() {
             let Some(master) = pl.masters.first().and_then(|n| self.masters.config(n)) else {
                 continue;
             };
-            let rules = Rules { now: self.last_now, periods, config, master, names };
+            let rules = Rules { now: self.last_now, periods, config, myid, master, names };
             e.arm(Timer::CloseStaleLink, rules.stale_due(&pl.link, false));
             e.arm(Timer::Reconnect, rules.connect_due(&pl.link, &pl.addr));
             e.arm(Timer::Ping, rules.ping_due(&pl.link, pl.users()));

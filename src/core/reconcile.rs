@@ -18,7 +18,7 @@
 
 use super::ctx::MasterCtx;
 use super::event::Event;
-use super::failover::send_slaveof;
+use super::failover::send_replicaof;
 use super::info::Role;
 use super::instance::{Master, Replica, replica_ref};
 use super::names::Names;
@@ -61,7 +61,7 @@ fn correction(
             (Fix::Reconfigure, r.conf_change_time.max(down) + wait)
         }
     };
-    let resend = r.slaveof_sent.map(|t| t + periods.info());
+    let resend = r.replicaof_sent.map(|t| t + periods.info());
     Some((fix, at, resend.map_or(at, |t| t.max(at))))
 }
 
@@ -115,8 +115,8 @@ impl MasterCtx<'_> {
             let target = target.get_or_insert_with(|| {
                 names.announce(&mc.addr, config.sentinel.announce_hostnames)
             });
-            if send_slaveof(out, mc, &mut r.mon.cmd, Some(target)) {
-                r.slaveof_sent = Some(now);
+            if send_replicaof(out, mc, &mut r.mon.cmd, Some(target)) {
+                r.replicaof_sent = Some(now);
                 let rref = replica_ref(mc, addr);
                 out.push(Output::Event(match fix {
                     Fix::Convert => Event::ConvertToReplica(rref),

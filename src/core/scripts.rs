@@ -223,7 +223,7 @@ impl Sentinel {
             j.at = now + Millis(delay.0 << (j.attempts - 1));
             return;
         }
-        let j = self.scripts.jobs.remove(i).expect("found above");
+        let Some(j) = self.scripts.jobs.remove(i) else { return };
         if signal != 0 || code != 0 {
             self.event(Event::ScriptError { path: j.path, signal, exit_code: code });
         }

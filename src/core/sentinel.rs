@@ -45,6 +45,8 @@ pub struct Sentinel {
     /// except the masters': theirs is in their records (`masters`), and
     /// [`Sentinel::config_to_persist`] puts it back.
     pub(crate) config: Config,
+    /// Our run id (the configuration's `myid`, generated if it had none).
+    pub(crate) myid: RunId,
     /// The seeded source of randomness.
     pub(crate) rng: Rng,
     /// Outputs waiting to be polled, and link/tag allocation.
@@ -105,10 +107,15 @@ impl Sentinel {
     pub fn new(mut config: Config, seed: u64, now: Millis) -> Sentinel {
         let mut rng = Rng::new(seed);
         let mut out = Outbox::default();
-        if config.sentinel.myid.is_none() {
-            config.sentinel.myid = Some(RunId(rng.hex40()));
-            out.push(Output::Persist(Box::new(config.clone())));
-        }
+        let myid = match &config.sentinel.myid {
+            Some(myid) => myid.clone(),
+            None => {
+                let myid = RunId(rng.hex40());
+                config.sentinel.myid = Some(myid.clone());
+                out.push(Output::Persist(Box::new(config.clone())));
+                myid
+            }
+        };
         let mut masters = Masters::default();
         let mut monitors = Vec::new();
         // The masters' configurations live in their records from now on
@@ -121,6 +128,7 @@ impl Sentinel {
         config.index = Default::default();
         let acl = Arc::new(super::users::load(&config));
         let mut sentinel = Sentinel {
+            myid,
             acl,
             config,
             rng,
@@ -243,7 +251,7 @@ impl Sentinel {
 
     /// Our run id.
     pub(crate) fn myid(&self) -> &RunId {
-        self.config.sentinel.myid.as_ref().expect("myid is set in Sentinel::new")
+        &self.myid
     }
 
     /// `addr` as this sentinel shows and sends it (`names.rs`).
