@@ -9,6 +9,8 @@
 //! them ([`Sentinel::peer_link_deadlines`],
 //! [`MasterCtx::periodic_deadlines`]).
 
+use std::collections::BTreeMap;
+
 use bytes::Bytes;
 
 use super::coordinated::COORDINATED_POLL;
@@ -16,7 +18,7 @@ use super::ctx::MasterCtx;
 use super::failover::Failover;
 use super::hello::{HELLO_CHANNEL, Hello};
 use super::ids::{Addr, RunId};
-use super::instance::{Monitor, Peer, PeerLink, Replica};
+use super::instance::{Master, Monitor, Peer, PeerLink, Replica};
 use super::link::{Cmd, Link, LinkOwner, Outbox, command};
 use super::names::Names;
 use super::output::LinkKind;
@@ -197,14 +199,14 @@ fn replica_info_period(
 impl MasterCtx<'_> {
     /// The periodic rules' view of this master.
     fn rules(&self) -> Rules<'_> {
-        Rules {
-            now: self.now,
-            periods: self.periods,
-            config: self.config,
-            myid: self.myid,
-            master: self.mc,
-            names: self.names,
-        }
+        let MasterCtx { now, mc, config, periods, names, myid, .. } = self;
+        Rules { now: *now, periods, config, myid, master: mc, names }
+    }
+
+    /// The periodic rules' view of this master, and what they change.
+    fn split(&mut self) -> (Rules<'_>, &mut Master, &mut Outbox, &mut BTreeMap<RunId, PeerLink>) {
+        let MasterCtx { now, mc, m, config, out, peers, periods, names, myid, .. } = self;
+        (Rules { now: *now, periods, config, myid, master: mc, names }, m, out, peers)
     }
 
     /// Whether the master is SDOWN, ODOWN or in failover: its replicas'
@@ -218,21 +220,14 @@ impl MasterCtx<'_> {
     /// Periodic work for the master and the hellos to its peers (its
     /// replicas: [`MasterCtx::replicas_periodic`]).
     pub(crate) fn master_periodic(&mut self) {
-        let rules = Rules {
-            now: self.now,
-            periods: self.periods,
-            config: self.config,
-            myid: self.myid,
-            master: self.mc,
-            names: self.names,
-        };
-        let (m, out, now) = (&mut *self.m, &mut *self.out, self.now);
-        let client = m.failover.as_ref().and_then(Failover::client_addr).unwrap_or(&self.mc.addr);
-        let owner = |kind| LinkOwner::Master(self.mc.name.clone(), kind);
-        let info = self.periods.info();
-        rules.step_instance(out, &mut m.mon, &self.mc.addr, owner, info, client);
+        let (rules, m, out, peers) = self.split();
+        let (mc, now) = (rules.master, rules.now);
+        let client = m.failover.as_ref().and_then(Failover::client_addr).unwrap_or(&mc.addr);
+        let owner = |kind| LinkOwner::Master(mc.name.clone(), kind);
+        let info = rules.periods.info();
+        rules.step_instance(out, &mut m.mon, &mc.addr, owner, info, client);
         for (runid, peer) in m.sentinels.iter_mut() {
-            let Some(pl) = self.peers.get_mut(runid) else { continue };
+            let Some(pl) = peers.get_mut(runid) else { continue };
             if !reached(rules.peer_hello_due(peer, pl), now) {
                 continue;
             }
@@ -246,19 +241,12 @@ impl MasterCtx<'_> {
     /// Periodic work for the replicas.
     pub(crate) fn replicas_periodic(&mut self) {
         let troubled = self.troubled();
-        let rules = Rules {
-            now: self.now,
-            periods: self.periods,
-            config: self.config,
-            myid: self.myid,
-            master: self.mc,
-            names: self.names,
-        };
-        let (m, out) = (&mut *self.m, &mut *self.out);
-        let client = m.failover.as_ref().and_then(Failover::client_addr).unwrap_or(&self.mc.addr);
+        let (rules, m, out, _) = self.split();
+        let mc = rules.master;
+        let client = m.failover.as_ref().and_then(Failover::client_addr).unwrap_or(&mc.addr);
         for (addr, r) in m.replicas.iter_mut() {
-            let period = replica_info_period(m.failover.as_ref(), troubled, r, self.periods);
-            let owner = |kind| LinkOwner::Replica(self.mc.name.clone(), addr.clone(), kind);
+            let period = replica_info_period(m.failover.as_ref(), troubled, r, rules.periods);
+            let owner = |kind| LinkOwner::Replica(mc.name.clone(), addr.clone(), kind);
             rules.step_instance(out, &mut r.mon, addr, owner, period, client);
         }
     }
