@@ -93,8 +93,13 @@ impl Sentinel {
         let names: Vec<String> =
             self.masters.keys().filter(|n| glob_match(pattern, n, false)).cloned().collect();
         for name in &names {
-            let mref = master_ref(self.masters.config(name).expect("masters match the config"));
-            self.reset_master(now, name, false);
+            let Some(mref) = self.with_master(now, name, |c| {
+                c.reset(false);
+                master_ref(c.mc)
+            }) else {
+                continue;
+            };
+            self.sync_peer_links(now);
             self.event(Event::ResetMaster(mref));
         }
         self.reply(request, Frame::Integer(names.len() as i64), false);
@@ -138,7 +143,7 @@ impl Sentinel {
             return self.reply(request, Frame::error(NO_SUCH_MASTER), false);
         };
         let event = Event::Unmonitor(master_ref(mc));
-        self.reset_master(now, name, false);
+        self.with_master(now, name, |c| c.reset(false));
         self.masters.remove(name);
         self.sync_peer_links(now);
         self.persist();

@@ -13,10 +13,10 @@
 //! This module drives that from the failover state machine of
 //! `failover.rs`: the failover is forced (new epoch, no election) as a
 //! plain one; only its promotion step differs. Instead of the `SLAVEOF NO
-//! ONE` transaction to the replica, [`Sentinel::send_failover_to`] sends
+//! ONE` transaction to the replica, [`MasterCtx::send_failover_to`] sends
 //! the old master `FAILOVER TO <replica> TIMEOUT <t>`
 //! (`+failover-state-coordinated`). Its reply
-//! ([`Sentinel::on_failover_to_reply`]): an error aborts
+//! ([`MasterCtx::on_failover_to_reply`]): an error aborts
 //! (`-failover-abort-coordinated <error>`, nothing changed anywhere, and
 //! the failover leaves no trace); `+OK` asks the replica's INFO at once,
 //! then every [`COORDINATED_POLL`] until it says `role:master`, which
@@ -25,22 +25,22 @@
 //! follows the new one and is listed as its replica by `switch_master`.
 //!
 //! Everything that can be checked is checked before anything is sent
-//! ([`Sentinel::failover_coordinated_command`]): the master reachable, its
+//! (`MasterCtx::failover_coordinated`): the master reachable, its
 //! INFO saying Redis ≥ 6.2, a replica to promote. If the promotion is not
 //! seen within `t` + [`COORDINATED_MARGIN`], the failover aborts with
 //! `-failover-abort-slave-timeout` and the master gets `FAILOVER ABORT`
 //! (Redis gives up by itself at `t`; the abort covers a stuck hand-over).
 
+use super::ctx::MasterCtx;
 use super::event::Event;
 use super::failover::{Failover, FailoverState, send_rewrite_and_kill};
 use super::ids::Addr;
 use super::input::RequestId;
 use super::instance::{master_ref, replica_ref};
-use super::link::{Cmd, LinkOwner, command};
-use super::output::LinkKind;
+use super::link::{Cmd, command};
 use super::select::has_candidate;
 use super::sentinel::Sentinel;
-use super::timer::{Earliest, Millis, Timer};
+use super::timer::{Millis, reached};
 use crate::config::MasterConfig;
 use crate::errors::{self, NO_SUCH_MASTER};
 use crate::resp::Frame;
@@ -115,71 +115,70 @@ impl Sentinel {
         request: RequestId,
         name: &str,
     ) {
-        let Some((mc, m)) = self.masters.record(name) else {
-            return self.reply(request, Frame::error(NO_SUCH_MASTER), false);
-        };
+        let frame = self.with_master(now, name, |c| c.failover_coordinated());
+        self.reply(request, frame.unwrap_or_else(|| Frame::error(NO_SUCH_MASTER)), false);
+    }
+}
+
+impl MasterCtx<'_> {
+    /// `SENTINEL FAILOVER <name> COORDINATED` of this master: the checks,
+    /// then the failover; the reply.
+    fn failover_coordinated(&mut self) -> Frame {
+        let (mc, m) = (&*self.mc, &*self.m);
         let error = if m.failover.is_some() {
             Some(errors::INPROG.to_owned())
         } else if !m.mon.cmd.is_up() || m.mon.sdown_since.is_some() {
-            Some(errors::coordinated_unreachable(name))
+            Some(errors::coordinated_unreachable(&mc.name))
         } else if !m.mon.redis_version.as_deref().is_some_and(supports_failover_to) {
             let v = m.mon.redis_version.as_deref().unwrap_or("an unknown version");
             Some(errors::coordinated_too_old(v))
-        } else if !has_candidate(mc, m, now, &self.periods) {
+        } else if !has_candidate(mc, m, self.now, self.periods) {
             Some(errors::NOGOODSLAVE.to_owned())
         } else {
             None
         };
         if let Some(text) = error {
-            return self.reply(request, Frame::error(text), false);
+            return Frame::error(text);
         }
         let previous_start = m.failover_start_time;
-        self.start_failover(now, name, true);
-        if let Some(f) = self.masters.get_mut(name).and_then(|m| m.failover.as_mut()) {
+        self.start_failover(true);
+        if let Some(f) = self.m.failover.as_mut() {
             f.coordinated = Some(Coordinated { previous_start });
         }
-        self.reply(request, Frame::ok(), false);
+        Frame::ok()
     }
 
     /// The promotion step of a coordinated failover: `FAILOVER TO <replica>
     /// TIMEOUT <t>` on the master's command link. False while the link is
     /// down.
-    pub(crate) fn send_failover_to(&mut self, name: &str, promoted: &Addr) -> bool {
-        let Sentinel { masters, out, .. } = self;
-        let Some((mc, m)) = masters.record_mut(name) else {
-            return false;
-        };
+    pub(crate) fn send_failover_to(&mut self, promoted: &Addr) -> bool {
+        let (mc, m) = (&*self.mc, &mut *self.m);
         let (port, timeout) = (promoted.port.to_string(), failover_to_timeout(mc).0.to_string());
         let args = ["TO", promoted.host.as_str(), port.as_str(), "TIMEOUT", timeout.as_str()];
         let cmd = command(&mc.rename_commands, "FAILOVER", &args);
-        if !m.mon.cmd.send(out, Cmd::FailoverTo, cmd) {
+        if !m.mon.cmd.send(self.out, Cmd::FailoverTo, cmd) {
             return false;
         }
         m.mon.handover_sent = true;
-        let rref = replica_ref(mc, promoted);
-        self.event(Event::FailoverStateCoordinated(rref));
+        self.event(Event::FailoverStateCoordinated(replica_ref(self.mc, promoted)));
         true
     }
 
     /// The master's reply to `FAILOVER TO`: an error aborts (nothing was
     /// changed); `+OK` asks the promoted replica's INFO at once.
-    pub(crate) fn on_failover_to_reply(&mut self, now: Millis, owner: &LinkOwner, frame: &Frame) {
-        let LinkOwner::Master(name, LinkKind::Command) = owner else { return };
-        let Some(m) = self.masters.get_mut(name) else { return };
+    pub(crate) fn on_failover_to_reply(&mut self, frame: &Frame) {
+        let m = &mut *self.m;
         let Some(f) = m.failover.as_ref().filter(|f| f.coordinated.is_some()) else { return };
-        let FailoverState::WaitPromotion { promoted } = f.state.clone() else { return };
+        let FailoverState::WaitPromotion { promoted } = &f.state else { return };
         if let Frame::Error(error) = frame {
             let previous = f.coordinated.as_ref().and_then(|c| c.previous_start);
             m.failover = None;
             m.failover_start_time = previous;
-            let master = master_ref(self.masters.config(name).expect("a master has a config"));
-            let error = error.clone();
+            let (master, error) = (master_ref(self.mc), error.clone());
             return self.event(Event::FailoverAbortCoordinated { master, error });
         }
-        let Sentinel { masters, out, .. } = self;
-        let Some((mc, m)) = masters.record_mut(name) else { return };
-        let Some(r) = m.replicas.get_mut(&promoted) else { return };
-        r.mon.ask_info(out, &mc.rename_commands, now);
+        let Some(r) = m.replicas.get_mut(promoted) else { return };
+        r.mon.ask_info(self.out, &self.mc.rename_commands, self.now);
     }
 
     /// After a coordinated hand-over, on both servers (the promoted replica
@@ -188,9 +187,8 @@ impl Sentinel {
     /// clients, so that clients ask the sentinels again (a plain failover's
     /// promotion transaction does the same on the promoted replica;
     /// `FAILOVER TO` itself only disconnects blocked clients).
-    pub(crate) fn send_handover_cleanup(&mut self, name: &str, promoted: &Addr) {
-        let Sentinel { masters, out, .. } = self;
-        let Some((mc, m)) = masters.record_mut(name) else { return };
+    pub(crate) fn send_handover_cleanup(&mut self, promoted: &Addr) {
+        let (mc, m, out) = (&*self.mc, &mut *self.m, &mut *self.out);
         if let Some(r) = m.replicas.get_mut(promoted) {
             send_rewrite_and_kill(out, mc, &mut r.mon.cmd);
         }
@@ -200,49 +198,46 @@ impl Sentinel {
     /// When a `FAILOVER` seen running on the master is stuck: failover-timeout
     /// after it was first seen, unless a failover of ours runs (ours has its
     /// own bound, [`Failover::state_timeout`]).
-    fn stuck_handover_at(&self, name: &str) -> Option<Millis> {
-        let (mc, m) = self.masters.record(name)?;
-        if m.failover.is_some() {
+    fn stuck_handover_at(&self) -> Option<Millis> {
+        if self.m.failover.is_some() {
             return None;
         }
-        let (_, since) = m.mon.handover.as_ref()?;
-        Some(*since + Millis(mc.failover_timeout_ms))
+        let (_, since) = self.m.mon.handover.as_ref()?;
+        Some(*since + Millis(self.mc.failover_timeout_ms))
+    }
+
+    /// The deadline of [`MasterCtx::abort_stuck_handover`]: a past time is
+    /// none, as the abort was tried then (it is tried again at the master's
+    /// next visit if its link could not take it).
+    pub(crate) fn stuck_handover_due(&self) -> Option<Millis> {
+        self.stuck_handover_at().filter(|at| *at > self.now)
     }
 
     /// Ends a stuck `FAILOVER` on the master with `FAILOVER ABORT`: its
     /// writes are paused, and after a forced hand-over to an unreachable
     /// replica it stays so for ever (Valkey 9's sentinel recovers it too).
     /// Asked again after another failover-timeout if it is still there.
-    pub(crate) fn abort_stuck_handover(&mut self, now: Millis, name: &str) {
-        if self.stuck_handover_at(name).is_none_or(|at| now < at) {
+    pub(crate) fn abort_stuck_handover(&mut self) {
+        if !reached(self.stuck_handover_at(), self.now) {
             return;
         }
-        let Sentinel { masters, out, .. } = self;
-        let Some((mc, m)) = masters.record_mut(name) else { return };
+        let (mc, m) = (&*self.mc, &mut *self.m);
         let abort = command(&mc.rename_commands, "FAILOVER", &["ABORT"]);
-        if !m.mon.cmd.send(out, Cmd::Setup, abort) {
+        if !m.mon.cmd.send(self.out, Cmd::Setup, abort) {
             return;
         }
         let Some((state, _)) = m.mon.handover.take() else { return };
-        m.mon.handover = Some((state.clone(), now));
+        m.mon.handover = Some((state.clone(), self.now));
         let master = master_ref(mc);
         self.event(Event::FailoverAbortStuck { master, state });
-    }
-
-    /// The deadline of [`Sentinel::abort_stuck_handover`].
-    pub(crate) fn arm_stuck_handover(&self, e: &mut Earliest, name: &str) {
-        if let Some(at) = self.stuck_handover_at(name).filter(|at| *at > self.last_now) {
-            e.arm(Timer::StuckHandover, Some(at));
-        }
     }
 
     /// A coordinated failover given up after `FAILOVER TO` went out: tell
     /// the master to stop (its reply, an error if it already gave up, is
     /// not read).
-    pub(crate) fn send_failover_abort(&mut self, name: &str) {
-        let Sentinel { masters, out, .. } = self;
-        let Some((mc, m)) = masters.record_mut(name) else { return };
-        m.mon.cmd.send(out, Cmd::Setup, command(&mc.rename_commands, "FAILOVER", &["ABORT"]));
+    pub(crate) fn send_failover_abort(&mut self) {
+        let abort = command(&self.mc.rename_commands, "FAILOVER", &["ABORT"]);
+        self.m.mon.cmd.send(self.out, Cmd::Setup, abort);
     }
 }
 

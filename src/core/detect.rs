@@ -5,27 +5,24 @@
 //! (or since the last valid reply, while disconnected), the step flags the
 //! instance, instead of waiting for the next periodic check.
 
-use super::event::Event;
+use super::ctx::MasterCtx;
+use super::event::{Event, InstanceRef};
 use super::ids::Addr;
+use super::info::Role;
 use super::instance::{Master, Monitor, master_ref, peer_ref, replica_ref};
-use super::link::Link;
+use super::output::Output;
 use super::quorum::odown_votes;
 use super::sentinel::Sentinel;
 use super::timer::{Earliest, Millis, Periods, Timer, reached};
 use crate::config::MasterConfig;
-
-/// When a link's instance goes SDOWN for lack of valid replies.
-fn unavailable_at(link: &Link, down_after: Millis) -> Option<Millis> {
-    link.unavailable_at(down_after)
-}
 
 /// When a master goes SDOWN: no valid reply for down-after, or reporting
 /// `role:slave` for down-after + 2 INFO periods, or rebooted and not
 /// answering `PONG` for master-reboot-down-after-period.
 fn master_sdown_at(mc: &MasterConfig, m: &Master, periods: &Periods) -> Option<Millis> {
     let down_after = Millis(mc.down_after_ms);
-    let mut at = unavailable_at(&m.mon.cmd, down_after);
-    if m.mon.role_reported == super::info::Role::Replica {
+    let mut at = m.mon.cmd.unavailable_at(down_after);
+    if m.mon.role_reported == Role::Replica {
         let role_at = m.mon.role_reported_time + down_after + Millis(2 * periods.info().0);
         at = Some(at.map_or(role_at, |a| a.min(role_at)));
     }
@@ -43,7 +40,7 @@ fn set_sdown(
     since: &mut Option<Millis>,
     down: bool,
     now: Millis,
-    instance: impl FnOnce() -> super::event::InstanceRef,
+    instance: impl FnOnce() -> InstanceRef,
 ) -> Option<Event> {
     match (since.is_some(), down) {
         (false, true) => {
@@ -81,87 +78,80 @@ impl Sentinel {
         self.last_now = now;
     }
 
-    /// Leaves TILT once it lasted the TILT period (never with no master,
-    /// as redis-sentinel).
+    /// When TILT ends: once it lasted the TILT period (never with no
+    /// master, as redis-sentinel).
+    pub(crate) fn tilt_end_due(&self) -> Option<Millis> {
+        let since = self.tilt_since.filter(|_| !self.masters.is_empty())?;
+        Some(since + self.periods.tilt_period())
+    }
+
+    /// Leaves TILT when [`Sentinel::tilt_end_due`] is reached.
     pub(crate) fn maybe_exit_tilt(&mut self, now: Millis) {
-        if let Some(since) = self.tilt_since
-            && !self.masters.is_empty()
-            && now >= since + self.periods.tilt_period()
-        {
+        if reached(self.tilt_end_due(), now) {
             self.tilt_since = None;
             self.event(Event::TiltOff);
         }
     }
+}
 
-    /// The deadline of [`Sentinel::maybe_exit_tilt`].
-    pub(crate) fn arm_tilt(&self, e: &mut Earliest) {
-        if let Some(since) = self.tilt_since
-            && !self.masters.is_empty()
-        {
-            e.arm(Timer::TiltEnd, Some(since + self.periods.tilt_period()));
-        }
-    }
-
-    /// Updates SDOWN of a master, its replicas and its peers.
-    pub(crate) fn check_sdown(&mut self, now: Millis, name: &str) {
-        let Sentinel { masters, peers, out, periods, .. } = self;
-        let Some((mc, m)) = masters.record_mut(name) else { return };
+impl MasterCtx<'_> {
+    /// Updates SDOWN of the master, its replicas and its peers: each is
+    /// down once its [`master_sdown_at`] or [`Link::unavailable_at`] is
+    /// reached, and up again when that moves past now.
+    pub(crate) fn check_sdown(&mut self) {
+        let MasterCtx { now, mc, m, out, peers, periods, .. } = self;
+        let (now, mc) = (*now, &**mc);
         let down_after = Millis(mc.down_after_ms);
-        let mut events = Vec::new();
+        let mut event = |e: Option<Event>| {
+            if let Some(e) = e {
+                out.push(Output::Event(e));
+            }
+        };
         let down = reached(master_sdown_at(mc, m, periods), now);
         if check_monitor(&mut m.mon, down) {
-            events.extend(set_sdown(&mut m.mon.sdown_since, down, now, || master_ref(mc)));
+            event(set_sdown(&mut m.mon.sdown_since, down, now, || master_ref(mc)));
         }
         for (addr, r) in m.replicas.iter_mut() {
-            let down = reached(unavailable_at(&r.mon.cmd, down_after), now);
+            let down = reached(r.mon.cmd.unavailable_at(down_after), now);
             if check_monitor(&mut r.mon, down) {
-                events
-                    .extend(set_sdown(&mut r.mon.sdown_since, down, now, || replica_ref(mc, addr)));
+                event(set_sdown(&mut r.mon.sdown_since, down, now, || replica_ref(mc, addr)));
             }
         }
         for (runid, p) in m.sentinels.iter_mut() {
             let Some(pl) = peers.get(runid) else { continue };
-            let down = reached(unavailable_at(&pl.link, down_after), now);
+            let down = reached(pl.link.unavailable_at(down_after), now);
             let addr: &Addr = &p.addr;
-            let event = set_sdown(&mut p.sdown_since, down, now, || peer_ref(mc, runid, addr));
-            events.extend(event);
-        }
-        for e in events {
-            out.push(super::output::Output::Event(e));
+            event(set_sdown(&mut p.sdown_since, down, now, || peer_ref(mc, runid, addr)));
         }
     }
 
-    /// The SDOWN deadlines of a master, its replicas and its peers.
-    pub(crate) fn arm_sdown(&self, e: &mut Earliest, name: &str) {
-        let Some((mc, m)) = self.masters.record(name) else {
-            return;
-        };
+    /// The SDOWN deadlines of the master, its replicas and its peers (those
+    /// not SDOWN yet; clearing it needs a reply, an input).
+    pub(crate) fn sdown_deadlines(&self, e: &mut Earliest) {
+        let (mc, m) = (&*self.mc, &*self.m);
         let down_after = Millis(mc.down_after_ms);
         if m.mon.sdown_since.is_none() {
-            e.arm(Timer::DownAfter, master_sdown_at(mc, m, &self.periods));
+            e.arm(Timer::DownAfter, master_sdown_at(mc, m, self.periods));
         }
         for r in m.replicas.values().filter(|r| r.mon.sdown_since.is_none()) {
-            e.arm(Timer::DownAfter, unavailable_at(&r.mon.cmd, down_after));
+            e.arm(Timer::DownAfter, r.mon.cmd.unavailable_at(down_after));
         }
-        for (runid, p) in &m.sentinels {
-            if let Some(pl) = self.peers.get(runid)
-                && p.sdown_since.is_none()
-            {
-                e.arm(Timer::DownAfter, unavailable_at(&pl.link, down_after));
+        for (runid, _) in m.sentinels.iter().filter(|(_, p)| p.sdown_since.is_none()) {
+            if let Some(pl) = self.peers.get(runid) {
+                e.arm(Timer::DownAfter, pl.link.unavailable_at(down_after));
             }
         }
     }
 
     /// Sets or clears ODOWN: SDOWN here and enough peers agree (§7.2).
-    pub(crate) fn check_odown(&mut self, now: Millis, name: &str) {
-        let Some((mc, m)) = self.masters.record_mut(name) else {
-            return;
-        };
+    /// Follows state only (no deadline of its own).
+    pub(crate) fn check_odown(&mut self) {
+        let (mc, m) = (&*self.mc, &mut *self.m);
         let votes = odown_votes(m);
         let odown = m.mon.sdown_since.is_some() && votes >= mc.quorum;
         let event = match (m.odown_since.is_some(), odown) {
             (false, true) => {
-                m.odown_since = Some(now);
+                m.odown_since = Some(self.now);
                 Event::OdownOn { master: master_ref(mc), votes, quorum: mc.quorum }
             }
             (true, false) => {

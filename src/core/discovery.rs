@@ -1,28 +1,29 @@
 //! Discovery: what INFO replies and hello messages teach (spec §7.5, §7.8).
 //!
-//! A master's INFO lists its replicas ([`Sentinel::on_master_info`]: new
+//! A master's INFO lists its replicas ([`MasterCtx::on_master_info`]: new
 //! ones are added, `+slave`, persisted); every INFO gives the run id
 //! (`+reboot`) and role (`+role-change`/`-role-change`). Hellos
 //! ([`Sentinel::process_hello`]) introduce peer sentinels (`+sentinel`),
 //! move them (`+sentinel-address-switch`), raise the current epoch
 //! (`+new-epoch`) and spread a newer master address (`+config-update-from`,
-//! `+switch-master`, then [`Sentinel::switch_master`]). Every change is
+//! `+switch-master`, then [`MasterCtx::switch_master`]). Every change is
 //! persisted before the events that announce it.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::ctx::MasterCtx;
 use super::event::{Event, InstanceRef};
 use super::hello::{HELLO_CHANNEL, Hello};
 use super::ids::{Addr, RunId};
-use super::info::{Role, parse_info};
+use super::info::{InfoReport, Role, parse_info};
 use super::input::{LinkId, RequestId};
 use super::instance::{
     Master, Monitor, Peer, PeerLink, Replica, master_ref, peer_ref, replica_ref,
 };
 use super::link::{Link, LinkOwner};
 use super::names::is_ip;
-use super::output::LinkKind;
+use super::output::{LinkKind, Output};
 use super::sentinel::Sentinel;
 use super::timer::Millis;
 use crate::config::KnownSentinel;
@@ -33,8 +34,8 @@ fn apply_common(
     mon: &mut Monitor,
     text: &str,
     now: Millis,
-    iref: impl Fn() -> super::event::InstanceRef,
-) -> (super::info::InfoReport, Vec<Event>, bool) {
+    iref: impl Fn() -> InstanceRef,
+) -> (InfoReport, Vec<Event>, bool) {
     let report = parse_info(text);
     let mut events = Vec::new();
     mon.info = Some(Arc::from(text));
@@ -73,7 +74,7 @@ fn role_change(
     role: Option<Role>,
     now: Millis,
     configured: Role,
-    iref: impl Fn() -> super::event::InstanceRef,
+    iref: impl Fn() -> InstanceRef,
 ) -> Option<Event> {
     let role = role.filter(|r| *r != mon.role_reported)?;
     mon.role_reported = role;
@@ -81,14 +82,12 @@ fn role_change(
     Some(Event::RoleChange { instance: iref(), reported: role, matches_config: role == configured })
 }
 
-impl Sentinel {
-    /// A master's INFO reply.
-    pub(crate) fn on_master_info(&mut self, now: Millis, name: &str, text: &str) {
-        let Sentinel { config, masters, names, .. } = self;
-        let resolve = config.sentinel.resolve_hostnames;
-        let Some((mc, m)) = masters.both_mut(name) else { return };
-        let mref = || master_ref(mc);
-        let (report, events, rebooted) = apply_common(&mut m.mon, text, now, mref);
+impl MasterCtx<'_> {
+    /// The master's INFO reply.
+    pub(crate) fn on_master_info(&mut self, text: &str) {
+        let resolve = self.config.sentinel.resolve_hostnames;
+        let (now, mc, m, names) = (self.now, &mut *self.mc, &mut *self.m, self.names);
+        let (report, events, rebooted) = apply_common(&mut m.mon, text, now, || master_ref(mc));
         if rebooted && mc.master_reboot_down_after_period_ms != 0 {
             m.reboot_since = Some(now);
         }
@@ -117,11 +116,10 @@ impl Sentinel {
         }
     }
 
-    /// A replica's INFO reply.
-    pub(crate) fn on_replica_info(&mut self, now: Millis, name: &str, addr: &Addr, text: &str) {
-        let Sentinel { masters, out, .. } = self;
-        let Some((mc, m)) = masters.record_mut(name) else { return };
-        let Some(r) = m.replicas.get_mut(addr) else { return };
+    /// The INFO reply of replica `addr`.
+    pub(crate) fn on_replica_info(&mut self, addr: &Addr, text: &str) {
+        let (now, mc) = (self.now, &*self.mc);
+        let Some(r) = self.m.replicas.get_mut(addr) else { return };
         let rref = || replica_ref(mc, addr);
         let (report, events, _) = apply_common(&mut r.mon, text, now, rref);
         r.master_link_down_ms = report.master_link_down_since_secs.map_or(0, |s| s * 1000);
@@ -150,14 +148,123 @@ impl Sentinel {
             r.conf_change_time = now;
         }
         for e in events.into_iter().chain(role) {
-            out.push(super::output::Output::Event(e));
+            self.out.push(Output::Event(e));
         }
     }
 
+    /// What a hello teaches about this master's configuration (spec §7.5
+    /// steps 3-4): a newer config epoch, and with it maybe a new address
+    /// (`+config-update-from`, `+switch-master`); then when the peer was
+    /// last heard.
+    fn learn_master_config(&mut self, hello: &Hello) {
+        let in_failover = self.m.failover.is_some();
+        // What we tell clients: the promoted replica's address once our own
+        // failover has confirmed it.
+        let ours = self.m.client_addr(self.mc);
+        if hello.master_config_epoch > self.mc.config_epoch {
+            self.mc.config_epoch = hello.master_config_epoch;
+            // A newer configuration also ends a failover of ours in progress,
+            // even when it names the address we started from: finishing ours
+            // would switch to our promoted replica under the newer epoch, and
+            // the fleet would never agree again (found by the simulation;
+            // redis-sentinel compares with the old address only).
+            // A peer may give the address we know by name as an IP, or
+            // the other way round: that is no address change (`names.rs`).
+            let names = self.names;
+            if !names.same(&hello.master_addr, &self.mc.addr) || in_failover {
+                let mut first = Vec::new();
+                let observed = !names.same(&hello.master_addr, &ours);
+                if observed {
+                    let from = peer_ref(self.mc, &hello.runid, &hello.sentinel_addr);
+                    first.push(Event::ConfigUpdateFrom(from));
+                    first.push(Event::SwitchMaster {
+                        master: InstanceRef::master(self.mc.name.clone(), ours.clone()),
+                        new_addr: hello.master_addr.clone(),
+                    });
+                }
+                self.switch_master(hello.master_addr.clone(), first);
+                if observed {
+                    self.queue_client_reconfig("observer", &ours, &hello.master_addr);
+                }
+            } else {
+                // redis-sentinel keeps this in memory only, so a restart
+                // from the file would take the config epoch backwards.
+                self.persist();
+            }
+        }
+        if let Some(p) = self.m.sentinels.get_mut(&hello.runid) {
+            p.last_hello = Some(self.now);
+        }
+    }
+
+    /// Moves the master to `new_addr` (spec §7.4 "Switch"): replicas become
+    /// the old ones minus the new address plus the old master, links start
+    /// over, peers stay. `first` are the events that announce the switch;
+    /// they go out after the `Persist`, then one `+slave` per replica.
+    pub(crate) fn switch_master(&mut self, new_addr: Addr, first: Vec<Event>) {
+        let (names, mc) = (self.names, &mut *self.mc);
+        // An instance we already know keeps the form we know it by (a name
+        // stays a name when a peer gives its IP).
+        let new_addr = std::iter::once(&mc.addr)
+            .chain(&mc.known_replicas)
+            .find(|a| names.same(a, &new_addr))
+            .cloned()
+            .unwrap_or(new_addr);
+        let old = std::mem::replace(&mut mc.addr, new_addr.clone());
+        let mut replicas: Vec<Addr> =
+            mc.known_replicas.iter().filter(|a| !names.same(a, &new_addr)).cloned().collect();
+        if !names.same(&old, &new_addr) && !replicas.iter().any(|a| names.same(a, &old)) {
+            replicas.push(old);
+        }
+        self.reset(true);
+        let added: Vec<Event> =
+            replicas.iter().map(|a| Event::NewReplica(replica_ref(self.mc, a))).collect();
+        for a in &replicas {
+            self.m.replicas.insert(a.clone(), Replica::new(a.clone(), self.now));
+        }
+        self.mc.known_replicas = replicas;
+        self.persist();
+        for e in first.into_iter().chain(added) {
+            self.event(e);
+        }
+    }
+
+    /// Forgets what was learned about the master at run time: closes its
+    /// links, drops its replicas (from the config too, written at the next
+    /// persist) and, unless `keep_peers`, its peers (the caller then syncs
+    /// the peer links, `Sentinel::sync_peer_links`). Flags, failover state,
+    /// run id and votes start over.
+    pub(crate) fn reset(&mut self, keep_peers: bool) {
+        let (mc, m, out) = (&mut *self.mc, &mut *self.m, &mut *self.out);
+        if !keep_peers {
+            mc.known_sentinels.clear();
+        }
+        mc.known_replicas.clear();
+        m.mon.cmd.close(out);
+        m.mon.pubsub.close(out);
+        for r in m.replicas.values_mut() {
+            r.mon.cmd.close(out);
+            r.mon.pubsub.close(out);
+        }
+        let sentinels = std::mem::take(&mut m.sentinels);
+        *m = Master::new(mc, self.now);
+        if keep_peers {
+            // Their answers were about the old address: they do not count
+            // toward ODOWN of the new one.
+            m.sentinels = sentinels;
+            for p in m.sentinels.values_mut() {
+                p.master_down = false;
+                p.leader = None;
+            }
+        }
+    }
+}
+
+impl Sentinel {
     /// A message on a pub/sub link: a hello from some sentinel.
     pub(crate) fn on_message(&mut self, now: Millis, id: LinkId, channel: &[u8], payload: &[u8]) {
-        let Some(owner) = self.out.owners.get(&id).cloned() else { return };
-        let link = match &owner {
+        let Some(owner) = self.out.owners.get(&id) else { return };
+        let link = match owner {
             LinkOwner::Master(name, LinkKind::PubSub) => {
                 self.masters.get_mut(name).map(|m| &mut m.mon.pubsub)
             }
@@ -195,7 +302,9 @@ impl Sentinel {
 
     /// Learns from one hello (spec §7.5 steps 1-4).
     pub(crate) fn process_hello(&mut self, now: Millis, hello: Hello) {
-        if &hello.runid == self.myid() || !self.masters.contains_key(&hello.master_name) {
+        let name = hello.master_name.as_str();
+        let Some(m) = self.masters.get(name) else { return };
+        if &hello.runid == self.myid() {
             return;
         }
         // Without resolve-hostnames, redis-sentinel cannot create a peer or
@@ -204,19 +313,17 @@ impl Sentinel {
         if named && !self.config.sentinel.resolve_hostnames {
             return;
         }
-        let name = hello.master_name.clone();
+        let known = m.sentinels.get(&hello.runid).is_some_and(|p| p.addr == hello.sentinel_addr);
         let mut events = Vec::new();
-        let known = self.masters[&name]
-            .sentinels
-            .get(&hello.runid)
-            .is_some_and(|p| p.addr == hello.sentinel_addr);
         if !known {
-            events = self.add_peer(now, &name, &hello.runid, &hello.sentinel_addr);
+            events = self.add_peer(now, name, &hello.runid, &hello.sentinel_addr);
         }
-        if hello.current_epoch > self.config.sentinel.current_epoch {
+        if hello.current_epoch > self.config.sentinel.current_epoch
+            && let Some(mc) = self.masters.config(name)
+        {
+            let mref = master_ref(mc);
             self.config.sentinel.current_epoch = hello.current_epoch;
             self.epoch_raised_at = Some(now);
-            let mref = master_ref(self.masters.config(&name).expect("checked above"));
             events.push(Event::NewEpoch { master: mref, epoch: hello.current_epoch });
         }
         if !events.is_empty() {
@@ -225,68 +332,28 @@ impl Sentinel {
                 self.event(e);
             }
         }
-        let (mc, m) = self.masters.both_mut(&name).expect("checked above");
-        let in_failover = m.failover.is_some();
-        // What we tell clients: the promoted replica's address once our own
-        // failover has confirmed it.
-        let ours = m.client_addr(mc);
-        if hello.master_config_epoch > mc.config_epoch {
-            mc.config_epoch = hello.master_config_epoch;
-            // A newer configuration also ends a failover of ours in progress,
-            // even when it names the address we started from: finishing ours
-            // would switch to our promoted replica under the newer epoch, and
-            // the fleet would never agree again (found by the simulation;
-            // redis-sentinel compares with the old address only).
-            // A peer may give the address we know by name as an IP, or
-            // the other way round: that is no address change (`names.rs`).
-            let names = &self.names;
-            if !names.same(&hello.master_addr, &mc.addr) || in_failover {
-                let mut first = Vec::new();
-                let observed = !names.same(&hello.master_addr, &ours);
-                if observed {
-                    first.push(Event::ConfigUpdateFrom(peer_ref(
-                        mc,
-                        &hello.runid,
-                        &hello.sentinel_addr,
-                    )));
-                    first.push(Event::SwitchMaster {
-                        master: InstanceRef::master(name.clone(), ours.clone()),
-                        new_addr: hello.master_addr.clone(),
-                    });
-                }
-                self.switch_master(now, &name, hello.master_addr.clone(), first);
-                if observed {
-                    self.queue_client_reconfig(now, &name, "observer", &ours, &hello.master_addr);
-                }
-            } else {
-                // redis-sentinel keeps this in memory only, so a restart
-                // from the file would take the config epoch backwards.
-                self.persist();
-            }
-        }
-        if let Some(p) = self.masters.get_mut(&name).and_then(|m| m.sentinels.get_mut(&hello.runid))
-        {
-            p.last_hello = Some(now);
-        }
+        self.with_master(now, name, |c| c.learn_master_config(&hello));
     }
 
     /// Adds peer `runid` at `addr` under `name`, resolving address conflicts
     /// (§7.5 step 1); returns the events, to emit after persisting.
     fn add_peer(&mut self, now: Millis, name: &str, runid: &RunId, addr: &Addr) -> Vec<Event> {
         let mut events = Vec::new();
-        let (mc, m) = self.masters.record_mut(name).expect("caller checked");
+        let Some((mc, m)) = self.masters.record_mut(name) else { return events };
         let removed = m.sentinels.remove(runid).is_some();
+        let mut invalid = None;
         if removed {
             let (mref, addr, runid) = (master_ref(mc), addr.clone(), runid.clone());
             events.push(Event::SentinelAddressSwitch { master: mref, addr, runid });
         } else if let Some((other, p)) = m.sentinels.iter().find(|(_, p)| p.addr == *addr) {
             events.push(Event::SentinelInvalidAddr(peer_ref(mc, other, &p.addr)));
-            let other = other.clone();
+            invalid = Some(other.clone());
+        }
+        if let Some(other) = invalid {
             self.forget_peer_everywhere(&other);
         }
-        let m = self.masters.get_mut(name).expect("caller checked");
+        let Some((mc, m)) = self.masters.both_mut(name) else { return events };
         m.sentinels.insert(runid.clone(), Peer::new(addr.clone()));
-        let mc = self.masters.config_mut(name).expect("caller checked");
         mc.known_sentinels.retain(|s| &s.runid != runid);
         mc.known_sentinels.push(KnownSentinel { addr: addr.clone(), runid: runid.clone() });
         let pref = peer_ref(mc, runid, addr);
@@ -322,105 +389,46 @@ impl Sentinel {
 
     /// Forgets peer `runid` under every master.
     fn forget_peer_everywhere(&mut self, runid: &RunId) {
-        for m in self.masters.values_mut() {
+        for (_, mc, m) in self.masters.iter_both_mut() {
             m.sentinels.remove(runid);
-        }
-        for mc in self.masters.configs_mut() {
             mc.known_sentinels.retain(|s| &s.runid != runid);
         }
     }
 
     /// Makes the shared peer links match the peers the masters know: one
-    /// link per run id, closed when no master knows it any more.
+    /// link per run id, with the names of the masters that know it (their
+    /// number is the link's refcount), closed when no master knows it any
+    /// more. Counts a change of that index in `peers_changed`.
     pub(crate) fn sync_peer_links(&mut self, now: Millis) {
-        let mut users: BTreeMap<RunId, (usize, Addr)> = BTreeMap::new();
-        for m in self.masters.values() {
+        let mut users: BTreeMap<&RunId, (Vec<String>, &Addr)> = BTreeMap::new();
+        for (name, m) in self.masters.iter() {
             for (runid, p) in &m.sentinels {
-                users.entry(runid.clone()).or_insert((0, p.addr.clone())).0 += 1;
+                users.entry(runid).or_insert((Vec::new(), &p.addr)).0.push(name.clone());
             }
         }
-        let gone: Vec<RunId> =
-            self.peers.keys().filter(|r| !users.contains_key(*r)).cloned().collect();
-        for runid in gone {
-            if let Some(mut pl) = self.peers.remove(&runid) {
-                pl.link.close(&mut self.out);
+        let same = users.len() == self.peers.len()
+            && users
+                .iter()
+                .zip(&self.peers)
+                .all(|((r, (n, _)), (q, pl))| *r == q && *n == pl.masters);
+        if same {
+            return;
+        }
+        self.peers_changed += 1;
+        let users: Vec<(RunId, Vec<String>, Addr)> =
+            users.into_iter().map(|(r, (n, a))| (r.clone(), n, a.clone())).collect();
+        let Sentinel { peers, out, .. } = self;
+        peers.retain(|runid, pl| {
+            let kept = users.iter().any(|(r, _, _)| r == runid);
+            if !kept {
+                pl.link.close(out);
             }
+            kept
+        });
+        for (runid, masters, addr) in users {
+            let link =
+                || PeerLink { addr, link: Link::new(LinkKind::Command, now), masters: vec![] };
+            peers.entry(runid).or_insert_with(link).masters = masters;
         }
-        for (runid, (n, addr)) in users {
-            let link = || PeerLink { addr, link: Link::new(LinkKind::Command, now), users: 0 };
-            self.peers.entry(runid).or_insert_with(link).users = n;
-        }
-    }
-
-    /// Resets master `name` to `new_addr` (spec §7.4 "Switch"): replicas
-    /// become the old ones minus the new address plus the old master, links
-    /// start over, peers stay. `first` are the events that announce the
-    /// switch; they go out after the `Persist`, then one `+slave` per replica.
-    pub(crate) fn switch_master(
-        &mut self,
-        now: Millis,
-        name: &str,
-        new_addr: Addr,
-        first: Vec<Event>,
-    ) {
-        let names = &self.names;
-        let Some(mc) = self.masters.config_mut(name) else { return };
-        // An instance we already know keeps the form we know it by (a name
-        // stays a name when a peer gives its IP).
-        let new_addr = std::iter::once(&mc.addr)
-            .chain(&mc.known_replicas)
-            .find(|a| names.same(a, &new_addr))
-            .cloned()
-            .unwrap_or(new_addr);
-        let old = std::mem::replace(&mut mc.addr, new_addr.clone());
-        let mut replicas: Vec<Addr> =
-            mc.known_replicas.iter().filter(|a| !names.same(a, &new_addr)).cloned().collect();
-        if !names.same(&old, &new_addr) && !replicas.iter().any(|a| names.same(a, &old)) {
-            replicas.push(old);
-        }
-        self.reset_master(now, name, true);
-        let mc = self.masters.config_mut(name).expect("checked above");
-        mc.known_replicas = replicas.clone();
-        let added: Vec<Event> =
-            replicas.iter().map(|a| Event::NewReplica(replica_ref(mc, a))).collect();
-        let m = self.masters.get_mut(name).expect("checked above");
-        for a in &replicas {
-            m.replicas.insert(a.clone(), Replica::new(a.clone(), now));
-        }
-        self.persist();
-        for e in first.into_iter().chain(added) {
-            self.event(e);
-        }
-    }
-
-    /// Forgets what was learned about master `name` at run time: closes its
-    /// links, drops its replicas (from the config too, written at the next
-    /// persist) and, unless `keep_peers`, its peers. Flags, failover state,
-    /// run id and votes start over.
-    pub(crate) fn reset_master(&mut self, now: Millis, name: &str, keep_peers: bool) {
-        let Some(mc) = self.masters.config_mut(name) else { return };
-        if !keep_peers {
-            mc.known_sentinels.clear();
-        }
-        mc.known_replicas.clear();
-        let Some((mc, m)) = self.masters.record_mut(name) else { return };
-        m.mon.cmd.close(&mut self.out);
-        m.mon.pubsub.close(&mut self.out);
-        for r in m.replicas.values_mut() {
-            r.mon.cmd.close(&mut self.out);
-            r.mon.pubsub.close(&mut self.out);
-        }
-        let sentinels = std::mem::take(&mut m.sentinels);
-        *m = Master::new(mc, now);
-        if keep_peers {
-            // Their answers were about the old address: they do not count
-            // toward ODOWN of the new one.
-            m.sentinels = sentinels;
-            for p in m.sentinels.values_mut() {
-                p.master_down = false;
-                p.leader = None;
-            }
-        }
-        self.sync_peer_links(now);
     }
 }

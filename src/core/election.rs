@@ -1,14 +1,14 @@
 //! EPOCHS AND VOTES: asking peers about a master, reading their answers,
 //! and answering their questions, votes included (spec §7.2, §7.3).
 //!
-//! While a master is SDOWN, [`Sentinel::ask_peers`] sends every connected
+//! While a master is SDOWN, [`MasterCtx::ask_peers`] sends every connected
 //! peer `SENTINEL is-master-down-by-addr <ip> <port> <current-epoch> *` once
-//! per ask period; [`Sentinel::on_ask_reply`] stores the answer, which
+//! per ask period; [`MasterCtx::on_ask_reply`] stores the answer, which
 //! counts toward ODOWN until it is 5 ask periods old
-//! ([`Sentinel::expire_peer_reports`]). On the other side,
+//! ([`MasterCtx::expire_peer_reports`]). On the other side,
 //! [`Sentinel::is_master_down_by_addr`] answers those questions and, when
 //! the request carries a run id instead of `*`, grants at most one vote per
-//! epoch ([`Sentinel::vote_leader`]), persisted before the reply leaves.
+//! epoch ([`MasterCtx::vote_leader`]), persisted before the reply leaves.
 //!
 //! # The election: safe, and live in the first round
 //!
@@ -21,7 +21,7 @@
 //! the sentinels' timers:
 //!
 //! 1. A candidate asks for votes only in its election's epoch, and counts
-//!    only votes of that epoch ([`Sentinel::ask_peers_with`], `is_elected`).
+//!    only votes of that epoch ([`MasterCtx::ask_peers`], `is_elected`).
 //! 2. When the current epoch passes the election's before it is won (a
 //!    hello, a vote request, another master's failover), the election moves
 //!    to the current epoch and asks again at once: votes of the old epoch
@@ -72,87 +72,96 @@
 //! simulation (`tests/sim/election.rs`) checks DESIGN 7 on every cell of
 //! fleet size × network delay × timer phase × failure kind.
 
+use super::ctx::MasterCtx;
 use super::event::Event;
 use super::ids::{Addr, Epoch, RunId};
 use super::input::RequestId;
-use super::instance::master_ref;
+use super::instance::{Peer, PeerLink, master_ref};
 use super::link::{Cmd, command};
 use super::sentinel::Sentinel;
-use super::timer::{Earliest, Millis, Timer};
+use super::timer::{Earliest, Millis, Timer, reached};
 use crate::resp::Frame;
 
 /// redis-sentinel's `SENTINEL_MAX_DESYNC`: a vote for another sentinel
 /// pushes our own failover start by up to this much.
 const MAX_DESYNC_MS: u64 = 1000;
 
-impl Sentinel {
-    /// Asks every connected peer about an SDOWN master, once per ask period.
-    pub(crate) fn ask_peers(&mut self, now: Millis, name: &str) {
-        self.ask_peers_with(now, name, false);
+/// When `peer` (on link `pl`) is next asked about a master: while the
+/// master is SDOWN, an ask period after the peer's last reply and after our
+/// last question (`None`: not SDOWN, or the link cannot take it).
+fn ask_due(sdown: bool, ask: Millis, peer: &Peer, pl: &PeerLink) -> Option<Millis> {
+    if !sdown || !pl.link.can_queue(pl.users()) {
+        return None;
     }
+    let reply = peer.last_reply.map_or(Millis::ZERO, |t| t + ask);
+    let sent = peer.ask_sent.map_or(Millis::ZERO, |t| t + ask);
+    Some(reply.max(sent))
+}
 
-    /// Asks every connected peer about an SDOWN master: once per ask period,
-    /// or at once when `force`d (the vote request of a new election). Once
-    /// our failover asks for votes the request carries our run id instead
-    /// of `*` (spec §7.2 step 1), so every question is also a vote request.
-    pub(crate) fn ask_peers_with(&mut self, now: Millis, name: &str, force: bool) {
-        let Sentinel { config, masters, peers, out, periods, names, .. } = self;
-        let Some((mc, m)) = masters.record_mut(name) else { return };
-        if m.mon.sdown_since.is_none() {
-            return;
-        }
+/// When a peer's last answer stops counting: 5 ask periods after it
+/// (`None`: it says nothing that could expire).
+fn report_expiry(peer: &Peer, ask: Millis) -> Option<Millis> {
+    if !peer.master_down && peer.leader.is_none() {
+        return None;
+    }
+    peer.last_reply.map(|t| t + Millis(ask.0 * 5))
+}
+
+impl MasterCtx<'_> {
+    /// Asks every connected peer about the SDOWN master when its
+    /// [`ask_due`] is reached, or at once when `force`d (the vote request of
+    /// a new election). Once our failover asks for votes the request
+    /// carries our run id instead of `*` (spec §7.2 step 1), so every
+    /// question is also a vote request.
+    pub(crate) fn ask_peers(&mut self, force: bool) {
+        let MasterCtx { now, mc, m, config, out, peers, periods, names, myid, .. } = self;
+        let (now, sdown) = (*now, m.mon.sdown_since.is_some());
         // A vote request carries the failover's own epoch, never a newer
         // current epoch learned meanwhile: votes granted in another epoch
         // could not elect us (`is_elected`), and would be taken from the
         // candidate of that epoch.
-        let myid = config.sentinel.myid.as_ref().expect("myid is set in Sentinel::new");
+        let s = &config.sentinel;
         let (epoch, runid) = match &m.failover {
             Some(f) if f.asks_votes() => (f.epoch, myid.as_str()),
-            _ => (config.sentinel.current_epoch, "*"),
+            _ => (s.current_epoch, "*"),
         };
-        let epoch = epoch.to_string();
-        let asked = names.announce(&mc.addr, config.sentinel.announce_hostnames);
-        let port = asked.port.to_string();
-        let args = ["is-master-down-by-addr", asked.host.as_str(), &port, &epoch, runid];
-        for (runid, peer) in m.sentinels.iter_mut() {
-            let Some(pl) = peers.get_mut(runid) else { continue };
-            if !pl.link.can_queue(pl.users)
-                || (!force && ask_due(peer.last_reply, peer.ask_sent, periods.ask()) > now)
-            {
+        let mut args = None;
+        for (peer_id, peer) in m.sentinels.iter_mut() {
+            let Some(pl) = peers.get_mut(peer_id) else { continue };
+            if !ask_due(sdown, periods.ask(), peer, pl).is_some_and(|at| force || at <= now) {
                 continue;
             }
-            let cmd = command(&mc.rename_commands, "SENTINEL", &args);
-            pl.link.send(out, Cmd::AskMasterDown(name.to_owned(), mc.addr.clone()), cmd);
+            let args = args.get_or_insert_with(|| {
+                let asked = names.announce(&mc.addr, s.announce_hostnames);
+                let (port, epoch) = (asked.port.to_string(), epoch.to_string());
+                let args = ["is-master-down-by-addr", asked.host.as_str(), &port, &epoch, runid];
+                command(&mc.rename_commands, "SENTINEL", &args)
+            });
+            let what = Cmd::AskMasterDown(mc.name.clone(), mc.addr.clone());
+            pl.link.send(out, what, args.clone());
             peer.ask_sent = Some(now);
         }
     }
 
-    /// Forgets peer answers older than 5 ask periods.
-    pub(crate) fn expire_peer_reports(&mut self, now: Millis, name: &str) {
-        let validity = Millis(self.periods.ask().0 * 5);
-        let Some(m) = self.masters.get_mut(name) else { return };
-        for peer in m.sentinels.values_mut() {
-            if (peer.master_down || peer.leader.is_some())
-                && peer.last_reply.is_some_and(|t| t + validity <= now)
-            {
+    /// Forgets peer answers older than 5 ask periods ([`report_expiry`]).
+    pub(crate) fn expire_peer_reports(&mut self) {
+        let (now, ask) = (self.now, self.periods.ask());
+        for peer in self.m.sentinels.values_mut() {
+            if reached(report_expiry(peer, ask), now) {
                 peer.master_down = false;
                 peer.leader = None;
             }
         }
     }
 
-    /// The deadlines of [`Sentinel::ask_peers`] and
-    /// [`Sentinel::expire_peer_reports`].
-    pub(crate) fn arm_peer_reports(&self, e: &mut Earliest, name: &str) {
-        let Some(m) = self.masters.get(name) else { return };
-        let ask = self.periods.ask();
-        for (runid, peer) in &m.sentinels {
-            if peer.master_down || peer.leader.is_some() {
-                e.arm(Timer::AskExpiry, peer.last_reply.map(|t| t + Millis(ask.0 * 5)));
-            }
-            let Some(pl) = self.peers.get(runid) else { continue };
-            if m.mon.sdown_since.is_some() && pl.link.can_queue(pl.users) {
-                e.arm(Timer::AskPeers, Some(ask_due(peer.last_reply, peer.ask_sent, ask)));
+    /// The deadlines of [`MasterCtx::ask_peers`] and
+    /// [`MasterCtx::expire_peer_reports`].
+    pub(crate) fn peer_report_deadlines(&self, e: &mut Earliest) {
+        let (ask, sdown) = (self.periods.ask(), self.m.mon.sdown_since.is_some());
+        for (runid, peer) in &self.m.sentinels {
+            e.arm(Timer::AskExpiry, report_expiry(peer, ask));
+            if let Some(pl) = self.peers.get(runid) {
+                e.arm(Timer::AskPeers, ask_due(sdown, ask, peer, pl));
             }
         }
     }
@@ -161,15 +170,8 @@ impl Sentinel {
     /// `asked`; anything else is ignored, and so is a reply about an address
     /// the master no longer has: a question asked before a switch must not
     /// count as a report about the new master (found by the simulation).
-    pub(crate) fn on_ask_reply(
-        &mut self,
-        now: Millis,
-        name: &str,
-        asked: &Addr,
-        runid: &RunId,
-        frame: &Frame,
-    ) {
-        if self.masters.config(name).is_none_or(|mc| mc.addr != *asked) {
+    pub(crate) fn on_ask_reply(&mut self, asked: &Addr, runid: &RunId, frame: &Frame) {
+        if self.mc.addr != *asked {
             return;
         }
         let Frame::Array(items) = frame else { return };
@@ -177,10 +179,8 @@ impl Sentinel {
         let Some(leader) = leader.as_str().filter(|_| !matches!(leader, Frame::Verbatim(_))) else {
             return;
         };
-        let Some(peer) = self.masters.get_mut(name).and_then(|m| m.sentinels.get_mut(runid)) else {
-            return;
-        };
-        peer.last_reply = Some(now);
+        let Some(peer) = self.m.sentinels.get_mut(runid) else { return };
+        peer.last_reply = Some(self.now);
         peer.master_down = *down == 1;
         if leader != "*" {
             let epoch = Epoch(*epoch as u64);
@@ -191,6 +191,48 @@ impl Sentinel {
         }
     }
 
+    /// Grants our vote for this master in `req_epoch` to `req_runid` if we
+    /// have not voted in that epoch yet (§7.3). Adopting a larger epoch and
+    /// the vote are persisted in one `Persist`, before their events and
+    /// before the caller's reply. Returns our vote, its epoch, and whether
+    /// a `Persist` was queued.
+    pub(crate) fn vote_leader(
+        &mut self,
+        req_epoch: Epoch,
+        req_runid: RunId,
+    ) -> (Option<RunId>, Epoch, bool) {
+        let now = self.now;
+        let mref = master_ref(self.mc);
+        let mut events = Vec::new();
+        if req_epoch > self.config.sentinel.current_epoch {
+            self.config.sentinel.current_epoch = req_epoch;
+            *self.epoch_raised_at = Some(now);
+            events.push(Event::NewEpoch { master: mref.clone(), epoch: req_epoch });
+        }
+        let current = self.config.sentinel.current_epoch;
+        if self.mc.leader_epoch < req_epoch && current <= req_epoch {
+            let for_other = &req_runid != self.myid();
+            let delay = if for_other { self.rng.below(MAX_DESYNC_MS) } else { 0 };
+            self.mc.leader_epoch = current;
+            self.m.leader = Some(req_runid.clone());
+            if for_other {
+                self.m.failover_start_time = Some(now + Millis(delay));
+                self.m.fast_retry_at = None;
+            }
+            events.push(Event::VoteForLeader { master: mref, leader: req_runid, epoch: current });
+        }
+        let persisted = !events.is_empty();
+        if persisted {
+            self.persist();
+        }
+        for e in events {
+            self.event(e);
+        }
+        (self.m.leader.clone(), self.mc.leader_epoch, persisted)
+    }
+}
+
+impl Sentinel {
     /// `SENTINEL IS-MASTER-DOWN-BY-ADDR <ip> <port> <current-epoch> <runid>`.
     pub(crate) fn is_master_down_by_addr(
         &mut self,
@@ -203,16 +245,12 @@ impl Sentinel {
     ) {
         // The master is looked up by address across all masters, first match
         // (by name: a stable order where redis-sentinel uses hash order).
-        let name = self
-            .masters
-            .configs()
-            .into_iter()
-            .filter(|m| i64::from(m.addr.port) == port && self.names.same_host(&m.addr.host, ip))
-            .map(|m| m.name.clone())
-            .min();
-        let down = name.as_ref().is_some_and(|n| {
-            self.tilt_since.is_none() && self.masters[n].mon.sdown_since.is_some()
+        let found = self.masters.records().find(|(mc, _)| {
+            i64::from(mc.addr.port) == port && self.names.same_host(&mc.addr.host, ip)
         });
+        let down =
+            found.is_some_and(|(_, m)| self.tilt_since.is_none() && m.mon.sdown_since.is_some());
+        let name = found.map(|(mc, _)| mc.name.clone());
         let (mut leader, mut leader_epoch, mut persisted) = (None, Epoch::ZERO, false);
         if let Some(name) = &name
             && runid != "*"
@@ -220,8 +258,8 @@ impl Sentinel {
             // A negative epoch is refused as a vote request rather than read
             // as a huge unsigned one (redis-sentinel's weakness §9.2 #8).
             let req_epoch = u64::try_from(req_epoch).map_or(Epoch::ZERO, Epoch);
-            (leader, leader_epoch, persisted) =
-                self.vote_leader(now, name, req_epoch, RunId(runid));
+            let vote = self.with_master(now, name, |c| c.vote_leader(req_epoch, RunId(runid)));
+            (leader, leader_epoch, persisted) = vote.unwrap_or((None, Epoch::ZERO, false));
         }
         let leader = leader.map_or_else(|| "*".to_owned(), |l| l.0);
         let frame = Frame::Array(vec![
@@ -231,59 +269,4 @@ impl Sentinel {
         ]);
         self.reply(request, frame, persisted);
     }
-
-    /// Grants our vote for `name` in `req_epoch` to `req_runid` if we have
-    /// not voted in that epoch yet (§7.3). Adopting a larger epoch and the
-    /// vote are persisted in one `Persist`, before their events and before
-    /// the caller's reply. Returns our vote, its epoch, and whether a
-    /// `Persist` was queued.
-    pub(crate) fn vote_leader(
-        &mut self,
-        now: Millis,
-        name: &str,
-        req_epoch: Epoch,
-        req_runid: RunId,
-    ) -> (Option<RunId>, Epoch, bool) {
-        let Some(mc) = self.masters.config(name) else { return (None, Epoch::ZERO, false) };
-        let mref = master_ref(mc);
-        let mut events = Vec::new();
-        if req_epoch > self.config.sentinel.current_epoch {
-            self.config.sentinel.current_epoch = req_epoch;
-            self.epoch_raised_at = Some(now);
-            events.push(Event::NewEpoch { master: mref.clone(), epoch: req_epoch });
-        }
-        let current = self.config.sentinel.current_epoch;
-        let leader_epoch = self.masters.config(name).map_or(Epoch::ZERO, |m| m.leader_epoch);
-        if leader_epoch < req_epoch && current <= req_epoch {
-            let for_other = &req_runid != self.myid();
-            let delay = if for_other { self.rng.below(MAX_DESYNC_MS) } else { 0 };
-            if let Some(mc) = self.masters.config_mut(name) {
-                mc.leader_epoch = current;
-            }
-            let m = self.masters.get_mut(name).expect("a configured master has a state");
-            m.leader = Some(req_runid.clone());
-            if for_other {
-                m.failover_start_time = Some(now + Millis(delay));
-                m.fast_retry_at = None;
-            }
-            events.push(Event::VoteForLeader { master: mref, leader: req_runid, epoch: current });
-        }
-        let persisted = !events.is_empty();
-        if persisted {
-            self.persist();
-        }
-        for e in events {
-            self.event(e);
-        }
-        let leader = self.masters.get(name).and_then(|m| m.leader.clone());
-        (leader, self.masters.config(name).map_or(Epoch::ZERO, |m| m.leader_epoch), persisted)
-    }
-}
-
-/// When a peer may be asked again: an ask period after its last reply and
-/// after our last question.
-fn ask_due(last_reply: Option<Millis>, sent: Option<Millis>, ask: Millis) -> Millis {
-    let reply = last_reply.map_or(Millis::ZERO, |t| t + ask);
-    let sent = sent.map_or(Millis::ZERO, |t| t + ask);
-    reply.max(sent)
 }

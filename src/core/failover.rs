@@ -12,12 +12,12 @@
 //! ```
 //!
 //! Unlike redis-sentinel, which moves one state per 100 ms tick and polls
-//! INFO to see progress, [`Sentinel::drive_failover`] runs after every
+//! INFO to see progress, [`MasterCtx::run_failover`] runs after every
 //! input and moves through as many states as their conditions allow: the
 //! deciding vote reply elects at once, the promotion transaction is sent in
-//! the same step, its `EXEC` reply triggers an INFO ([`Sentinel::on_exec_reply`])
+//! the same step, its `EXEC` reply triggers an INFO ([`MasterCtx::on_exec_reply`])
 //! whose `role:master` confirms the promotion, and hellos with the new
-//! address go out right then. Deadlines ([`Sentinel::arm_failover`]) only
+//! address go out right then. Deadlines ([`MasterCtx::failover_deadlines`], from the same times) only
 //! serve the timeouts and the vote desync.
 //!
 //! Election (`wait_start`): a master ODOWN for us, with no failover running
@@ -30,7 +30,7 @@
 //! a certain split is retried at once, staggered by rank. The rules, and
 //! how they differ from redis-sentinel's, are in `election.rs`.
 //!
-//! After the switch ([`Sentinel::switch_master`]) the master entry starts
+//! After the switch ([`MasterCtx::switch_master`]) the master entry starts
 //! over at the promoted address; the old master, once back, is converted by
 //! `reconcile.rs`.
 
@@ -38,18 +38,20 @@ use std::collections::BTreeMap;
 
 use super::command::{SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION};
 use super::coordinated::Coordinated;
+use super::ctx::{MasterCtx, persisted};
 use super::event::Event;
 use super::ids::{Addr, Epoch, RunId};
 use super::info::Role;
 use super::input::RequestId;
 use super::instance::{Master, master_ref, replica_ref};
-use super::link::{Cmd, Link, LinkOwner, Outbox, command};
-use super::output::{LinkKind, Output};
+use super::link::{Cmd, Link, Outbox, command};
+use super::output::Output;
 use super::quorum::majority;
 use super::select::{has_candidate, select_replica};
 use super::sentinel::Sentinel;
-use super::timer::{Earliest, Millis, Timer};
+use super::timer::{Earliest, Millis, Periods, Timer, reached};
 use crate::config::{Config, MasterConfig};
+use crate::errors::NO_SUCH_MASTER;
 use crate::resp::Frame;
 
 /// The vote request of a new election goes out after a random delay in
@@ -125,9 +127,9 @@ pub(crate) enum FailoverState {
         asked: bool,
     },
     /// Elected: pick the replica to promote.
-    SelectSlave,
+    SelectReplica,
     /// Waiting for the chosen replica's command link to send the promotion.
-    SendSlaveofNoOne {
+    SendReplicaofNoOne {
         /// The chosen replica.
         promoted: Addr,
     },
@@ -137,7 +139,7 @@ pub(crate) enum FailoverState {
         promoted: Addr,
     },
     /// Promoted: pointing the other replicas at it, `parallel-syncs` at once.
-    ReconfSlaves {
+    ReconfReplicas {
         /// The promoted replica, now the master clients are given.
         promoted: Addr,
         /// Replicas sent `SLAVEOF` so far, by address.
@@ -173,10 +175,10 @@ impl Failover {
     pub fn state_name(&self) -> &'static str {
         match self.state {
             FailoverState::WaitStart { .. } => "wait_start",
-            FailoverState::SelectSlave => "select_slave",
-            FailoverState::SendSlaveofNoOne { .. } => "send_slaveof_noone",
+            FailoverState::SelectReplica => "select_slave",
+            FailoverState::SendReplicaofNoOne { .. } => "send_slaveof_noone",
             FailoverState::WaitPromotion { .. } => "wait_promotion",
-            FailoverState::ReconfSlaves { .. } => "reconf_slaves",
+            FailoverState::ReconfReplicas { .. } => "reconf_slaves",
             FailoverState::UpdateConfig { .. } => "update_config",
         }
     }
@@ -184,10 +186,10 @@ impl Failover {
     /// The replica chosen for promotion (the `promoted` flag).
     pub fn promoted(&self) -> Option<&Addr> {
         match &self.state {
-            FailoverState::WaitStart { .. } | FailoverState::SelectSlave => None,
-            FailoverState::SendSlaveofNoOne { promoted }
+            FailoverState::WaitStart { .. } | FailoverState::SelectReplica => None,
+            FailoverState::SendReplicaofNoOne { promoted }
             | FailoverState::WaitPromotion { promoted }
-            | FailoverState::ReconfSlaves { promoted, .. }
+            | FailoverState::ReconfReplicas { promoted, .. }
             | FailoverState::UpdateConfig { promoted } => Some(promoted),
         }
     }
@@ -196,7 +198,7 @@ impl Failover {
     /// once its promotion is confirmed.
     pub fn client_addr(&self) -> Option<&Addr> {
         match &self.state {
-            FailoverState::ReconfSlaves { promoted, .. }
+            FailoverState::ReconfReplicas { promoted, .. }
             | FailoverState::UpdateConfig { promoted } => Some(promoted),
             _ => None,
         }
@@ -211,7 +213,7 @@ impl Failover {
     /// Where replica `addr` is in its reconfiguration.
     pub fn reconf(&self, addr: &Addr) -> Option<Reconf> {
         match &self.state {
-            FailoverState::ReconfSlaves { replicas, .. } => replicas.get(addr).copied(),
+            FailoverState::ReconfReplicas { replicas, .. } => replicas.get(addr).copied(),
             _ => None,
         }
     }
@@ -227,9 +229,9 @@ impl Master {
 /// Sends the transaction that makes a replica follow `target`, or become a
 /// master (`None`): `MULTI`, `SLAVEOF`, `CONFIG REWRITE`, `CLIENT KILL TYPE
 /// normal`, `CLIENT KILL TYPE pubsub`, `EXEC`, every name renamed. Only
-/// `EXEC`'s reply is read ([`Sentinel::on_exec_reply`]). False if the link
+/// `EXEC`'s reply is read ([`MasterCtx::on_exec_reply`]). False if the link
 /// is down.
-pub(crate) fn send_slaveof(
+pub(crate) fn send_replicaof(
     out: &mut Outbox,
     mc: &MasterConfig,
     link: &mut Link,
@@ -239,13 +241,13 @@ pub(crate) fn send_slaveof(
         return false;
     }
     let port = target.map(|a| a.port.to_string()).unwrap_or_default();
-    let slaveof: [&str; 2] = match target {
+    let args: [&str; 2] = match target {
         Some(a) => [a.host.as_str(), port.as_str()],
         None => ["NO", "ONE"],
     };
     let renames = &mc.rename_commands;
     link.send(out, Cmd::Setup, command(renames, "MULTI", &[]));
-    link.send(out, Cmd::Setup, command(renames, "SLAVEOF", &slaveof));
+    link.send(out, Cmd::Setup, command(renames, "SLAVEOF", &args));
     send_rewrite_and_kill_body(out, mc, link);
     link.send(out, Cmd::Exec, command(renames, "EXEC", &[]));
     true
@@ -279,93 +281,102 @@ enum Abort {
     ReplicaTimeout,
 }
 
-impl Sentinel {
-    /// The failover of `name`, if one runs.
-    fn failover(&self, name: &str) -> Option<&Failover> {
-        self.masters.get(name)?.failover.as_ref()
+impl Failover {
+    /// When the current state runs out of time, and its timer: the
+    /// election's timeout (`wait_start`), the wait for fresh replica INFO
+    /// (`select_slave`), the state's timeout (`send_slaveof_noone`,
+    /// `wait_promotion`, `reconf_slaves`); none in `update_config`.
+    fn state_deadline(&self, mc: &MasterConfig, periods: &Periods) -> Option<(Millis, Timer)> {
+        let ft = Millis(mc.failover_timeout_ms);
+        Some(match &self.state {
+            FailoverState::WaitStart { .. } => {
+                (self.started + periods.election_timeout().min(ft), Timer::ElectionTimeout)
+            }
+            FailoverState::SelectReplica => {
+                (self.state_since + SELECT_INFO_WAIT, Timer::FailoverTimeout)
+            }
+            FailoverState::SendReplicaofNoOne { .. }
+            | FailoverState::WaitPromotion { .. }
+            | FailoverState::ReconfReplicas { .. } => {
+                (self.state_since + self.state_timeout(mc), Timer::FailoverTimeout)
+            }
+            FailoverState::UpdateConfig { .. } => return None,
+        })
     }
 
-    fn failover_mut(&mut self, name: &str) -> Option<&mut Failover> {
-        self.masters.get_mut(name)?.failover.as_mut()
-    }
-
-    /// The master's configuration (it exists while its state does).
-    fn mc(&self, name: &str) -> &MasterConfig {
-        self.record(name).0
-    }
-
-    /// The configuration and state of a master in failover, which the
-    /// caller found monitored.
-    fn record(&self, name: &str) -> (&MasterConfig, &Master) {
-        self.masters.record(name).expect("a master in failover is monitored")
-    }
-
-    /// Moves to `state`, now.
-    fn enter(&mut self, now: Millis, name: &str, state: FailoverState) {
-        if let Some(f) = self.failover_mut(name) {
-            f.state = state;
-            f.state_since = now;
+    /// When we vote for ourselves and ask the peers (`wait_start`, not
+    /// done yet: after the desync).
+    fn vote_request_due(&self) -> Option<Millis> {
+        match self.state {
+            FailoverState::WaitStart { ask_at, asked: false } => Some(ask_at),
+            _ => None,
         }
     }
+}
 
-    /// The configuration to write: during a failover past promotion, the
-    /// master line has the promoted address and the old master takes the
-    /// promoted replica's place among the replicas (spec §2.2 lines 5, 16).
+/// When a replica sent `SLAVEOF` at `sent` counts as reconfigured anyway.
+fn reconf_timeout_at(sent: Millis, periods: &Periods) -> Millis {
+    sent + periods.replica_reconf_timeout()
+}
+
+impl Sentinel {
+    /// The configuration to write: each master's as [`persisted`] gives it,
+    /// in the order they were added.
     pub(crate) fn config_to_persist(&self) -> Config {
         let mut config = self.config.clone();
-        for mc in self.masters.configs() {
-            config.add_master(mc.clone());
-        }
-        for mc in &mut config.masters {
-            let Some(promoted) = self.failover(&mc.name).and_then(Failover::client_addr) else {
-                continue;
-            };
-            let old = std::mem::replace(&mut mc.addr, promoted.clone());
-            for r in mc.known_replicas.iter_mut().filter(|r| *r == promoted) {
-                *r = old.clone();
-            }
+        for (mc, m) in self.masters.in_added_order() {
+            config.add_master(persisted(mc, m));
         }
         config
     }
 
     /// `SENTINEL FAILOVER <name>`: a failover without ODOWN nor election.
     pub(crate) fn failover_command(&mut self, now: Millis, request: RequestId, name: &str) {
-        let Some((mc, m)) = self.masters.record(name) else {
-            return self.reply(request, Frame::error(crate::errors::NO_SUCH_MASTER), false);
-        };
-        if m.failover.is_some() {
-            return self.reply(request, Frame::error(crate::errors::INPROG), false);
+        let frame = self.with_master(now, name, |c| c.failover_command());
+        self.reply(request, frame.unwrap_or_else(|| Frame::error(NO_SUCH_MASTER)), false);
+    }
+}
+
+impl MasterCtx<'_> {
+    /// `SENTINEL FAILOVER` of this master: refused while one runs or when
+    /// no replica fits; the reply.
+    fn failover_command(&mut self) -> Frame {
+        if self.m.failover.is_some() {
+            return Frame::error(crate::errors::INPROG);
         }
-        if !has_candidate(mc, m, now, &self.periods) {
-            let frame = Frame::error(crate::errors::NOGOODSLAVE);
-            return self.reply(request, frame, false);
+        if !has_candidate(self.mc, self.m, self.now, self.periods) {
+            return Frame::error(crate::errors::NOGOODSLAVE);
         }
-        self.start_failover(now, name, true);
-        self.reply(request, Frame::ok(), false);
+        self.start_failover(true);
+        Frame::ok()
     }
 
-    /// Starts a failover if `name` is ODOWN, none runs, and the last one
-    /// (or our vote for another sentinel) is 2 × failover-timeout old.
-    fn maybe_start_failover(&mut self, now: Millis, name: &str) {
-        let Some(m) = self.masters.get(name) else { return };
-        if m.failover.is_some() || m.odown_since.is_none() {
-            return;
+    /// Moves the failover to `state`, now.
+    fn enter(&mut self, state: FailoverState) {
+        if let Some(f) = self.m.failover.as_mut() {
+            f.state = state;
+            f.state_since = self.now;
         }
-        if self.next_start_at(name).is_some_and(|at| now < at) {
-            return;
-        }
-        self.start_failover(now, name, false);
     }
 
-    /// When a failover of `name` may start (`None`: now). 2 × failover-timeout
-    /// after our last start or our vote for another sentinel (redis-sentinel's
+    /// When a failover may start: the master ODOWN for us, none running,
+    /// and [`MasterCtx::next_start_at`] passed (`None`: it cannot start).
+    fn start_due(&self) -> Option<Millis> {
+        if self.m.failover.is_some() || self.m.odown_since.is_none() {
+            return None;
+        }
+        Some(self.next_start_at().unwrap_or(Millis::ZERO))
+    }
+
+    /// When a failover may start (`None`: now). 2 × failover-timeout after
+    /// our last start or our vote for another sentinel (redis-sentinel's
     /// rule), or sooner after a certain split vote (`fast_retry_at`); and
     /// never within [`EPOCH_HOLD`] + the vote desync of a peer raising our
     /// current epoch: that peer may be a candidate whose vote request is on
     /// its way, and starting a newer epoch would make two candidates (the
     /// lab's split vote, issue 8; with different epochs, even two leaders).
-    fn next_start_at(&self, name: &str) -> Option<Millis> {
-        let (mc, m) = self.record(name);
+    fn next_start_at(&self) -> Option<Millis> {
+        let (mc, m) = (&*self.mc, &*self.m);
         let blocked = m
             .fast_retry_at
             .or_else(|| m.failover_start_time.map(|t| t + Millis(2 * mc.failover_timeout_ms)));
@@ -374,10 +385,11 @@ impl Sentinel {
     }
 
     /// A new epoch, persisted, then `+new-epoch` and `+try-failover`.
-    pub(crate) fn start_failover(&mut self, now: Millis, name: &str, forced: bool) {
+    pub(crate) fn start_failover(&mut self, forced: bool) {
+        let now = self.now;
         let epoch = self.config.sentinel.current_epoch.next();
         self.config.sentinel.current_epoch = epoch;
-        let m = self.masters.get_mut(name).expect("caller checked");
+        let m = &mut *self.m;
         // Alone (no peer known), nobody can compete: no desync. After a
         // split, the retries are staggered by rank instead (`split_rank`).
         let alone = forced || m.sentinels.is_empty() || m.fast_retry_at.take().is_some();
@@ -392,50 +404,76 @@ impl Sentinel {
             coordinated: None,
         });
         self.persist();
-        let mref = master_ref(self.mc(name));
+        let mref = master_ref(self.mc);
         self.event(Event::NewEpoch { master: mref.clone(), epoch });
         self.event(Event::TryFailover(mref));
         // Fresh replica INFO for `select_slave`, on its way during the election.
-        self.refresh_replica_info(now, name);
+        self.refresh_replica_info();
     }
 
-    /// Runs the failover of `name` as far as its conditions allow now, then
-    /// the periodic work again: what this step changed (SDOWN, ODOWN, a
-    /// failover that speeds up replica INFO, hellos forced at promotion)
-    /// may make a command due now, and it goes out in this step.
-    pub(crate) fn drive_failover(&mut self, now: Millis, name: &str) {
-        self.maybe_start_failover(now, name);
-        let running = self.failover(name).is_some();
-        self.advance_failover(now, name);
+    /// Starts a failover when [`MasterCtx::start_due`] is reached, runs it
+    /// as far as its conditions allow now, then the master's periodic work
+    /// again: what this step changed (SDOWN, ODOWN, a failover that speeds
+    /// up replica INFO, hellos forced at promotion) may make a command due
+    /// now, and it goes out in this step.
+    pub(crate) fn run_failover(&mut self) {
+        if reached(self.start_due(), self.now) {
+            self.start_failover(false);
+        }
+        let running = self.m.failover.is_some();
+        self.advance_failover();
         // A failover given up may be retried at once (the first rank after
         // a certain split): in this step, not 1 ms later.
-        if running && self.failover(name).is_none() {
-            self.maybe_start_failover(now, name);
-            self.advance_failover(now, name);
+        if running && self.m.failover.is_none() {
+            if reached(self.start_due(), self.now) {
+                self.start_failover(false);
+            }
+            self.advance_failover();
         }
-        self.drive_master(now, name);
+        self.master_periodic();
+    }
+
+    /// The deadlines of [`MasterCtx::run_failover`].
+    pub(crate) fn failover_deadlines(&self, e: &mut Earliest) {
+        e.arm(Timer::FailoverRetry, self.start_due());
+        let Some(f) = &self.m.failover else { return };
+        e.arm(Timer::VoteRequest, f.vote_request_due());
+        if let Some((at, timer)) = f.state_deadline(self.mc, self.periods) {
+            e.arm(timer, Some(at));
+        }
+        if let FailoverState::ReconfReplicas { replicas, .. } = &f.state {
+            for r in replicas.values() {
+                if let Reconf::Sent(at) = r {
+                    e.arm(Timer::ReplicaReconfTimeout, Some(reconf_timeout_at(*at, self.periods)));
+                }
+            }
+        }
+    }
+
+    /// Whether the current state of the failover ran out of time.
+    fn state_timed_out(&self) -> bool {
+        let deadline =
+            self.m.failover.as_ref().and_then(|f| f.state_deadline(self.mc, self.periods));
+        reached(deadline.map(|(at, _)| at), self.now)
+    }
+
+    /// The replica the failover promotes, from `send_slaveof_noone` on.
+    fn promoted(&self) -> Option<Addr> {
+        self.m.failover.as_ref().and_then(Failover::promoted).cloned()
     }
 
     /// Moves through as many states as their conditions allow.
-    fn advance_failover(&mut self, now: Millis, name: &str) {
+    fn advance_failover(&mut self) {
         loop {
-            let Some(f) = self.failover(name) else { return };
-            let moved = match f.state.clone() {
-                FailoverState::WaitStart { ask_at, asked } => {
-                    self.wait_start(now, name, ask_at, asked)
-                }
-                FailoverState::SelectSlave => self.select_slave(now, name),
-                FailoverState::SendSlaveofNoOne { promoted } => {
-                    self.send_slaveof_noone(now, name, &promoted)
-                }
-                FailoverState::WaitPromotion { promoted } => {
-                    self.wait_promotion(now, name, &promoted)
-                }
-                FailoverState::ReconfSlaves { promoted, .. } => {
-                    self.reconf_slaves(now, name, &promoted)
-                }
-                FailoverState::UpdateConfig { promoted } => {
-                    self.update_config(now, name, promoted);
+            let Some(f) = &self.m.failover else { return };
+            let moved = match f.state {
+                FailoverState::WaitStart { .. } => self.wait_start(),
+                FailoverState::SelectReplica => self.choose_replica(),
+                FailoverState::SendReplicaofNoOne { .. } => self.send_replicaof_no_one(),
+                FailoverState::WaitPromotion { .. } => self.wait_promotion(),
+                FailoverState::ReconfReplicas { .. } => self.reconf_replicas(),
+                FailoverState::UpdateConfig { .. } => {
+                    self.update_config();
                     false
                 }
             };
@@ -448,28 +486,25 @@ impl Sentinel {
     /// `wait_start`: move to a newer current epoch, or step down if another
     /// candidate has our vote; vote and ask once the desync passed; then
     /// count.
-    fn wait_start(&mut self, now: Millis, name: &str, ask_at: Millis, asked: bool) -> bool {
-        let mut f = self.failover(name).expect("caller checked").clone();
-        let current = self.config.sentinel.current_epoch;
-        let (mut ask_at, mut asked) = (ask_at, asked);
+    fn wait_start(&mut self) -> bool {
+        let (now, current) = (self.now, self.config.sentinel.current_epoch);
+        let Some(f) = self.m.failover.as_mut() else { return false };
+        let FailoverState::WaitStart { ask_at, asked } = &mut f.state else { return false };
         if !f.forced && current > f.epoch {
             // Our epoch is spent: votes of it no longer come (a voter refuses
             // an epoch older than its current one), and the newer epoch
             // belongs to every master (another master's failover, a hello).
             // Run this election in it; already asking, ask again at once.
-            tracing::debug!(master = name, from = %f.epoch, to = %current, "election moves on");
+            tracing::debug!(master = self.mc.name, from = %f.epoch, to = %current, "election moves on");
             f.epoch = current;
-            if asked {
-                (ask_at, asked) = (now, false);
-            }
-            if let Some(fm) = self.failover_mut(name) {
-                fm.epoch = current;
-                fm.state = FailoverState::WaitStart { ask_at, asked };
+            if *asked {
+                (*ask_at, *asked) = (now, false);
             }
         }
-        if !f.forced && self.outranked(name, f.epoch) {
-            tracing::debug!(master = name, epoch = %f.epoch, "stepping down for another candidate");
-            self.abort(name, Abort::NotElected);
+        let (forced, epoch, ask_at, asked) = (f.forced, f.epoch, *ask_at, *asked);
+        if !forced && self.outranked(epoch) {
+            tracing::debug!(master = self.mc.name, %epoch, "stepping down for another candidate");
+            self.abort(Abort::NotElected);
             return false;
         }
         if !asked {
@@ -477,39 +512,37 @@ impl Sentinel {
                 return false;
             }
             let myid = self.myid().clone();
-            self.vote_leader(now, name, f.epoch, myid);
-            if let Some(f) = self.failover_mut(name) {
+            self.vote_leader(epoch, myid);
+            if let Some(f) = self.m.failover.as_mut() {
                 f.state = FailoverState::WaitStart { ask_at, asked: true };
             }
-            if !f.forced {
-                self.ask_peers_with(now, name, true);
+            if !forced {
+                self.ask_peers(true);
             }
         }
-        if f.forced || self.is_elected(name, f.epoch) {
-            let mref = master_ref(self.mc(name));
+        if forced || self.is_elected(epoch) {
+            let mref = master_ref(self.mc);
             self.event(Event::ElectedLeader(mref.clone()));
             if self.simulate_failure_flags & SIMFAILURE_CRASH_AFTER_ELECTION != 0 {
                 self.out.push(Output::Exit(99));
                 return false;
             }
             self.event(Event::FailoverStateSelectReplica(mref));
-            self.enter(now, name, FailoverState::SelectSlave);
+            self.enter(FailoverState::SelectReplica);
             return true;
         }
-        if let Some(rank) = self.split_rank(name, f.epoch) {
-            let m = self.masters.get_mut(name).expect("caller checked");
+        if let Some(rank) = self.split_rank(epoch) {
+            let m = &mut *self.m;
             if m.fast_retries < MAX_FAST_RETRIES {
                 m.fast_retries += 1;
                 m.fast_retry_at = Some(now + Millis(SPLIT_RETRY_STAGGER.0 * rank as u64));
             }
-            tracing::debug!(master = name, epoch = %f.epoch, rank, "split vote: nobody can win");
-            self.abort(name, Abort::NotElected);
+            tracing::debug!(master = self.mc.name, %epoch, rank, "split vote: nobody can win");
+            self.abort(Abort::NotElected);
             return false;
         }
-        let timeout =
-            self.periods.election_timeout().min(Millis(self.mc(name).failover_timeout_ms));
-        if now >= f.started + timeout {
-            self.abort(name, Abort::NotElected);
+        if self.state_timed_out() {
+            self.abort(Abort::NotElected);
         }
         false
     }
@@ -518,9 +551,8 @@ impl Sentinel {
     /// `epoch` (the current one: `wait_start` moved the election there):
     /// our own vote for this master in it went to that candidate, which
     /// asked first. We step down; our vote already helps it.
-    fn outranked(&self, name: &str, epoch: Epoch) -> bool {
-        let (mc, m) = self.record(name);
-        mc.leader_epoch == epoch && m.leader.as_ref().is_some_and(|l| l != self.myid())
+    fn outranked(&self, epoch: Epoch) -> bool {
+        self.mc.leader_epoch == epoch && self.m.leader.as_ref().is_some_and(|l| l != self.myid())
     }
 
     /// If nobody can win `epoch` any more (the votes we know of leave every
@@ -530,8 +562,8 @@ impl Sentinel {
     /// safe (no leader exists in `epoch`) and replaces the 2 ×
     /// failover-timeout wait: rank 0 asks first and the others, still
     /// waiting, vote for it.
-    fn split_rank(&self, name: &str, epoch: Epoch) -> Option<usize> {
-        let ((mc, m), me) = (self.record(name), self.myid());
+    fn split_rank(&self, epoch: Epoch) -> Option<usize> {
+        let (mc, m, me) = (&*self.mc, &*self.m, self.myid());
         let mut votes: BTreeMap<&RunId, usize> = BTreeMap::new();
         let mut candidates = Vec::new();
         let mut known = 0;
@@ -567,8 +599,8 @@ impl Sentinel {
     /// Whether we hold votes from a majority of the known sentinels (us
     /// included) and at least the quorum, in `epoch`, and no newer epoch
     /// began meanwhile (spec §7.3 counting).
-    fn is_elected(&self, name: &str, epoch: Epoch) -> bool {
-        let ((mc, m), me) = (self.record(name), self.myid());
+    fn is_elected(&self, epoch: Epoch) -> bool {
+        let (mc, m, me) = (&*self.mc, &*self.m, self.myid());
         if self.config.sentinel.current_epoch != epoch {
             return false;
         }
@@ -588,14 +620,14 @@ impl Sentinel {
     /// milliseconds of SDOWN would otherwise judge replicas by INFO up to
     /// 10 s old, abort for want of a fresh one (`-failover-abort-no-good-slave`,
     /// then 2 × failover-timeout without failover), or pick by stale offsets.
-    fn select_slave(&mut self, now: Millis, name: &str) -> bool {
-        let since = self.failover(name).expect("caller checked").state_since;
-        if now < since + SELECT_INFO_WAIT && self.refresh_replica_info(now, name) {
+    fn choose_replica(&mut self) -> bool {
+        if !self.state_timed_out() && self.refresh_replica_info() {
             return false;
         }
-        let (mc, m) = self.record(name);
-        let Some(addr) = select_replica(mc, m, now, &self.periods).map(|r| r.addr.clone()) else {
-            self.abort(name, Abort::NoGoodReplica);
+        let (mc, m) = (&*self.mc, &*self.m);
+        let Some(addr) = select_replica(mc, m, self.now, self.periods).map(|r| r.addr.clone())
+        else {
+            self.abort(Abort::NoGoodReplica);
             return false;
         };
         let rref = replica_ref(mc, &addr);
@@ -604,73 +636,65 @@ impl Sentinel {
         if !coordinated {
             self.event(Event::FailoverStateSendReplicaofNoOne(rref));
         }
-        self.enter(now, name, FailoverState::SendSlaveofNoOne { promoted: addr });
+        self.enter(FailoverState::SendReplicaofNoOne { promoted: addr });
         true
     }
 
     /// `send_slaveof_noone`: the promotion transaction as soon as the
     /// replica's command link is up (for a coordinated failover, `FAILOVER
     /// TO` as soon as the master's is).
-    fn send_slaveof_noone(&mut self, now: Millis, name: &str, promoted: &Addr) -> bool {
-        if self.failover(name).is_some_and(|f| f.coordinated.is_some()) {
-            if self.send_failover_to(name, promoted) {
-                let promoted = promoted.clone();
-                self.enter(now, name, FailoverState::WaitPromotion { promoted });
-                return true;
+    fn send_replicaof_no_one(&mut self) -> bool {
+        let Some(promoted) = self.promoted() else { return false };
+        let coordinated = self.m.failover.as_ref().is_some_and(|f| f.coordinated.is_some());
+        let sent = if coordinated {
+            self.send_failover_to(&promoted)
+        } else {
+            let (mc, out) = (&*self.mc, &mut *self.out);
+            match self.m.replicas.get_mut(&promoted) {
+                Some(r) => send_replicaof(out, mc, &mut r.mon.cmd, None),
+                None => false,
             }
-            self.maybe_state_timeout(now, name);
+        };
+        if !sent {
+            self.maybe_state_timeout();
             return false;
         }
-        let Sentinel { masters, out, .. } = self;
-        let Some((mc, m)) = masters.record_mut(name) else {
-            return false;
-        };
-        let sent = match m.replicas.get_mut(promoted) {
-            Some(r) => send_slaveof(out, mc, &mut r.mon.cmd, None),
-            None => false,
-        };
-        if sent {
-            let rref = replica_ref(mc, promoted);
-            self.event(Event::FailoverStateWaitPromotion(rref));
-            let promoted = promoted.clone();
-            self.enter(now, name, FailoverState::WaitPromotion { promoted });
-            return true;
+        if !coordinated {
+            self.event(Event::FailoverStateWaitPromotion(replica_ref(self.mc, &promoted)));
         }
-        self.maybe_state_timeout(now, name);
-        false
+        self.enter(FailoverState::WaitPromotion { promoted });
+        true
     }
 
     /// `wait_promotion`: an INFO received since the transaction says
     /// `role:master`.
-    fn wait_promotion(&mut self, now: Millis, name: &str, promoted: &Addr) -> bool {
-        let since = self.failover(name).expect("caller checked").state_since;
-        let confirmed = self.masters[name].replicas.get(promoted).is_some_and(|r| {
+    fn wait_promotion(&mut self) -> bool {
+        let (Some(f), Some(promoted)) = (&self.m.failover, self.promoted()) else { return false };
+        let (since, epoch, coordinated) = (f.state_since, f.epoch, f.coordinated.is_some());
+        let confirmed = self.m.replicas.get(&promoted).is_some_and(|r| {
             r.mon.role_reported == Role::Master && r.mon.info_refresh.is_some_and(|t| t >= since)
         });
         if !confirmed {
-            self.maybe_state_timeout(now, name);
+            self.maybe_state_timeout();
             return false;
         }
-        let epoch = self.failover(name).expect("caller checked").epoch;
-        self.masters.config_mut(name).expect("checked").config_epoch = epoch;
-        let state =
-            FailoverState::ReconfSlaves { promoted: promoted.clone(), replicas: BTreeMap::new() };
-        self.enter(now, name, state);
+        self.mc.config_epoch = epoch;
+        let replicas = BTreeMap::new();
+        self.enter(FailoverState::ReconfReplicas { promoted: promoted.clone(), replicas });
         self.persist();
-        let mc = self.mc(name);
-        let (rref, mref) = (replica_ref(mc, promoted), master_ref(mc));
+        let (rref, mref) = (replica_ref(self.mc, &promoted), master_ref(self.mc));
         self.event(Event::PromotedReplica(rref));
-        if self.failover(name).is_some_and(|f| f.coordinated.is_some()) {
-            self.send_handover_cleanup(name, promoted);
+        if coordinated {
+            self.send_handover_cleanup(&promoted);
         }
-        let from = self.mc(name).addr.clone();
-        self.queue_client_reconfig(now, name, "leader", &from, promoted);
+        let from = self.mc.addr.clone();
+        self.queue_client_reconfig("leader", &from, &promoted);
         if self.simulate_failure_flags & SIMFAILURE_CRASH_AFTER_PROMOTION != 0 {
             self.out.push(Output::Exit(99));
             return false;
         }
         self.event(Event::FailoverStateReconfReplicas(mref));
-        self.force_hellos(now, name);
+        self.force_hellos();
         true
     }
 
@@ -678,17 +702,15 @@ impl Sentinel {
     /// `reconf_sent` replica (all of them, not only while a slot is free:
     /// redis-sentinel's §9.2 #13), `SLAVEOF` to as many replicas as
     /// `parallel-syncs` allows, and the end. Each event follows its send.
-    fn reconf_slaves(&mut self, now: Millis, name: &str, promoted: &Addr) -> bool {
-        let reconf_timeout = self.periods.replica_reconf_timeout();
-        let Sentinel { config, masters, out, names, .. } = self;
-        let Some((mc, m)) = masters.record_mut(name) else {
+    fn reconf_replicas(&mut self) -> bool {
+        let timed_out = self.state_timed_out();
+        let MasterCtx { now, mc, m, config, out, periods, names, .. } = self;
+        let (now, mc) = (*now, &**mc);
+        let Master { failover: Some(f), replicas, .. } = &mut **m else { return false };
+        let FailoverState::ReconfReplicas { promoted, replicas: states } = &mut f.state else {
             return false;
         };
-        let Master { failover: Some(f), replicas, .. } = m else { return false };
         let target = names.announce(promoted, config.sentinel.announce_hostnames);
-        let FailoverState::ReconfSlaves { replicas: states, .. } = &mut f.state else {
-            return false;
-        };
         let mut event = |e: Event| out.push(Output::Event(e));
         for (addr, st) in states.iter_mut() {
             let Some(r) = replicas.get(addr) else { continue };
@@ -700,7 +722,7 @@ impl Sentinel {
                 if follows {
                     *st = Reconf::InProgress;
                     event(Event::ReplicaReconfInProgress(replica_ref(mc, addr)));
-                } else if now >= at + reconf_timeout {
+                } else if now >= reconf_timeout_at(at, periods) {
                     *st = Reconf::Done;
                     event(Event::ReplicaReconfSentTimeout(replica_ref(mc, addr)));
                 }
@@ -718,7 +740,7 @@ impl Sentinel {
             if addr == promoted || states.contains_key(addr) {
                 continue;
             }
-            if send_slaveof(out, mc, &mut r.mon.cmd, Some(&target)) {
+            if send_replicaof(out, mc, &mut r.mon.cmd, Some(&target)) {
                 states.insert(addr.clone(), Reconf::Sent(now));
                 out.push(Output::Event(Event::ReplicaReconfSent(replica_ref(mc, addr))));
                 in_flight += 1;
@@ -735,7 +757,6 @@ impl Sentinel {
                 !done && r.mon.sdown_since.is_none()
             }
         });
-        let timed_out = now >= f.state_since + Millis(mc.failover_timeout_ms);
         if waiting && !timed_out {
             return false;
         }
@@ -749,21 +770,22 @@ impl Sentinel {
                 if addr == promoted || states.contains_key(addr) {
                     continue;
                 }
-                if send_slaveof(out, mc, &mut r.mon.cmd, Some(&target)) {
+                if send_replicaof(out, mc, &mut r.mon.cmd, Some(&target)) {
                     let e = Event::ReplicaReconfSentBestEffort(replica_ref(mc, addr));
                     out.push(Output::Event(e));
                 }
             }
         }
-        f.state = FailoverState::UpdateConfig { promoted: promoted.clone() };
+        let promoted = promoted.clone();
+        f.state = FailoverState::UpdateConfig { promoted };
         f.state_since = now;
         true
     }
 
     /// Sends hellos with the new address to every instance and peer now,
     /// before the replicas are reconfigured, so peers switch first.
-    fn force_hellos(&mut self, now: Millis, name: &str) {
-        let Some(m) = self.masters.get_mut(name) else { return };
+    fn force_hellos(&mut self) {
+        let m = &mut *self.m;
         m.mon.hello_sent = None;
         for r in m.replicas.values_mut() {
             r.mon.hello_sent = None;
@@ -771,118 +793,70 @@ impl Sentinel {
         for p in m.sentinels.values_mut() {
             p.hello_sent = None;
         }
-        self.drive_master(now, name);
+        self.master_periodic();
     }
 
     /// Aborts with `-failover-abort-slave-timeout` once the current state
     /// lasted failover-timeout (before promotion only); a coordinated
     /// failover waiting for its promotion also tells the master to stop.
-    fn maybe_state_timeout(&mut self, now: Millis, name: &str) {
-        let f = self.failover(name).expect("caller checked");
-        if now < f.state_since + f.state_timeout(self.mc(name)) {
+    fn maybe_state_timeout(&mut self) {
+        let Some(f) = &self.m.failover else { return };
+        if !self.state_timed_out() {
             return;
         }
         let sent_failover_to =
             f.coordinated.is_some() && matches!(f.state, FailoverState::WaitPromotion { .. });
-        self.abort(name, Abort::ReplicaTimeout);
+        self.abort(Abort::ReplicaTimeout);
         if sent_failover_to {
-            self.send_failover_abort(name);
+            self.send_failover_abort();
         }
     }
 
     /// Gives up: the event, then the failover is forgotten. Its start time
     /// stays, so the next attempt waits 2 × failover-timeout.
-    fn abort(&mut self, name: &str, why: Abort) {
-        let mref = master_ref(self.mc(name));
+    fn abort(&mut self, why: Abort) {
+        let mref = master_ref(self.mc);
         self.event(match why {
             Abort::NotElected => Event::FailoverAbortNotElected(mref),
             Abort::NoGoodReplica => Event::FailoverAbortNoGoodReplica(mref),
             Abort::ReplicaTimeout => Event::FailoverAbortReplicaTimeout(mref),
         });
-        if let Some(m) = self.masters.get_mut(name) {
-            m.failover = None;
-        }
+        self.m.failover = None;
     }
 
     /// `update_config`: `+switch-master` and the master entry moves to the
     /// promoted address (persisted in `switch_master`).
-    fn update_config(&mut self, now: Millis, name: &str, promoted: Addr) {
-        let mref = master_ref(self.mc(name));
-        let first = vec![Event::SwitchMaster { master: mref, new_addr: promoted.clone() }];
-        self.switch_master(now, name, promoted, first);
+    fn update_config(&mut self) {
+        let Some(promoted) = self.promoted() else { return };
+        let first =
+            vec![Event::SwitchMaster { master: master_ref(self.mc), new_addr: promoted.clone() }];
+        self.switch_master(promoted, first);
     }
 
-    /// An `EXEC` reply on a replica's command link: ask INFO at once, so
-    /// the promotion or reconfiguration shows without waiting for the
+    /// An `EXEC` reply on replica `addr`'s command link: ask INFO at once,
+    /// so the promotion or reconfiguration shows without waiting for the
     /// INFO period.
-    pub(crate) fn on_exec_reply(&mut self, now: Millis, owner: &LinkOwner) {
-        let LinkOwner::Replica(name, addr, LinkKind::Command) = owner else { return };
-        let Sentinel { masters, out, .. } = self;
-        let Some((mc, m)) = masters.record_mut(name) else { return };
-        let Some(r) = m.replicas.get_mut(addr) else { return };
-        r.mon.ask_info(out, &mc.rename_commands, now);
+    pub(crate) fn on_exec_reply(&mut self, addr: &Addr) {
+        let Some(r) = self.m.replicas.get_mut(addr) else { return };
+        r.mon.ask_info(self.out, &self.mc.rename_commands, self.now);
     }
 
-    /// Asks INFO of every reachable replica of SDOWN master `name` that
-    /// has not answered one since the master went down, unless one is on
-    /// its way. True while any of them is awaited.
-    pub(crate) fn refresh_replica_info(&mut self, now: Millis, name: &str) -> bool {
-        let Sentinel { masters, out, .. } = self;
-        let Some((mc, m)) = masters.record_mut(name) else {
-            return false;
-        };
-        let Some(down) = m.mon.sdown_since else { return false };
+    /// Asks INFO of every reachable replica of the SDOWN master that has
+    /// not answered one since the master went down, unless one is on its
+    /// way. True while any of them is awaited.
+    pub(crate) fn refresh_replica_info(&mut self) -> bool {
+        let Some(down) = self.m.mon.sdown_since else { return false };
         let mut awaited = false;
-        for r in m.replicas.values_mut() {
+        for r in self.m.replicas.values_mut() {
             let fresh = r.mon.info_refresh.is_some_and(|t| t >= down);
             if fresh || r.mon.sdown_since.is_some() || !r.mon.cmd.is_up() || r.priority == 0 {
                 continue;
             }
             awaited = true;
             if r.mon.info_sent.is_none_or(|t| t < down) {
-                r.mon.ask_info(out, &mc.rename_commands, now);
+                r.mon.ask_info(self.out, &self.mc.rename_commands, self.now);
             }
         }
         awaited
-    }
-
-    /// The deadlines of [`Sentinel::drive_failover`].
-    pub(crate) fn arm_failover(&self, e: &mut Earliest, name: &str) {
-        let Some((mc, m)) = self.masters.record(name) else {
-            return;
-        };
-        let ft = Millis(mc.failover_timeout_ms);
-        let Some(f) = &m.failover else {
-            if m.odown_since.is_some() {
-                e.arm(Timer::FailoverRetry, self.next_start_at(name));
-            }
-            return;
-        };
-        match &f.state {
-            FailoverState::WaitStart { ask_at, asked } => {
-                if !asked {
-                    e.arm(Timer::VoteRequest, Some(*ask_at));
-                }
-                let timeout = self.periods.election_timeout().min(ft);
-                e.arm(Timer::ElectionTimeout, Some(f.started + timeout));
-            }
-            FailoverState::SendSlaveofNoOne { .. }
-            | FailoverState::WaitPromotion { .. }
-            | FailoverState::ReconfSlaves { .. } => {
-                e.arm(Timer::FailoverTimeout, Some(f.state_since + f.state_timeout(mc)));
-            }
-            FailoverState::SelectSlave => {
-                e.arm(Timer::FailoverTimeout, Some(f.state_since + SELECT_INFO_WAIT));
-            }
-            FailoverState::UpdateConfig { .. } => {}
-        }
-        if let FailoverState::ReconfSlaves { replicas, .. } = &f.state {
-            let reconf_timeout = self.periods.replica_reconf_timeout();
-            for r in replicas.values() {
-                if let Reconf::Sent(at) = r {
-                    e.arm(Timer::ReplicaReconfTimeout, Some(*at + reconf_timeout));
-                }
-            }
-        }
     }
 }

@@ -193,7 +193,7 @@ pub(crate) struct Replica {
     pub announced: bool,
     /// When we last sent it `SLAVEOF` to convert or fix it
     /// (`reconcile.rs`), to resend at most once per INFO period.
-    pub slaveof_sent: Option<Millis>,
+    pub replicaof_sent: Option<Millis>,
 }
 
 impl Replica {
@@ -210,7 +210,7 @@ impl Replica {
             priority: 100,
             repl_offset: 0,
             announced: true,
-            slaveof_sent: None,
+            replicaof_sent: None,
         }
     }
 }
@@ -261,8 +261,16 @@ pub(crate) struct PeerLink {
     pub addr: Addr,
     /// The link.
     pub link: Link,
-    /// How many masters know this peer (the link's refcount).
-    pub users: usize,
+    /// The masters that know this peer, by name (their number is the
+    /// link's refcount): the ones a change of the link concerns.
+    pub masters: Vec<String>,
+}
+
+impl PeerLink {
+    /// How many masters share the link.
+    pub fn users(&self) -> usize {
+        self.masters.len()
+    }
 }
 
 /// The `%@` reference of a master.

@@ -66,6 +66,9 @@ pub(crate) struct Outbox {
     pub queue: VecDeque<Output>,
     /// Owner of every live connection id.
     pub owners: BTreeMap<LinkId, LinkOwner>,
+    /// The `Persist`s in `queue` that hold one master's configuration
+    /// only, by index (`ctx.rs`, `MasterCtx::persist`).
+    pub unfilled: Vec<usize>,
     next_link: u64,
     next_tag: u64,
 }

@@ -56,11 +56,6 @@ impl Masters {
         self.records.get(name).map(|r| &r.config)
     }
 
-    /// The configuration of master `name`, to change.
-    pub fn config_mut(&mut self, name: &str) -> Option<&mut MasterConfig> {
-        self.records.get_mut(name).map(|r| &mut r.config)
-    }
-
     /// Master `name`'s configuration and state.
     pub fn record(&self, name: &str) -> Option<(&MasterConfig, &Master)> {
         self.records.get(name).map(|r| (&r.config, &r.state))
@@ -76,16 +71,16 @@ impl Masters {
         self.records.get_mut(name).map(|r| (&mut r.config, &mut r.state))
     }
 
-    /// The configurations, in the order the masters were added.
-    pub fn configs(&self) -> Vec<&MasterConfig> {
+    /// Configurations and states, in the order the masters were added.
+    pub fn in_added_order(&self) -> impl Iterator<Item = (&MasterConfig, &Master)> {
         let mut records: Vec<&Record> = self.records.values().collect();
         records.sort_by_key(|r| r.added);
-        records.into_iter().map(|r| &r.config).collect()
+        records.into_iter().map(|r| (&r.config, &r.state))
     }
 
-    /// The configurations, in name order, to change.
-    pub fn configs_mut(&mut self) -> impl Iterator<Item = &mut MasterConfig> {
-        self.records.values_mut().map(|r| &mut r.config)
+    /// Configurations and states, in name order.
+    pub fn records(&self) -> impl Iterator<Item = (&MasterConfig, &Master)> {
+        self.records.values().map(|r| (&r.config, &r.state))
     }
 
     /// Names, configurations and states, in name order, to change.
@@ -146,16 +141,6 @@ impl Masters {
         self.records.keys()
     }
 
-    /// The states, in name order.
-    pub fn values(&self) -> impl Iterator<Item = &Master> {
-        self.records.values().map(|r| &r.state)
-    }
-
-    /// The states, in name order, to change.
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Master> {
-        self.records.values_mut().map(|r| &mut r.state)
-    }
-
     /// Names and states, in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Master)> {
         self.records.iter().map(|(n, r)| (n, &r.state))
@@ -214,22 +199,5 @@ impl Masters {
         }
         self.unbuilt.clear();
         self.views.clone()
-    }
-}
-
-impl std::ops::Index<&str> for Masters {
-    type Output = Master;
-
-    /// The state of a master the caller knows is monitored.
-    fn index(&self, name: &str) -> &Master {
-        self.get(name).expect("a monitored master")
-    }
-}
-
-impl std::ops::Index<&String> for Masters {
-    type Output = Master;
-
-    fn index(&self, name: &String) -> &Master {
-        &self[name.as_str()]
     }
 }

@@ -8,24 +8,25 @@
 //! [`Sentinel::next_deadline`]. Every input runs the same path
 //! (`sentinel.rs`): TILT check, routing, one `step` of everything due, then
 //! `rearm`, which recomputes the earliest named [`Timer`] from the same
-//! `*_due` rules the step acts on, so no timer is lost or fires for nothing.
+//! due times the step acts on (one function per rule, `ctx.rs`), so no
+//! timer is lost or fires for nothing.
 //!
 //! # MONITORING
 //!
 //! Each master and replica gets a command link and a pub/sub link, each
 //! peer sentinel one command link shared by every master that knows its run
-//! id (`link.rs`, `instance.rs`). `monitor.rs` opens down links at most once
-//! per ping period (`Link::connect_due`), authenticates and names them
-//! (`Sentinel::on_link_up`), closes links that went silent
-//! (`Link::cmd_stale_at`, `Link::pubsub_stale_at`), and queues PING (every
-//! min(1 s, down-after)), INFO (10 s; 1 s for replicas of a troubled master)
-//! and hellos (2 s) in `drive_master`/`drive_replicas`/`drive_peer_links`
-//! (replicas after their master is judged, as redis does), never beyond 100
-//! pending commands per link user. `discovery.rs` reads INFO
+//! id (`link.rs`, `instance.rs`). `periodic.rs` opens down links at most
+//! once per ping period (`Link::connect_due`), closes links that went
+//! silent (`Link::cmd_stale_at`, `Link::pubsub_stale_at`), and queues PING
+//! (every min(1 s, down-after)), INFO (10 s; 1 s for replicas of a troubled
+//! master) and hellos (2 s) (replicas after their master is judged, as
+//! redis does), never beyond 100 pending commands per link user;
+//! `monitor.rs` authenticates and names links as they come up
+//! (`Sentinel::on_link_up`) and routes their replies. `discovery.rs` reads INFO
 //! (`on_master_info`: `+reboot`, `±role-change`, new replicas `+slave`,
 //! persisted) and hellos (`process_hello`: `+sentinel`, address switches,
 //! `+new-epoch`, and a newer master config: `+config-update-from`,
-//! `+switch-master`, `switch_master`). `SENTINEL RESET` is `reset_master`.
+//! `+switch-master`, `switch_master`). `SENTINEL RESET` is `MasterCtx::reset`.
 //!
 //! # SUBJECTIVE AND OBJECTIVE DOWN
 //!
@@ -169,6 +170,7 @@
 mod admin;
 mod command;
 mod coordinated;
+mod ctx;
 mod detect;
 mod discovery;
 mod election;
@@ -187,6 +189,7 @@ mod names;
 mod options;
 mod output;
 mod pattern;
+mod periodic;
 mod quorum;
 mod reconcile;
 mod rng;
@@ -194,6 +197,7 @@ mod scripts;
 mod select;
 mod sentinel;
 mod snapshot;
+mod step;
 mod timer;
 mod users;
 mod view;

@@ -1,319 +1,30 @@
-//! MONITORING: links, periodic commands and their replies (spec §7.1, §6).
-//!
-//! Every master and replica has a command link and a pub/sub link; every
-//! peer sentinel one command link shared by all masters. On each step
-//! [`Sentinel::drive_master`] and [`Sentinel::drive_peer_links`] open what is
-//! down (once per ping period), close what went silent (§6.3), and queue the
-//! periodic PING, INFO and hello whose time has come. [`Sentinel::arm_master`]
-//! and [`Sentinel::arm_peer_links`] compute the same times as deadlines.
+//! MONITORING, the link side (spec §7.1, §6): what arrives on the links of
+//! masters, replicas and peers (connections coming up and going down,
+//! replies), routed to the instance it concerns. The periodic rules are in
+//! `periodic.rs`.
 
 use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
-use super::coordinated::COORDINATED_POLL;
-use super::hello::{HELLO_CHANNEL, Hello};
+use super::hello::HELLO_CHANNEL;
 use super::ids::{Addr, RunId};
 use super::input::{LinkId, Tag};
-use super::instance::{Master, Monitor, PeerLink};
-use super::link::{Cmd, Link, LinkOwner, Outbox, command};
+use super::instance::{Monitor, PeerLink};
+use super::link::{Cmd, Link, LinkOwner, command};
 use super::names::is_ip;
 use super::output::LinkKind;
 use super::sentinel::Sentinel;
-use super::timer::{Earliest, Millis, Periods, Timer, on_grid, reached};
-use crate::config::{Config, MasterConfig};
+use super::timer::Millis;
+use crate::config::MasterConfig;
 use crate::resp::Frame;
 
-/// INFO period for replicas of a master in trouble (spec §6.2).
-const FAST_INFO_PERIOD: Millis = Millis(1000);
-
-/// What the periodic rules of one master need to know, borrowed apart from
-/// the instances.
-pub(crate) struct Ctx<'a> {
-    pub now: Millis,
-    pub periods: &'a Periods,
-    pub config: &'a Config,
-    pub master: &'a MasterConfig,
-    /// The master address hellos advertise, in announce form (`names.rs`):
-    /// the promoted replica's once our failover reached `reconf_slaves`
-    /// (`Master::client_addr`).
-    pub master_addr: &'a Addr,
-}
-
-impl Ctx<'_> {
-    /// PING period of this master's instances: the ping period, but at
-    /// least three PINGs per down-after (redis-sentinel: min(down-after,
-    /// ping period)). SDOWN is counted from the last valid reply, so a
-    /// healthy instance must be asked well within down-after.
-    fn ping_period(&self) -> Millis {
-        Millis((self.master.down_after_ms / 3).min(self.periods.ping().0).max(1))
-    }
-
-    /// Whether a hello can be published on a link whose socket has
-    /// `local` ([`Ctx::hello_payload`] is `Some`), without building it.
-    pub fn can_hello(&self, local: Option<&Addr>) -> bool {
-        self.config.sentinel.announce_ip.is_some() || local.is_some()
-    }
-
-    /// The hello payload to publish on a link whose socket has `local`.
-    pub fn hello_payload(&self, local: Option<&Addr>) -> Option<String> {
-        let s = &self.config.sentinel;
-        let host = s.announce_ip.clone().or_else(|| local.map(|a| a.host.clone()))?;
-        let port = if s.announce_port != 0 { s.announce_port } else { self.config.server.port };
-        let hello = Hello {
-            sentinel_addr: Addr::new(host, port),
-            runid: s.myid.clone().expect("myid is set in Sentinel::new"),
-            current_epoch: s.current_epoch,
-            master_name: self.master.name.clone(),
-            master_addr: self.master_addr.clone(),
-            master_config_epoch: self.master.config_epoch,
-        };
-        Some(hello.encode())
-    }
-
-    fn cmd(&self, name: &str, args: &[&str]) -> Vec<Bytes> {
-        command(&self.master.rename_commands, name, args)
-    }
-}
-
-/// When the next INFO is due: a period after the last reply and after the
-/// last request (we never queue a second INFO while one is young), on the
-/// grid of the instance's PINGs ([`on_grid`]).
-fn info_due(mon: &Monitor, period: Millis, ctx: &Ctx) -> Millis {
-    let reply = mon.info_refresh.map_or(Millis::ZERO, |t| t + period);
-    let sent = mon.info_sent.map_or(Millis::ZERO, |t| t + period);
-    on_grid(reply.max(sent), ctx.ping_period())
-}
-
-/// When the next hello is due after one sent at `sent`, on the grid of
-/// the PINGs ([`on_grid`]).
-fn hello_due(sent: Option<Millis>, ctx: &Ctx) -> Millis {
-    on_grid(sent.map_or(Millis::ZERO, |t| t + ctx.periods.publish()), ctx.ping_period())
-}
-
-/// When `link` is closed for inactivity. A pub/sub link is not, while
-/// the instance's writes are paused: no sentinel publishes there then.
-fn stale_at(link: &Link, ctx: &Ctx, paused: bool) -> Option<Millis> {
-    let min_age = ctx.periods.min_link_reconnect();
-    match link.kind {
-        LinkKind::Command => link.cmd_stale_at(Millis(ctx.master.down_after_ms), min_age),
-        LinkKind::PubSub if paused => None,
-        LinkKind::PubSub => link.pubsub_stale_at(ctx.periods.publish(), min_age),
-    }
-}
-
-/// Connects, closes stale links, and queues PING/INFO/hello on one master
-/// or replica.
-fn drive_instance(
-    out: &mut Outbox,
-    ctx: &Ctx,
-    mon: &mut Monitor,
-    addr: &Addr,
-    owner: impl Fn(LinkKind) -> LinkOwner,
-    info_period: Millis,
-) {
-    let now = ctx.now;
-    let paused = mon.writes_paused();
-    for link in [&mut mon.cmd, &mut mon.pubsub] {
-        if reached(stale_at(link, ctx, paused), now) {
-            link.close(out);
-        }
-        if reached(link.connect_due(addr, ctx.periods.ping()), now) {
-            let owner = owner(link.kind);
-            link.connect(out, now, owner, addr);
-        }
-    }
-    if !mon.cmd.can_queue(1) {
-        return;
-    }
-    // When one periodic command is due, the others due within half a PING
-    // period go with it, early: after one round an instance's PING, INFO
-    // and hello fall due together and leave in one write (their replies
-    // come back in one read), instead of three writes at three times.
-    let [ping, info, hello] = periodic_dues(ctx, mon, info_period);
-    if !reached([ping, info, hello].into_iter().flatten().min(), now) {
-        return;
-    }
-    let horizon = now + Millis(ctx.ping_period().0 / 2);
-    if reached(ping, horizon) {
-        mon.cmd.send(out, Cmd::Ping, ctx.cmd("PING", &[]));
-        mon.cmd.on_ping_sent(now);
-    }
-    if reached(info, horizon) {
-        mon.cmd.send(out, Cmd::Info, ctx.cmd("INFO", &[]));
-        mon.info_sent = Some(now);
-    }
-    if reached(hello, horizon)
-        && let Some(payload) = ctx.hello_payload(mon.cmd.local_addr.as_ref())
-    {
-        mon.cmd.send(out, Cmd::Publish, ctx.cmd("PUBLISH", &[HELLO_CHANNEL, &payload]));
-        mon.hello_sent = Some(now);
-    }
-}
-
-/// When the PING, the INFO and the hello of an instance whose command link
-/// has room are due (`None`: that one cannot be sent).
-fn periodic_dues(ctx: &Ctx, mon: &Monitor, info_period: Millis) -> [Option<Millis>; 3] {
-    let hello = !mon.writes_paused() && ctx.can_hello(mon.cmd.local_addr.as_ref());
-    [
-        mon.cmd.ping_due(ctx.ping_period()),
-        Some(info_due(mon, info_period, ctx)),
-        hello.then(|| hello_due(mon.hello_sent, ctx)),
-    ]
-}
-
-/// The deadlines of [`drive_instance`].
-fn arm_instance(e: &mut Earliest, ctx: &Ctx, mon: &Monitor, addr: &Addr, info_period: Millis) {
-    for link in [&mon.cmd, &mon.pubsub] {
-        e.arm(Timer::CloseStaleLink, stale_at(link, ctx, mon.writes_paused()));
-        e.arm(Timer::Reconnect, link.connect_due(addr, ctx.periods.ping()));
-    }
-    if !mon.cmd.can_queue(1) {
-        return;
-    }
-    let [ping, info, hello] = periodic_dues(ctx, mon, info_period);
-    e.arm(Timer::Ping, ping);
-    e.arm(Timer::Info, info);
-    e.arm(Timer::Hello, hello);
-}
-
-/// INFO period of a replica (spec §6.2; we also speed up while the master
-/// is only SDOWN, which only makes replica facts fresher).
-fn replica_info_period(
-    master: &Master,
-    addr: &Addr,
-    master_link_down_ms: u64,
-    periods: &Periods,
-) -> Millis {
-    if master.failover.as_ref().is_some_and(|f| f.polls_fast(addr)) {
-        return COORDINATED_POLL;
-    }
-    let troubled = master.mon.sdown_since.is_some()
-        || master.odown_since.is_some()
-        || master.failover.is_some();
-    if troubled || master_link_down_ms != 0 { FAST_INFO_PERIOD } else { periods.info() }
-}
-
 impl Sentinel {
-    /// Periodic work for a master and the hellos to its peers (its replicas:
-    /// [`Sentinel::drive_replicas`]).
-    pub(crate) fn drive_master(&mut self, now: Millis, name: &str) {
-        let Sentinel { config, masters, peers, out, periods, names, .. } = self;
-        let Some((mc, master)) = masters.record_mut(name) else {
-            return;
-        };
-        let master_addr =
-            names.announce(&master.client_addr(mc), config.sentinel.announce_hostnames);
-        let ctx = Ctx { now, periods, config, master: mc, master_addr: &master_addr };
-        let owner = |kind| LinkOwner::Master(name.to_owned(), kind);
-        drive_instance(out, &ctx, &mut master.mon, &mc.addr, owner, periods.info());
-        for (runid, peer) in master.sentinels.iter_mut() {
-            let Some(pl) = peers.get_mut(runid) else { continue };
-            if !pl.link.can_queue(pl.users) || hello_due(peer.hello_sent, &ctx) > now {
-                continue;
-            }
-            if let Some(payload) = ctx.hello_payload(pl.link.local_addr.as_ref()) {
-                pl.link.send(out, Cmd::Publish, ctx.cmd("PUBLISH", &[HELLO_CHANNEL, &payload]));
-                peer.hello_sent = Some(now);
-            }
-        }
-    }
-
-    /// Periodic work for the replicas of a master. The step runs it after
-    /// the master is judged, as redis-sentinel handles a master before its
-    /// replicas: a master going SDOWN in this step shortens its replicas'
-    /// INFO period, and the INFO that makes due goes out in the same step.
-    pub(crate) fn drive_replicas(&mut self, now: Millis, name: &str) {
-        let Sentinel { config, masters, out, periods, names, .. } = self;
-        let Some((mc, master)) = masters.record_mut(name) else {
-            return;
-        };
-        let master_addr =
-            names.announce(&master.client_addr(mc), config.sentinel.announce_hostnames);
-        let ctx = Ctx { now, periods, config, master: mc, master_addr: &master_addr };
-        let periods_of: Vec<Millis> = master
-            .replicas
-            .values()
-            .map(|r| replica_info_period(master, &r.addr, r.master_link_down_ms, periods))
-            .collect();
-        for ((addr, replica), period) in master.replicas.iter_mut().zip(periods_of) {
-            let owner = |kind| LinkOwner::Replica(name.to_owned(), addr.clone(), kind);
-            drive_instance(out, &ctx, &mut replica.mon, addr, owner, period);
-        }
-    }
-
-    /// The deadlines of [`Sentinel::drive_master`] and
-    /// [`Sentinel::drive_replicas`].
-    pub(crate) fn arm_master(&self, e: &mut Earliest, name: &str) {
-        let Some((mc, master)) = self.masters.record(name) else {
-            return;
-        };
-        let master_addr = self.announce(&master.client_addr(mc));
-        let ctx = Ctx {
-            now: self.last_now,
-            periods: &self.periods,
-            config: &self.config,
-            master: mc,
-            master_addr: &master_addr,
-        };
-        arm_instance(e, &ctx, &master.mon, &mc.addr, self.periods.info());
-        for (addr, r) in &master.replicas {
-            let period = replica_info_period(master, addr, r.master_link_down_ms, &self.periods);
-            arm_instance(e, &ctx, &r.mon, addr, period);
-        }
-        for (runid, peer) in &master.sentinels {
-            let Some(pl) = self.peers.get(runid) else { continue };
-            if pl.link.can_queue(pl.users) && ctx.can_hello(pl.link.local_addr.as_ref()) {
-                e.arm(Timer::Hello, Some(hello_due(peer.hello_sent, &ctx)));
-            }
-        }
-    }
-
     /// The first master (by name) that knows peer `runid`: its rename table
     /// and down-after apply to the shared link.
     pub(crate) fn peer_master(&self, runid: &RunId) -> Option<&MasterConfig> {
-        let name = self.masters.iter().find(|(_, m)| m.sentinels.contains_key(runid))?.0;
-        self.masters.config(name)
-    }
-
-    /// Connects, closes stale, and pings the shared peer links.
-    pub(crate) fn drive_peer_links(&mut self, now: Millis) {
-        let runids: Vec<_> = self.peers.keys().cloned().collect();
-        for runid in runids {
-            let Some(mc) = self.peer_master(&runid).cloned() else { continue };
-            let Sentinel { config, peers, out, periods, .. } = self;
-            let ctx = Ctx { now, periods, config, master: &mc, master_addr: &mc.addr };
-            let Some(pl) = peers.get_mut(&runid) else { continue };
-            if reached(stale_at(&pl.link, &ctx, false), now) {
-                pl.link.close(out);
-            }
-            if reached(pl.link.connect_due(&pl.addr, periods.ping()), now) {
-                pl.link.connect(out, now, LinkOwner::Peer(runid.clone()), &pl.addr);
-            }
-            if pl.link.can_queue(pl.users) && reached(pl.link.ping_due(ctx.ping_period()), now) {
-                pl.link.send(out, Cmd::Ping, ctx.cmd("PING", &[]));
-                pl.link.on_ping_sent(now);
-            }
-        }
-    }
-
-    /// The deadlines of [`Sentinel::drive_peer_links`].
-    pub(crate) fn arm_peer_links(&self, e: &mut Earliest) {
-        for (runid, pl) in &self.peers {
-            let Some(mc) = self.peer_master(runid) else { continue };
-            let ctx = Ctx {
-                now: self.last_now,
-                periods: &self.periods,
-                config: &self.config,
-                master: mc,
-                master_addr: &mc.addr,
-            };
-            e.arm(Timer::CloseStaleLink, stale_at(&pl.link, &ctx, false));
-            e.arm(Timer::Reconnect, pl.link.connect_due(&pl.addr, self.periods.ping()));
-            if pl.link.can_queue(pl.users) {
-                e.arm(Timer::Ping, pl.link.ping_due(ctx.ping_period()));
-            }
-        }
+        let pl = self.peers.get(runid)?;
+        self.masters.config(pl.masters.first()?)
     }
 
     /// A connection came up: authenticate, name it, then PING or SUBSCRIBE.
@@ -444,26 +155,26 @@ impl Sentinel {
             link.close(out);
             return;
         }
-        match cmd {
-            Cmd::Ping => self.on_ping_reply(now, &owner, &frame),
-            Cmd::Info => {
+        match (cmd, owner) {
+            (Cmd::Ping, owner) => self.on_ping_reply(now, &owner, &frame),
+            (Cmd::Info, LinkOwner::Master(name, _)) => {
                 let Some(text) = info_text(&frame) else { return };
-                match owner {
-                    LinkOwner::Master(name, _) => self.on_master_info(now, &name, text),
-                    LinkOwner::Replica(name, addr, _) => {
-                        self.on_replica_info(now, &name, &addr, text)
-                    }
-                    LinkOwner::Peer(_) => {}
-                }
+                self.with_master(now, &name, |c| c.on_master_info(text));
             }
-            Cmd::AskMasterDown(master, asked) => {
-                if let LinkOwner::Peer(runid) = owner {
-                    self.on_ask_reply(now, &master, &asked, &runid, &frame);
-                }
+            (Cmd::Info, LinkOwner::Replica(name, addr, _)) => {
+                let Some(text) = info_text(&frame) else { return };
+                self.with_master(now, &name, |c| c.on_replica_info(&addr, text));
             }
-            Cmd::Exec => self.on_exec_reply(now, &owner),
-            Cmd::FailoverTo => self.on_failover_to_reply(now, &owner, &frame),
-            Cmd::Setup | Cmd::Subscribe | Cmd::Publish => {}
+            (Cmd::AskMasterDown(master, asked), LinkOwner::Peer(runid)) => {
+                self.with_master(now, &master, |c| c.on_ask_reply(&asked, &runid, &frame));
+            }
+            (Cmd::Exec, LinkOwner::Replica(name, addr, LinkKind::Command)) => {
+                self.with_master(now, &name, |c| c.on_exec_reply(&addr));
+            }
+            (Cmd::FailoverTo, LinkOwner::Master(name, LinkKind::Command)) => {
+                self.with_master(now, &name, |c| c.on_failover_to_reply(&frame));
+            }
+            _ => {}
         }
     }
 

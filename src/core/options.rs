@@ -5,6 +5,7 @@
 use bytes::Bytes;
 
 use super::command::{CONFIG_PARAMS, ConfigValue, SetChange, SetOption};
+use super::ctx::MasterCtx;
 use super::event::Event;
 use super::input::RequestId;
 use super::instance::master_ref;
@@ -12,94 +13,24 @@ use super::output::Output;
 use super::pattern::glob_match;
 use super::sentinel::Sentinel;
 use super::timer::Millis;
+use crate::config::MasterConfig;
 use crate::errors::{self, NO_SUCH_MASTER};
 use crate::resp::Frame;
 
 impl Sentinel {
-    /// `SENTINEL SET <name> <option> <value> ...`: options apply left to
-    /// right, each with a `+set`; one that fails stops the rest but keeps
-    /// the ones before it, which are persisted. `error` is the parser's
-    /// refusal of the option after `options`.
+    /// `SENTINEL SET <name> <option> <value> ...` ([`MasterCtx::set`]).
     pub(crate) fn set(
         &mut self,
         now: Millis,
         request: RequestId,
         name: &str,
         options: Vec<SetOption>,
-        mut error: Option<String>,
+        error: Option<String>,
     ) {
-        if self.masters.config(name).is_none() {
-            return self.reply(request, Frame::error(NO_SUCH_MASTER), false);
+        match self.with_master(now, name, |c| c.set(options, error)) {
+            Some((frame, persisted)) => self.reply(request, frame, persisted),
+            None => self.reply(request, Frame::error(NO_SUCH_MASTER), false),
         }
-        let (mut events, mut drop_links) = (Vec::new(), false);
-        for option in options {
-            if let Err(text) = self.set_option(name, &option.change) {
-                error = Some(text);
-                break;
-            }
-            drop_links |= option.change.drops_links();
-            let master = master_ref(self.masters.config(name).expect("checked above"));
-            events.push(Event::Set { master, option: option.given, value: option.shown });
-        }
-        let changed = !events.is_empty();
-        if changed {
-            self.persist();
-        }
-        for e in events {
-            self.event(e);
-        }
-        if drop_links {
-            self.drop_master_links(now, name);
-        }
-        match error {
-            Some(text) => self.reply(request, Frame::error(text), false),
-            None => self.reply(request, Frame::ok(), changed),
-        }
-    }
-
-    /// Applies one option, or refuses it for the sentinel's state.
-    fn set_option(&mut self, name: &str, change: &SetChange) -> Result<(), String> {
-        let deny = self.config.sentinel.deny_scripts_reconfig;
-        let mc = self.masters.config_mut(name).expect("caller checked");
-        match change.clone() {
-            SetChange::DownAfter(v) => mc.down_after_ms = v,
-            SetChange::FailoverTimeout(v) => mc.failover_timeout_ms = v,
-            SetChange::ParallelSyncs(v) => mc.parallel_syncs = v,
-            SetChange::Quorum(v) => mc.quorum = v,
-            SetChange::RebootDownAfter(v) => mc.master_reboot_down_after_period_ms = v,
-            // Whether the file exists and is executable is the shell's
-            // business: the core never touches the file system.
-            SetChange::NotificationScript(_) | SetChange::ClientReconfigScript(_) if deny => {
-                return Err(errors::SCRIPTS_RECONFIG_DENIED.into());
-            }
-            SetChange::NotificationScript(path) => mc.notification_script = path,
-            SetChange::ClientReconfigScript(path) => mc.client_reconfig_script = path,
-            SetChange::AuthPass(pass) => mc.auth_pass = pass,
-            SetChange::AuthUser(user) => mc.auth_user = user,
-            SetChange::RenameCommand { from, to } => {
-                mc.rename_commands.retain(|(f, _)| *f != from);
-                if !from.eq_ignore_ascii_case(&to) {
-                    mc.rename_commands.push((from, to));
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Closes the links of a master and its replicas; they reconnect at
-    /// once with the new credentials.
-    fn drop_master_links(&mut self, now: Millis, name: &str) {
-        let Some(m) = self.masters.get_mut(name) else { return };
-        let out = &mut self.out;
-        for mon in std::iter::once(&mut m.mon).chain(m.replicas.values_mut().map(|r| &mut r.mon)) {
-            for link in [&mut mon.cmd, &mut mon.pubsub] {
-                if link.id().is_some() {
-                    link.close(out);
-                    link.last_reconnect = None;
-                }
-            }
-        }
-        let _ = now;
     }
 
     /// The parameters matching any of `patterns`, each once, in the order
@@ -202,4 +133,81 @@ impl Sentinel {
 
 fn yes_no_text(v: bool) -> &'static str {
     if v { "yes" } else { "no" }
+}
+
+impl MasterCtx<'_> {
+    /// `SENTINEL SET` of this master: options apply left to right, each
+    /// with a `+set`; one that fails stops the rest but keeps the ones
+    /// before it, which are persisted. `error` is the parser's refusal of
+    /// the option after `options`. The reply, and whether it waits for the
+    /// `Persist`.
+    fn set(&mut self, options: Vec<SetOption>, mut error: Option<String>) -> (Frame, bool) {
+        let deny = self.config.sentinel.deny_scripts_reconfig;
+        let (mut events, mut drop_links) = (Vec::new(), false);
+        for option in options {
+            if let Err(text) = set_option(self.mc, deny, &option.change) {
+                error = Some(text);
+                break;
+            }
+            drop_links |= option.change.drops_links();
+            let master = master_ref(self.mc);
+            events.push(Event::Set { master, option: option.given, value: option.shown });
+        }
+        let changed = !events.is_empty();
+        if changed {
+            self.persist();
+        }
+        for e in events {
+            self.event(e);
+        }
+        if drop_links {
+            self.drop_links();
+        }
+        match error {
+            Some(text) => (Frame::error(text), false),
+            None => (Frame::ok(), changed),
+        }
+    }
+
+    /// Closes the links of the master and its replicas; they reconnect at
+    /// once with the new credentials.
+    fn drop_links(&mut self) {
+        let (m, out) = (&mut *self.m, &mut *self.out);
+        for mon in std::iter::once(&mut m.mon).chain(m.replicas.values_mut().map(|r| &mut r.mon)) {
+            for link in [&mut mon.cmd, &mut mon.pubsub] {
+                if link.id().is_some() {
+                    link.close(out);
+                    link.last_reconnect = None;
+                }
+            }
+        }
+    }
+}
+
+/// Applies one option to a master's configuration, or refuses it
+/// (`deny`: `deny-scripts-reconfig` is set).
+fn set_option(mc: &mut MasterConfig, deny: bool, change: &SetChange) -> Result<(), String> {
+    match change.clone() {
+        SetChange::DownAfter(v) => mc.down_after_ms = v,
+        SetChange::FailoverTimeout(v) => mc.failover_timeout_ms = v,
+        SetChange::ParallelSyncs(v) => mc.parallel_syncs = v,
+        SetChange::Quorum(v) => mc.quorum = v,
+        SetChange::RebootDownAfter(v) => mc.master_reboot_down_after_period_ms = v,
+        // Whether the file exists and is executable is the shell's
+        // business: the core never touches the file system.
+        SetChange::NotificationScript(_) | SetChange::ClientReconfigScript(_) if deny => {
+            return Err(errors::SCRIPTS_RECONFIG_DENIED.into());
+        }
+        SetChange::NotificationScript(path) => mc.notification_script = path,
+        SetChange::ClientReconfigScript(path) => mc.client_reconfig_script = path,
+        SetChange::AuthPass(pass) => mc.auth_pass = pass,
+        SetChange::AuthUser(user) => mc.auth_user = user,
+        SetChange::RenameCommand { from, to } => {
+            mc.rename_commands.retain(|(f, _)| *f != from);
+            if !from.eq_ignore_ascii_case(&to) {
+                mc.rename_commands.push((from, to));
+            }
+        }
+    }
+    Ok(())
 }

@@ -16,14 +16,14 @@
 //! one round trip. Nothing happens while our own failover of that master
 //! runs, nor in TILT. `SLAVEOF` is resent at most once per INFO period.
 
+use super::ctx::MasterCtx;
 use super::event::Event;
-use super::failover::send_slaveof;
+use super::failover::send_replicaof;
 use super::info::Role;
 use super::instance::{Master, Replica, replica_ref};
 use super::names::Names;
 use super::output::Output;
-use super::sentinel::Sentinel;
-use super::timer::{Earliest, Millis, Periods, Timer};
+use super::timer::{Earliest, Millis, Periods, Timer, reached};
 use crate::config::MasterConfig;
 
 /// Which correction a replica needs.
@@ -35,18 +35,20 @@ enum Fix {
     Reconfigure,
 }
 
-/// The correction replica `r` needs, if any, and from when (spec §6.3).
-fn needed(
+/// The correction replica `r` needs (spec §6.3), if any: which, the time
+/// after which the facts that decide it count (`at`), and when it is due
+/// (`at`, and at most once per INFO period).
+fn correction(
     mc: &MasterConfig,
     r: &Replica,
     names: &Names,
     periods: &Periods,
-) -> Option<(Fix, Millis)> {
+) -> Option<(Fix, Millis, Millis)> {
     let down = r.mon.last_down.unwrap_or(Millis::ZERO);
-    match r.mon.role_reported {
+    let (fix, at) = match r.mon.role_reported {
         Role::Master => {
             let wait = Millis(4 * periods.publish().0);
-            Some((Fix::Convert, r.mon.role_reported_time.max(down) + wait))
+            (Fix::Convert, r.mon.role_reported_time.max(down) + wait)
         }
         Role::Replica => {
             let host = r.master_host.as_deref()?;
@@ -56,9 +58,11 @@ fn needed(
                 return None;
             }
             let wait = Millis(mc.failover_timeout_ms);
-            Some((Fix::Reconfigure, r.conf_change_time.max(down) + wait))
+            (Fix::Reconfigure, r.conf_change_time.max(down) + wait)
         }
-    }
+    };
+    let resend = r.replicaof_sent.map(|t| t + periods.info());
+    Some((fix, at, resend.map_or(at, |t| t.max(at))))
 }
 
 /// A master we may point replicas at: it reports `role:master`, is neither
@@ -80,19 +84,25 @@ fn record_down(m: &mut Master) {
     }
 }
 
-impl Sentinel {
-    /// Converts or fixes the replicas of `name` whose time has come.
-    pub(crate) fn reconcile_replicas(&mut self, now: Millis, name: &str) {
-        let Sentinel { config, masters, out, periods, names, .. } = self;
-        let Some((mc, m)) = masters.record_mut(name) else { return };
-        record_down(m);
-        let target = names.announce(&mc.addr, config.sentinel.announce_hostnames);
-        if m.failover.is_some() || !looks_sane(m, now, periods) {
+impl MasterCtx<'_> {
+    /// Whether replicas may be corrected now: no failover of ours runs and
+    /// the master looks sane.
+    fn reconciling(&self) -> bool {
+        self.m.failover.is_none() && looks_sane(self.m, self.now, self.periods)
+    }
+
+    /// Converts or fixes the replicas whose [`correction`] is due.
+    pub(crate) fn reconcile_replicas(&mut self) {
+        record_down(self.m);
+        if !self.reconciling() {
             return;
         }
+        let MasterCtx { now, mc, m, config, out, periods, names, .. } = self;
+        let (now, mc) = (*now, &**mc);
+        let mut target = None;
         for (addr, r) in m.replicas.iter_mut() {
-            let Some((fix, at)) = needed(mc, r, names, periods) else { continue };
-            if now < at || r.slaveof_sent.is_some_and(|t| now < t + periods.info()) {
+            let Some((fix, at, due)) = correction(mc, r, names, periods) else { continue };
+            if !reached(Some(due), now) {
                 continue;
             }
             // Decide on facts observed after the waiting time: ask for them.
@@ -102,8 +112,11 @@ impl Sentinel {
                 }
                 continue;
             }
-            if send_slaveof(out, mc, &mut r.mon.cmd, Some(&target)) {
-                r.slaveof_sent = Some(now);
+            let target = target.get_or_insert_with(|| {
+                names.announce(&mc.addr, config.sentinel.announce_hostnames)
+            });
+            if send_replicaof(out, mc, &mut r.mon.cmd, Some(target)) {
+                r.replicaof_sent = Some(now);
                 let rref = replica_ref(mc, addr);
                 out.push(Output::Event(match fix {
                     Fix::Convert => Event::ConvertToReplica(rref),
@@ -113,22 +126,18 @@ impl Sentinel {
         }
     }
 
-    /// The deadlines of [`Sentinel::reconcile_replicas`].
-    pub(crate) fn arm_reconcile(&self, e: &mut Earliest, name: &str) {
-        let Some((mc, m)) = self.masters.record(name) else {
-            return;
-        };
-        let now = self.last_now;
-        if m.failover.is_some() || !looks_sane(m, now, &self.periods) {
+    /// The deadlines of [`MasterCtx::reconcile_replicas`]. A past time is
+    /// none: the step acted then, and now waits for an INFO reply or for
+    /// the replica's link (tried again at the master's next visit).
+    pub(crate) fn reconcile_deadlines(&self, e: &mut Earliest) {
+        if !self.reconciling() {
             return;
         }
-        for r in m.replicas.values() {
-            let Some((_, at)) = needed(mc, r, &self.names, &self.periods) else { continue };
-            let resend = r.slaveof_sent.map(|t| t + self.periods.info());
-            let at = resend.map_or(at, |t| t.max(at));
-            if at > now {
-                e.arm(Timer::Reconcile, Some(at));
-            }
+        for r in self.m.replicas.values() {
+            let Some((_, _, due)) = correction(self.mc, r, self.names, self.periods) else {
+                continue;
+            };
+            e.arm(Timer::Reconcile, Some(due).filter(|at| *at > self.now));
         }
     }
 }

@@ -23,7 +23,9 @@
 
 use std::collections::VecDeque;
 
+use super::ctx::MasterCtx;
 use super::event::{Event, EventLevel};
+use super::ids::Addr;
 use super::output::Output;
 use super::sentinel::Sentinel;
 use super::timer::{Earliest, Millis, Timer, reached};
@@ -74,15 +76,12 @@ impl Scripts {
     pub fn len(&self) -> usize {
         self.jobs.len()
     }
-}
 
-impl Sentinel {
     /// Queues `path args...` to run as soon as a slot is free.
-    pub(crate) fn queue_script(&mut self, now: Millis, path: &str, args: Vec<String>) {
-        let s = &mut self.scripts;
-        s.next_id += 1;
-        s.jobs.push_back(Job {
-            id: ScriptId(s.next_id),
+    pub fn queue(&mut self, now: Millis, path: &str, args: Vec<String>) {
+        self.next_id += 1;
+        self.jobs.push_back(Job {
+            id: ScriptId(self.next_id),
             path: path.to_owned(),
             args,
             attempts: 0,
@@ -91,68 +90,72 @@ impl Sentinel {
             pid: 0,
             killed: false,
         });
-        if s.jobs.len() > MAX_QUEUE
-            && let Some(i) = s.jobs.iter().position(|j| !j.running)
+        if self.jobs.len() > MAX_QUEUE
+            && let Some(i) = self.jobs.iter().position(|j| !j.running)
         {
-            s.jobs.remove(i);
+            self.jobs.remove(i);
         }
     }
+}
 
-    /// Queues the notification scripts of the warning events among the
-    /// outputs from index `from` on (every event path pushes there).
-    pub(crate) fn queue_notifications(&mut self, now: Millis, from: usize) {
-        let jobs: Vec<(String, Vec<String>)> = self
-            .out
-            .queue
-            .iter()
-            .skip(from)
-            .filter_map(|o| match o {
-                Output::Event(e) if e.level() == EventLevel::Warning => Some(e),
-                _ => None,
-            })
-            .filter_map(|e| {
-                let mc = self.masters.config(e.instance()?.master_name())?;
-                let path = mc.notification_script.clone()?;
-                Some((path, vec![e.channel().to_owned(), e.message()]))
-            })
-            .collect();
-        for (path, args) in jobs {
-            self.queue_script(now, &path, args);
-        }
+impl Job {
+    /// When it may start (`None`: it runs).
+    fn start_at(&self) -> Option<Millis> {
+        (!self.running).then_some(self.at)
     }
 
-    /// Queues master `name`'s client-reconfig script, if it has one:
+    /// When it is killed for running too long (`None`: it does not run, or
+    /// was killed).
+    fn kill_at(&self, max_runtime: Millis) -> Option<Millis> {
+        (self.running && !self.killed).then_some(self.at + max_runtime)
+    }
+}
+
+impl MasterCtx<'_> {
+    /// Queues the master's client-reconfig script, if it has one:
     /// `<name> <role> start <from-ip> <from-port> <to-ip> <to-port>`.
-    pub(crate) fn queue_client_reconfig(
-        &mut self,
-        now: Millis,
-        name: &str,
-        role: &str,
-        from: &super::ids::Addr,
-        to: &super::ids::Addr,
-    ) {
-        let Some(path) = self.masters.config(name).and_then(|m| m.client_reconfig_script.clone())
-        else {
-            return;
-        };
-        let (from, to) = (self.announce(from), self.announce(to));
+    pub(crate) fn queue_client_reconfig(&mut self, role: &str, from: &Addr, to: &Addr) {
+        let Some(path) = &self.mc.client_reconfig_script else { return };
+        let hostnames = self.config.sentinel.announce_hostnames;
+        let (from, to) = (self.names.announce(from, hostnames), self.names.announce(to, hostnames));
+        let name = self.mc.name.as_str();
         let args = [name, role, "start", &from.host, &from.port.to_string(), &to.host]
             .map(str::to_owned)
             .into_iter()
             .chain([to.port.to_string()])
             .collect();
-        self.queue_script(now, &path, args);
+        self.scripts.queue(self.now, path, args);
+    }
+}
+
+impl Sentinel {
+    /// Queues the notification scripts of the warning events among the
+    /// outputs from index `from` on (every event path pushes there).
+    pub(crate) fn queue_notifications(&mut self, now: Millis, from: usize) {
+        let Sentinel { out, masters, scripts, .. } = self;
+        let warnings = out.queue.iter().skip(from).filter_map(|o| match o {
+            Output::Event(e) if e.level() == EventLevel::Warning => Some(e),
+            _ => None,
+        });
+        for e in warnings {
+            let Some(mc) = e.instance().and_then(|i| masters.config(i.master_name())) else {
+                continue;
+            };
+            if let Some(path) = &mc.notification_script {
+                scripts.queue(now, path, vec![e.channel().to_owned(), e.message()]);
+            }
+        }
     }
 
-    /// Starts the jobs that are due while slots are free, then kills the
-    /// ones past the max runtime.
-    pub(crate) fn drive_scripts(&mut self, now: Millis) {
+    /// Starts the jobs whose [`Job::start_at`] is reached while slots are
+    /// free, then kills the ones whose [`Job::kill_at`] is.
+    pub(crate) fn run_scripts(&mut self, now: Millis) {
         let mut running = self.scripts.running();
         for j in self.scripts.jobs.iter_mut() {
             if running >= MAX_RUNNING {
                 break;
             }
-            if !j.running && j.at <= now {
+            if reached(j.start_at(), now) {
                 j.running = true;
                 j.attempts += 1;
                 j.at = now;
@@ -166,7 +169,7 @@ impl Sentinel {
         let max = self.periods.script_max_runtime();
         let mut events = Vec::new();
         for j in self.scripts.jobs.iter_mut() {
-            if j.running && !j.killed && reached(Some(j.at + max), now) {
+            if reached(j.kill_at(max), now) {
                 j.killed = true;
                 self.out.push(Output::KillScript { id: j.id });
                 events.push(Event::ScriptTimeout { path: j.path.clone(), pid: j.pid });
@@ -177,15 +180,14 @@ impl Sentinel {
         }
     }
 
-    /// The deadlines of [`Sentinel::drive_scripts`].
-    pub(crate) fn arm_scripts(&self, e: &mut Earliest) {
+    /// The deadlines of [`Sentinel::run_scripts`].
+    pub(crate) fn script_deadlines(&self, e: &mut Earliest) {
         let s = &self.scripts;
         if s.running() < MAX_RUNNING {
-            e.arm(Timer::ScriptRetry, s.jobs.iter().filter(|j| !j.running).map(|j| j.at).min());
+            e.arm(Timer::ScriptRetry, s.jobs.iter().filter_map(Job::start_at).min());
         }
         let max = self.periods.script_max_runtime();
-        let timeouts = s.jobs.iter().filter(|j| j.running && !j.killed).map(|j| j.at + max);
-        e.arm(Timer::ScriptTimeout, timeouts.min());
+        e.arm(Timer::ScriptTimeout, s.jobs.iter().filter_map(|j| j.kill_at(max)).min());
     }
 
     /// The shell started job `id` as process `pid`.
@@ -221,7 +223,7 @@ impl Sentinel {
             j.at = now + Millis(delay.0 << (j.attempts - 1));
             return;
         }
-        let j = self.scripts.jobs.remove(i).expect("found above");
+        let Some(j) = self.scripts.jobs.remove(i) else { return };
         if signal != 0 || code != 0 {
             self.event(Event::ScriptError { path: j.path, signal, exit_code: code });
         }
@@ -262,10 +264,10 @@ mod tests {
     #[test]
     fn the_257th_job_drops_the_oldest_not_running() {
         let mut s = sentinel();
-        s.queue_script(Millis::ZERO, "/first", vec![]);
-        s.drive_scripts(Millis::ZERO);
+        s.scripts.queue(Millis::ZERO, "/first", vec![]);
+        s.run_scripts(Millis::ZERO);
         for i in 0..MAX_QUEUE {
-            s.queue_script(Millis::ZERO, &format!("/job{i}"), vec![]);
+            s.scripts.queue(Millis::ZERO, &format!("/job{i}"), vec![]);
         }
         assert_eq!(s.scripts.len(), MAX_QUEUE);
         let paths: Vec<&str> = s.scripts.jobs.iter().map(|j| j.path.as_str()).collect();
@@ -278,13 +280,13 @@ mod tests {
     fn at_most_sixteen_run_at_once() {
         let mut s = sentinel();
         for i in 0..20 {
-            s.queue_script(Millis::ZERO, &format!("/job{i}"), vec![]);
+            s.scripts.queue(Millis::ZERO, &format!("/job{i}"), vec![]);
         }
-        s.drive_scripts(Millis::ZERO);
+        s.run_scripts(Millis::ZERO);
         assert_eq!(s.scripts.running(), MAX_RUNNING);
         let first = s.scripts.jobs[0].id;
         s.on_script_exited(Millis(5), first, Some(0), None);
-        s.drive_scripts(Millis(5));
+        s.run_scripts(Millis(5));
         assert_eq!((s.scripts.running(), s.scripts.len()), (MAX_RUNNING, 19));
     }
 }

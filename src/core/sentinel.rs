@@ -6,33 +6,24 @@
 //! questions to peers), recompute the earliest deadline
 //! ([`Sentinel::rearm`]) and, if something was announced, rebuild the view.
 //!
-//! An input's cost does not grow with the number of masters. The step
-//! visits the master the input concerns (a reply or a message on one of its
-//! links) and the masters whose own deadline has come, and keeps every
-//! other master's deadline as it was: nothing it reads changed. What all
-//! masters read (the current epoch, when a peer raised it, TILT, the shared
-//! peer links: [`Marks`]) is compared before and after; if it moved, or the
-//! input is a client command, a peer's reply or a script's exit, every
-//! master is visited. Debug builds re-arm every master after each input and
-//! assert that the unvisited ones kept their deadlines. Measured with 100
-//! masters, idle: 7.8 % of a core before (every input stepped, re-armed and
-//! snapshotted every master, and found each by a scan of the config), 0.8 %
-//! after, redis-sentinel 0.7 % on the same machine.
+//! Which masters a step visits, and why that does not grow with their
+//! number, is in `step.rs`; one master's rules, in `ctx.rs`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::event::Event;
-use super::ids::{Addr, Epoch, RunId};
+use super::ids::{Addr, RunId};
 use super::input::Input;
 use super::instance::{Master, PeerLink, master_ref};
-use super::link::{LinkOwner, Outbox};
+use super::link::Outbox;
 use super::masters::Masters;
 use super::names::Names;
 use super::output::Output;
 use super::rng::Rng;
 use super::scripts::Scripts;
-use super::timer::{Earliest, Millis, Periods, Timer};
+use super::step::Scope;
+use super::timer::{Millis, Periods, Timer};
 use super::view::View;
 use crate::acl::Acl;
 use crate::config::Config;
@@ -54,6 +45,8 @@ pub struct Sentinel {
     /// except the masters': theirs is in their records (`masters`), and
     /// [`Sentinel::config_to_persist`] puts it back.
     pub(crate) config: Config,
+    /// Our run id (the configuration's `myid`, generated if it had none).
+    pub(crate) myid: RunId,
     /// The seeded source of randomness.
     pub(crate) rng: Rng,
     /// Outputs waiting to be polled, and link/tag allocation.
@@ -67,6 +60,10 @@ pub struct Sentinel {
     /// How many times a name's address was learned or changed: every
     /// master's matching reads them (a step visits all when it moves).
     pub(crate) names_learned: u64,
+    /// How many times the set of peers, or the masters that know one,
+    /// changed (`Sentinel::sync_peer_links`): every master's view of its
+    /// peers reads them (a step visits all when it moves).
+    pub(crate) peers_changed: u64,
     /// The periods `SENTINEL DEBUG` can change.
     pub(crate) periods: Periods,
     /// Since when we are in TILT.
@@ -94,48 +91,6 @@ pub struct Sentinel {
     view_built: (Millis, bool),
 }
 
-/// Which masters an input visits ([`Sentinel::step`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Scope {
-    /// Every master.
-    All,
-    /// This master, and those due.
-    One(String),
-    /// The masters due.
-    Due,
-}
-
-/// Which masters a step visited, to re-arm.
-#[derive(Debug)]
-enum Stepped {
-    All,
-    Some(Vec<String>),
-}
-
-/// What every master's rules read besides the master's own state
-/// ([`Sentinel::marks`]).
-#[derive(Debug, PartialEq, Eq)]
-struct Marks {
-    epoch: Epoch,
-    epoch_raised_at: Option<Millis>,
-    tilt_since: Option<Millis>,
-    peers: Vec<PeerMark>,
-    masters: usize,
-    names_learned: u64,
-}
-
-/// What the masters' rules read of one shared peer link.
-#[derive(Debug, PartialEq, Eq)]
-struct PeerMark {
-    runid: RunId,
-    conn: Option<super::input::LinkId>,
-    room: bool,
-    local: bool,
-    act_ping: Option<Millis>,
-    last_avail: Millis,
-    last_pong: Millis,
-}
-
 /// How stale a view a client reads may be when nothing was announced: the
 /// fields that change without an event (link times, pending commands, a
 /// run id learned) are shown at most this old. The core builds such
@@ -152,10 +107,15 @@ impl Sentinel {
     pub fn new(mut config: Config, seed: u64, now: Millis) -> Sentinel {
         let mut rng = Rng::new(seed);
         let mut out = Outbox::default();
-        if config.sentinel.myid.is_none() {
-            config.sentinel.myid = Some(RunId(rng.hex40()));
-            out.push(Output::Persist(Box::new(config.clone())));
-        }
+        let myid = match &config.sentinel.myid {
+            Some(myid) => myid.clone(),
+            None => {
+                let myid = RunId(rng.hex40());
+                config.sentinel.myid = Some(myid.clone());
+                out.push(Output::Persist(Box::new(config.clone())));
+                myid
+            }
+        };
         let mut masters = Masters::default();
         let mut monitors = Vec::new();
         // The masters' configurations live in their records from now on
@@ -168,6 +128,7 @@ impl Sentinel {
         config.index = Default::default();
         let acl = Arc::new(super::users::load(&config));
         let mut sentinel = Sentinel {
+            myid,
             acl,
             config,
             rng,
@@ -176,6 +137,7 @@ impl Sentinel {
             peers: BTreeMap::new(),
             names: Names::default(),
             names_learned: 0,
+            peers_changed: 0,
             periods: Periods::default(),
             tilt_since: None,
             total_tilt: 0,
@@ -192,7 +154,7 @@ impl Sentinel {
         }
         sentinel.sync_peer_links(now);
         let marks = sentinel.marks();
-        let stepped = sentinel.step(now, 0, Scope::All, &marks);
+        let stepped = sentinel.step(now, 0, &Scope::All, &marks);
         sentinel.rearm(now, stepped);
         sentinel.rebuild_view(now);
         sentinel
@@ -222,69 +184,19 @@ impl Sentinel {
                 self.on_script_exited(now, id, code, signal)
             }
         }
-        let stepped = self.step(now, from, scope.clone(), &marks);
+        let stepped = self.step(now, from, &scope, &marks);
         self.rearm(now, stepped);
         self.refresh_view(now, from, admin);
         // The masters not visited kept their deadlines: nothing they read
-        // changed (else the step visits all, `Marks`).
+        // changed (else the step visits them, `Marks`).
         #[cfg(debug_assertions)]
-        for name in self.masters.keys() {
+        for name in self.masters.keys().cloned().collect::<Vec<_>>() {
+            let stored = self.masters.next(&name);
             debug_assert_eq!(
-                self.masters.next(name),
-                self.arm_one(name),
+                stored,
+                self.master_deadline(now, &name),
                 "{name}'s deadline moved unvisited by {input_kind} ({scope:?}) at {now}"
             );
-        }
-    }
-
-    /// The masters an input may concern: a link's own master for what
-    /// arrives on a master's or a replica's link (a connection coming up
-    /// included: with a thousand masters, their link-ups made start-up
-    /// slow when each visited every master); every master for the
-    /// rest (peer links are shared, client commands and scripts may touch
-    /// any). Found before the input is handled (a link going down forgets
-    /// its owner).
-    fn scope(&self, input: &Input) -> Scope {
-        let link = match input {
-            Input::Timeout => return Scope::Due,
-            Input::LinkUp { link, .. }
-            | Input::LinkDown { link, .. }
-            | Input::Reply { link, .. }
-            | Input::Message { link, .. } => link,
-            _ => return Scope::All,
-        };
-        match self.out.owners.get(link) {
-            Some(LinkOwner::Master(name, _) | LinkOwner::Replica(name, _, _)) => {
-                Scope::One(name.clone())
-            }
-            _ => Scope::All,
-        }
-    }
-
-    /// The state every master's rules read besides its own: when it
-    /// changes during an input, every master is visited.
-    fn marks(&self) -> Marks {
-        Marks {
-            epoch: self.config.sentinel.current_epoch,
-            epoch_raised_at: self.epoch_raised_at,
-            tilt_since: self.tilt_since,
-            // The shared peer links: a master's hellos to a peer wait for
-            // room on it, and the peer's SDOWN follows its PINGs.
-            peers: self
-                .peers
-                .iter()
-                .map(|(id, pl)| PeerMark {
-                    runid: id.clone(),
-                    conn: pl.link.id(),
-                    room: pl.link.can_queue(pl.users),
-                    local: pl.link.local_addr.is_some(),
-                    act_ping: pl.link.act_ping,
-                    last_avail: pl.link.last_avail,
-                    last_pong: pl.link.last_pong,
-                })
-                .collect(),
-            masters: self.masters.len(),
-            names_learned: self.names_learned,
         }
     }
 
@@ -339,7 +251,7 @@ impl Sentinel {
 
     /// Our run id.
     pub(crate) fn myid(&self) -> &RunId {
-        self.config.sentinel.myid.as_ref().expect("myid is set in Sentinel::new")
+        &self.myid
     }
 
     /// `addr` as this sentinel shows and sends it (`names.rs`).
@@ -355,116 +267,6 @@ impl Sentinel {
     /// Queues a snapshot of the configuration to persist.
     pub(crate) fn persist(&mut self) {
         self.out.push(Output::Persist(Box::new(self.config_to_persist())));
-    }
-
-    /// Runs everything that is due at `now`; then puts the events output
-    /// since index `from` in announce form, queues their notification
-    /// scripts and starts the scripts that are due.
-    fn step(&mut self, now: Millis, from: usize, scope: Scope, marks: &Marks) -> Stepped {
-        self.maybe_exit_tilt(now);
-        self.drive_peer_links(now);
-        let names: Vec<String> = match &scope {
-            Scope::All => self.masters.keys().cloned().collect(),
-            Scope::One(_) | Scope::Due => {
-                let mut names = self.masters.due_at(now);
-                if let Scope::One(n) = &scope
-                    && self.masters.contains_key(n)
-                    && !names.contains(n)
-                {
-                    names.push(n.clone());
-                    names.sort();
-                }
-                names
-            }
-        };
-        self.step_masters(now, &names);
-        let stepped = if matches!(scope, Scope::All) || self.marks() != *marks {
-            // What every master reads changed: the others' rules too.
-            let visited: BTreeSet<&String> = names.iter().collect();
-            let rest: Vec<String> =
-                self.masters.keys().filter(|n| !visited.contains(n)).cloned().collect();
-            self.step_masters(now, &rest);
-            Stepped::All
-        } else {
-            Stepped::Some(names)
-        };
-        self.announce_events(from);
-        self.queue_notifications(now, from);
-        self.drive_scripts(now);
-        stepped
-    }
-
-    /// Runs the rules of these masters.
-    fn step_masters(&mut self, now: Millis, names: &[String]) {
-        for name in names {
-            self.drive_master(now, name);
-            if self.tilt_since.is_none() {
-                self.check_sdown(now, name);
-                self.expire_peer_reports(now, name);
-                self.check_odown(now, name);
-                self.drive_failover(now, name);
-                self.reconcile_replicas(now, name);
-                self.abort_stuck_handover(now, name);
-                self.ask_peers(now, name);
-            }
-            self.drive_replicas(now, name);
-        }
-    }
-
-    /// Puts the addresses of the events output since index `from` in
-    /// announce form (`names.rs`): events are built with addresses as
-    /// given, and this is the one place they are translated.
-    fn announce_events(&mut self, from: usize) {
-        let Sentinel { out, names, config, .. } = self;
-        let hostnames = config.sentinel.announce_hostnames;
-        for output in out.queue.iter_mut().skip(from) {
-            if let Output::Event(e) = output {
-                e.map_addrs(|a| names.announce(a, hostnames));
-            }
-        }
-    }
-
-    /// Recomputes the earliest deadline from the same `*_due` rules that
-    /// [`Sentinel::step`] acts on, so nothing is due right after a step.
-    fn rearm(&mut self, now: Millis, stepped: Stepped) {
-        let names = match stepped {
-            Stepped::All => self.masters.keys().cloned().collect::<Vec<String>>(),
-            Stepped::Some(names) => names,
-        };
-        for name in names {
-            let next = self.arm_one(&name);
-            self.masters.visited(&name, next);
-        }
-        let mut earliest = Earliest::default();
-        self.arm_tilt(&mut earliest);
-        self.arm_peer_links(&mut earliest);
-        self.arm_scripts(&mut earliest);
-        if let Some((at, timer)) = self.masters.earliest() {
-            earliest.arm(timer, Some(at));
-        }
-        // A deadline at or before `now` would make the shell spin: it can
-        // only come from a rule that `step` does not act on, which is a bug.
-        if let Some((at, timer)) = earliest.0
-            && at <= now
-        {
-            debug_assert!(false, "{timer:?} due at {at} right after a step at {now}");
-            earliest.0 = Some((now + Millis(1), timer));
-        }
-        self.deadline = earliest.0;
-    }
-
-    /// The earliest deadline of one master's rules.
-    fn arm_one(&self, name: &str) -> Option<(Millis, Timer)> {
-        let mut earliest = Earliest::default();
-        self.arm_master(&mut earliest, name);
-        if self.tilt_since.is_none() {
-            self.arm_sdown(&mut earliest, name);
-            self.arm_peer_reports(&mut earliest, name);
-            self.arm_failover(&mut earliest, name);
-            self.arm_reconcile(&mut earliest, name);
-            self.arm_stuck_handover(&mut earliest, name);
-        }
-        earliest.0
     }
 
     /// Builds the view again: the masters visited since the last build,

@@ -203,7 +203,7 @@ impl Sentinel {
                 );
                 view.runid = Some(runid.clone());
                 view.sdown_since = p.sdown_since;
-                view.link_refcount = pl.users;
+                view.link_refcount = pl.users();
                 view.role_reported = Role::Master.as_str();
                 Some(SentinelView {
                     instance: view,

@@ -39,8 +39,7 @@ use std::collections::{BTreeMap, VecDeque};
 use bytes::Bytes;
 use rsentinel::config::{Config, MasterConfig};
 use rsentinel::core::{
-    Addr, AdminCommand, Event, Input, LinkId, LinkKind, Millis, Output, RequestId, Rng, Sentinel,
-    Tag, View,
+    Addr, Event, Input, LinkId, LinkKind, Millis, Output, RequestId, Rng, Sentinel, Tag, View,
 };
 use rsentinel::resp::Frame;
 

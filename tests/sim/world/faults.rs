@@ -1,7 +1,9 @@
 //! Faults: applying a scheduled [`Fault`], and the start, kill and resume
 //! of processes.
 
-use super::*;
+use crate::net::{ConnId, NodeId};
+
+use super::{ConnState, Core, Fault, World};
 
 impl<C: Core> World<C> {
     /// Applies a fault now.

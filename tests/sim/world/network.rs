@@ -1,7 +1,12 @@
 //! The network side of the world: connections, deliveries at their
 //! target and back at their owner, replies, closes and resets.
 
-use super::*;
+use rsentinel::core::{Input, Millis, Tag};
+use rsentinel::resp::Frame;
+
+use crate::net::{ConnId, Dir, NodeId};
+
+use super::{CONNECT_TIMEOUT_MS, Conn, ConnState, Core, Delivery, World};
 
 impl<C: Core> World<C> {
     pub(super) fn conn(&self, id: ConnId) -> &Conn {

@@ -2,7 +2,14 @@
 //! peer sentinels (the shell's direct answers, then the core's through
 //! `Input::Admin`), and replication between Redis servers.
 
-use super::*;
+use bytes::Bytes;
+use rsentinel::core::{Addr, AdminCommand, Input, RequestId, Tag};
+use rsentinel::resp::Frame;
+
+use crate::net::{ConnId, Dir, NodeId};
+use crate::redis::RedisRole;
+
+use super::{ConnState, Core, Delivery, World, redis_addr};
 
 impl<C: Core> World<C> {
     /// Replicas attached to Redis `r` now: (address, offset).

@@ -1,0 +1,259 @@
+//! One step: which masters an input visits, running their rules, and
+//! re-arming the deadline ([`Sentinel::step`], [`Sentinel::rearm`]).
+//!
+//! An input's cost does not grow with the number of masters. The step
+//! visits the master the input concerns (a reply or a message on one of its
+//! links; for a peer's link, the masters that know the peer) and the
+//! masters whose own deadline has come, and keeps every other master's
+//! deadline as it was: nothing it reads changed. What masters read besides
+//! their own record is compared before and after ([`Marks`]): when
+//! something every master reads moved (the current epoch, when a peer
+//! raised it, TILT, the set of peers), or the input is a client command or
+//! a script's exit, every master is visited; when only a shared peer link
+//! moved (its connection, its room, its PING times), the masters that know
+//! that peer are. Debug builds re-arm every master after each input and
+//! assert that the unvisited ones kept their deadlines. Measured with 100
+//! masters, idle: 7.8 % of a core before (every input stepped, re-armed and
+//! snapshotted every master, and found each by a scan of the config), 0.8 %
+//! after, redis-sentinel 0.7 % on the same machine.
+
+use super::ids::{Epoch, RunId};
+use super::input::{Input, LinkId};
+use super::instance::PeerLink;
+use super::link::LinkOwner;
+use super::output::Output;
+use super::sentinel::Sentinel;
+use super::timer::{Earliest, Millis, Timer};
+
+/// Which masters an input visits ([`Sentinel::step`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Scope {
+    /// Every master.
+    All,
+    /// This master, and those due.
+    One(String),
+    /// The masters that know this peer, and those due.
+    Peer(RunId),
+    /// The masters due.
+    Due,
+}
+
+/// Which masters a step visited, to re-arm.
+#[derive(Debug)]
+pub(crate) enum Stepped {
+    All,
+    Some(Vec<String>),
+}
+
+/// What the masters' rules read besides their own records
+/// ([`Sentinel::marks`]).
+#[derive(Debug)]
+pub(crate) struct Marks {
+    /// What every master reads.
+    global: GlobalMarks,
+    /// What the masters that know a peer read of its link, in run id order
+    /// (the same peers while `global.peers_changed` is unchanged).
+    peers: Vec<PeerMark>,
+}
+
+/// What every master's rules read.
+#[derive(Debug, PartialEq, Eq)]
+struct GlobalMarks {
+    epoch: Epoch,
+    epoch_raised_at: Option<Millis>,
+    tilt_since: Option<Millis>,
+    masters: usize,
+    names_learned: u64,
+    peers_changed: u64,
+}
+
+/// What the masters' rules read of one shared peer link: a master's hellos
+/// and questions to a peer wait for room on it, and the peer's SDOWN
+/// follows its PINGs.
+#[derive(Debug, PartialEq, Eq)]
+struct PeerMark {
+    conn: Option<LinkId>,
+    room: bool,
+    local: bool,
+    act_ping: Option<Millis>,
+    last_avail: Millis,
+    last_pong: Millis,
+}
+
+/// What the masters' rules read of one shared peer link now.
+fn peer_mark(pl: &PeerLink) -> PeerMark {
+    PeerMark {
+        conn: pl.link.id(),
+        room: pl.link.can_queue(pl.users()),
+        local: pl.link.local_addr.is_some(),
+        act_ping: pl.link.act_ping,
+        last_avail: pl.link.last_avail,
+        last_pong: pl.link.last_pong,
+    }
+}
+
+impl Sentinel {
+    /// The masters an input may concern: a link's own master for what
+    /// arrives on a master's or a replica's link (a connection coming up
+    /// included: with a thousand masters, their link-ups made start-up
+    /// slow when each visited every master), the masters that know the
+    /// peer for what arrives on a peer's link; every master for the rest
+    /// (client commands and scripts may touch any). Found before the input
+    /// is handled (a link going down forgets its owner).
+    pub(crate) fn scope(&self, input: &Input) -> Scope {
+        let link = match input {
+            Input::Timeout => return Scope::Due,
+            Input::LinkUp { link, .. }
+            | Input::LinkDown { link, .. }
+            | Input::Reply { link, .. }
+            | Input::Message { link, .. } => link,
+            _ => return Scope::All,
+        };
+        match self.out.owners.get(link) {
+            Some(LinkOwner::Master(name, _) | LinkOwner::Replica(name, _, _)) => {
+                Scope::One(name.clone())
+            }
+            Some(LinkOwner::Peer(runid)) => Scope::Peer(runid.clone()),
+            None => Scope::All,
+        }
+    }
+
+    /// The state the masters' rules read besides their own records: when
+    /// it changes during an input, the masters that read it are visited.
+    pub(crate) fn marks(&self) -> Marks {
+        Marks { global: self.global_marks(), peers: self.peers.values().map(peer_mark).collect() }
+    }
+
+    fn global_marks(&self) -> GlobalMarks {
+        GlobalMarks {
+            epoch: self.config.sentinel.current_epoch,
+            epoch_raised_at: self.epoch_raised_at,
+            tilt_since: self.tilt_since,
+            masters: self.masters.len(),
+            names_learned: self.names_learned,
+            peers_changed: self.peers_changed,
+        }
+    }
+
+    /// Runs everything that is due at `now`; then puts the events output
+    /// since index `from` in announce form, queues their notification
+    /// scripts and starts the scripts that are due.
+    pub(crate) fn step(
+        &mut self,
+        now: Millis,
+        from: usize,
+        scope: &Scope,
+        marks: &Marks,
+    ) -> Stepped {
+        self.maybe_exit_tilt(now);
+        self.peer_links_periodic(now);
+        let mut names = match scope {
+            Scope::All => self.masters.keys().cloned().collect(),
+            Scope::Due => self.masters.due_at(now),
+            Scope::One(name) => {
+                let mut names = self.masters.due_at(now);
+                if self.masters.contains_key(name) {
+                    names.push(name.clone());
+                }
+                names
+            }
+            Scope::Peer(runid) => {
+                let mut names = self.masters.due_at(now);
+                if let Some(pl) = self.peers.get(runid) {
+                    names.extend(pl.masters.iter().cloned());
+                }
+                names
+            }
+        };
+        names.sort();
+        names.dedup();
+        self.visit(now, &names);
+        let stepped = loop {
+            if *scope == Scope::All || self.global_marks() != marks.global {
+                // What every master reads changed: the others' rules too.
+                let rest: Vec<String> = self
+                    .masters
+                    .keys()
+                    .filter(|n| names.binary_search(n).is_err())
+                    .cloned()
+                    .collect();
+                self.visit(now, &rest);
+                break Stepped::All;
+            }
+            // A shared peer link changed: the masters that know the peer.
+            let mut more: Vec<String> = Vec::new();
+            for (pl, mark) in self.peers.values().zip(&marks.peers) {
+                if peer_mark(pl) != *mark {
+                    let new = pl.masters.iter().filter(|n| names.binary_search(n).is_err());
+                    more.extend(new.cloned());
+                }
+            }
+            if more.is_empty() {
+                break Stepped::Some(names);
+            }
+            more.sort();
+            more.dedup();
+            self.visit(now, &more);
+            names.extend(more);
+            names.sort();
+        };
+        self.announce_events(from);
+        self.queue_notifications(now, from);
+        self.run_scripts(now);
+        stepped
+    }
+
+    /// Runs the rules of these masters.
+    fn visit(&mut self, now: Millis, names: &[String]) {
+        for name in names {
+            self.with_master(now, name, |c| c.step());
+        }
+    }
+
+    /// Puts the addresses of the events output since index `from` in
+    /// announce form (`names.rs`): events are built with addresses as
+    /// given, and this is the one place they are translated.
+    fn announce_events(&mut self, from: usize) {
+        let Sentinel { out, names, config, .. } = self;
+        let hostnames = config.sentinel.announce_hostnames;
+        for output in out.queue.iter_mut().skip(from) {
+            if let Output::Event(e) = output {
+                e.map_addrs(|a| names.announce(a, hostnames));
+            }
+        }
+    }
+
+    /// Recomputes the earliest deadline from the same due times the step
+    /// acts on, so nothing is due right after a step.
+    pub(crate) fn rearm(&mut self, now: Millis, stepped: Stepped) {
+        let names = match stepped {
+            Stepped::All => self.masters.keys().cloned().collect::<Vec<String>>(),
+            Stepped::Some(names) => names,
+        };
+        for name in names {
+            let next = self.master_deadline(now, &name);
+            self.masters.visited(&name, next);
+        }
+        let mut earliest = Earliest::default();
+        earliest.arm(Timer::TiltEnd, self.tilt_end_due());
+        self.peer_link_deadlines(&mut earliest);
+        self.script_deadlines(&mut earliest);
+        if let Some((at, timer)) = self.masters.earliest() {
+            earliest.arm(timer, Some(at));
+        }
+        // A deadline at or before `now` would make the shell spin: it can
+        // only come from a rule that `step` does not act on, which is a bug.
+        if let Some((at, timer)) = earliest.0
+            && at <= now
+        {
+            debug_assert!(false, "{timer:?} due at {at} right after a step at {now}");
+            earliest.0 = Some((now + Millis(1), timer));
+        }
+        self.deadline = earliest.0;
+    }
+
+    /// The earliest deadline of master `name`'s rules.
+    pub(crate) fn master_deadline(&mut self, now: Millis, name: &str) -> Option<(Millis, Timer)> {
+        self.with_master(now, name, |c| c.next_deadline()).flatten()
+    }
+}
