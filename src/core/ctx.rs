@@ -23,6 +23,7 @@ use super::failover::Failover;
 use super::ids::RunId;
 use super::instance::{Master, PeerLink};
 use super::link::Outbox;
+use super::masters::MasterId;
 use super::names::Names;
 use super::output::Output;
 use super::rng::Rng;
@@ -144,6 +145,18 @@ impl Sentinel {
         name: &str,
         f: impl FnOnce(&mut MasterCtx) -> R,
     ) -> Option<R> {
+        let id = self.masters.id(name)?;
+        self.with_master_id(now, id, f)
+    }
+
+    /// Runs `f` on master `id`'s context (`None`: not monitored), then
+    /// completes the `Persist`s it queued with the other masters.
+    pub(crate) fn with_master_id<R>(
+        &mut self,
+        now: Millis,
+        id: MasterId,
+        f: impl FnOnce(&mut MasterCtx) -> R,
+    ) -> Option<R> {
         let Sentinel {
             myid,
             config,
@@ -159,7 +172,7 @@ impl Sentinel {
             scripts,
             ..
         } = self;
-        let (mc, m) = masters.both_mut(name)?;
+        let (mc, m) = masters.both_mut_by_id(id)?;
         let mut ctx = MasterCtx {
             now,
             myid,

@@ -363,7 +363,7 @@ impl Sentinel {
         // The same run id under other masters moves too, and the shared link
         // follows the newest address.
         let mut others = 0;
-        for (_, mc, m) in self.masters.iter_both_mut().filter(|(n, _, _)| n.as_str() != name) {
+        for (mc, m) in self.masters.iter_both_mut().filter(|(mc, _)| mc.name != name) {
             if let Some(p) = m.sentinels.get_mut(runid)
                 && p.addr != *addr
             {
@@ -389,7 +389,7 @@ impl Sentinel {
 
     /// Forgets peer `runid` under every master.
     fn forget_peer_everywhere(&mut self, runid: &RunId) {
-        for (_, mc, m) in self.masters.iter_both_mut() {
+        for (mc, m) in self.masters.iter_both_mut() {
             m.sentinels.remove(runid);
             mc.known_sentinels.retain(|s| &s.runid != runid);
         }

@@ -290,13 +290,20 @@ impl Link {
 
 /// Builds a command, renaming its name with the master's `rename-command`
 /// table (keys are lowercase).
-pub(crate) fn command(renames: &[(String, String)], name: &str, args: &[&str]) -> Vec<Bytes> {
-    let lower = name.to_ascii_lowercase();
-    let name = renames.iter().find(|(from, _)| *from == lower).map_or(name, |(_, to)| to.as_str());
-    std::iter::once(name)
-        .chain(args.iter().copied())
-        .map(|s| Bytes::copy_from_slice(s.as_bytes()))
-        .collect()
+pub(crate) fn command(
+    renames: &[(String, String)],
+    name: &'static str,
+    args: &[&str],
+) -> Vec<Bytes> {
+    let renamed = renames.iter().find(|(from, _)| from.eq_ignore_ascii_case(name));
+    let name = match renamed {
+        Some((_, to)) => Bytes::copy_from_slice(to.as_bytes()),
+        None => Bytes::from_static(name.as_bytes()),
+    };
+    let mut command = Vec::with_capacity(1 + args.len());
+    command.push(name);
+    command.extend(args.iter().map(|s| Bytes::copy_from_slice(s.as_bytes())));
+    command
 }
 
 #[cfg(test)]

@@ -19,6 +19,12 @@ use super::timer::{Millis, Timer};
 use super::view::{MasterView, MasterViews};
 use crate::config::MasterConfig;
 
+/// A master's handle while it is monitored: an index into the records,
+/// so that the step, the due index and the rearm never compare or copy
+/// names. A removed master's id may be given to a master added later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct MasterId(u32);
+
 /// One master's record.
 #[derive(Debug)]
 struct Record {
@@ -33,76 +39,110 @@ struct Record {
     /// The earliest deadline of its rules, as of the last step that visited
     /// it (`None`: nothing scheduled).
     next: Option<(Millis, Timer)>,
+    /// Visited since its view was last built.
+    unbuilt: bool,
 }
 
-/// The monitored masters by name, in name order.
+/// The monitored masters, by id and by name.
 #[derive(Debug, Default)]
 pub(crate) struct Masters {
-    records: BTreeMap<String, Record>,
-    /// `(deadline, name)` of every record whose `next` is set.
-    due: BTreeSet<(Millis, String)>,
+    /// The records by [`MasterId`]; `None`: a free id.
+    slots: Vec<Option<Record>>,
+    /// The ids of the free slots.
+    free: Vec<MasterId>,
+    /// Every record's id by name (name order is the listing order).
+    by_name: BTreeMap<String, MasterId>,
+    /// `(deadline, id)` of every record whose `next` is set.
+    due: BTreeSet<(Millis, MasterId)>,
     /// The views as last built, shared with the published view.
     views: MasterViews,
     /// The masters visited since the views were built: theirs is to build
     /// again.
-    unbuilt: BTreeSet<String>,
+    unbuilt: Vec<MasterId>,
     /// Masters added so far (`Record::added`).
     added: u64,
 }
 
 impl Masters {
+    fn slot(&self, id: MasterId) -> Option<&Record> {
+        self.slots.get(id.0 as usize)?.as_ref()
+    }
+
+    fn slot_mut(&mut self, id: MasterId) -> Option<&mut Record> {
+        self.slots.get_mut(id.0 as usize)?.as_mut()
+    }
+
+    fn named(&self, name: &str) -> Option<&Record> {
+        self.slot(*self.by_name.get(name)?)
+    }
+
+    fn named_mut(&mut self, name: &str) -> Option<&mut Record> {
+        let id = *self.by_name.get(name)?;
+        self.slot_mut(id)
+    }
+
+    /// The id of master `name`.
+    pub fn id(&self, name: &str) -> Option<MasterId> {
+        self.by_name.get(name).copied()
+    }
+
+    /// The name of master `id`.
+    pub fn name(&self, id: MasterId) -> Option<&str> {
+        self.slot(id).map(|r| r.config.name.as_str())
+    }
+
     /// The configuration of master `name`.
     pub fn config(&self, name: &str) -> Option<&MasterConfig> {
-        self.records.get(name).map(|r| &r.config)
+        self.named(name).map(|r| &r.config)
     }
 
     /// Master `name`'s configuration and state.
     pub fn record(&self, name: &str) -> Option<(&MasterConfig, &Master)> {
-        self.records.get(name).map(|r| (&r.config, &r.state))
+        self.named(name).map(|r| (&r.config, &r.state))
     }
 
     /// Master `name`'s configuration, and its state to change.
     pub fn record_mut(&mut self, name: &str) -> Option<(&MasterConfig, &mut Master)> {
-        self.records.get_mut(name).map(|r| (&r.config, &mut r.state))
+        self.named_mut(name).map(|r| (&r.config, &mut r.state))
     }
 
     /// Master `name`'s configuration and state, both to change.
     pub fn both_mut(&mut self, name: &str) -> Option<(&mut MasterConfig, &mut Master)> {
-        self.records.get_mut(name).map(|r| (&mut r.config, &mut r.state))
+        self.named_mut(name).map(|r| (&mut r.config, &mut r.state))
+    }
+
+    /// Master `id`'s configuration and state, both to change.
+    pub fn both_mut_by_id(&mut self, id: MasterId) -> Option<(&mut MasterConfig, &mut Master)> {
+        self.slot_mut(id).map(|r| (&mut r.config, &mut r.state))
     }
 
     /// Configurations and states, in the order the masters were added.
     pub fn in_added_order(&self) -> impl Iterator<Item = (&MasterConfig, &Master)> {
-        let mut records: Vec<&Record> = self.records.values().collect();
+        let mut records: Vec<&Record> = self.slots.iter().flatten().collect();
         records.sort_by_key(|r| r.added);
         records.into_iter().map(|r| (&r.config, &r.state))
     }
 
     /// Configurations and states, in name order.
     pub fn records(&self) -> impl Iterator<Item = (&MasterConfig, &Master)> {
-        self.records.values().map(|r| (&r.config, &r.state))
+        self.by_name.values().filter_map(|id| self.slot(*id)).map(|r| (&r.config, &r.state))
     }
 
-    /// Names, configurations and states, in name order, to change.
-    pub fn iter_both_mut(
-        &mut self,
-    ) -> impl Iterator<Item = (&String, &mut MasterConfig, &mut Master)> {
-        self.records.iter_mut().map(|(n, r)| (n, &mut r.config, &mut r.state))
+    /// Configurations and states, in name order, to change.
+    pub fn iter_both_mut(&mut self) -> impl Iterator<Item = (&mut MasterConfig, &mut Master)> {
+        let mut records: Vec<&mut Record> = self.slots.iter_mut().flatten().collect();
+        records.sort_by(|a, b| a.config.name.cmp(&b.config.name));
+        records.into_iter().map(|r| (&mut r.config, &mut r.state))
     }
 
     /// The state of master `name`.
     pub fn get(&self, name: &str) -> Option<&Master> {
-        self.records.get(name).map(|r| &r.state)
+        self.named(name).map(|r| &r.state)
     }
 
     /// The state of master `name`, to change.
     pub fn get_mut(&mut self, name: &str) -> Option<&mut Master> {
-        self.records.get_mut(name).map(|r| &mut r.state)
-    }
-
-    /// Whether master `name` is monitored.
-    pub fn contains_key(&self, name: &str) -> bool {
-        self.records.contains_key(name)
+        self.named_mut(name).map(|r| &mut r.state)
     }
 
     /// Starts monitoring a master (replacing a record of that name, whose
@@ -110,76 +150,109 @@ impl Masters {
     pub fn insert(&mut self, config: MasterConfig, state: Master) {
         let name = config.name.clone();
         self.remove(&name);
-        self.unbuilt.insert(name.clone());
         self.added += 1;
-        self.records.insert(name, Record { config, state, added: self.added, next: None });
+        let record = Record { config, state, added: self.added, next: None, unbuilt: true };
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.slots[id.0 as usize] = Some(record);
+                id
+            }
+            None => {
+                self.slots.push(Some(record));
+                MasterId(u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 masters"))
+            }
+        };
+        self.unbuilt.push(id);
+        self.by_name.insert(name, id);
     }
 
     /// Stops monitoring master `name`; its state.
     pub fn remove(&mut self, name: &str) -> Option<Master> {
-        let record = self.records.remove(name)?;
+        let id = self.by_name.remove(name)?;
+        let record = self.slots[id.0 as usize].take()?;
+        self.free.push(id);
         self.views.remove(name);
-        self.unbuilt.remove(name);
+        self.unbuilt.retain(|u| *u != id);
         if let Some((at, _)) = record.next {
-            self.due.remove(&(at, name.to_owned()));
+            self.due.remove(&(at, id));
         }
         Some(record.state)
     }
 
     /// How many masters are monitored.
     pub fn len(&self) -> usize {
-        self.records.len()
+        self.by_name.len()
     }
 
     /// Whether no master is monitored.
     pub fn is_empty(&self) -> bool {
-        self.records.is_empty()
+        self.by_name.is_empty()
     }
 
     /// The names, in order.
     pub fn keys(&self) -> impl Iterator<Item = &String> {
-        self.records.keys()
+        self.by_name.keys()
+    }
+
+    /// The ids, in name order.
+    pub fn ids(&self) -> impl Iterator<Item = MasterId> {
+        self.by_name.values().copied()
     }
 
     /// Names and states, in name order.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Master)> {
-        self.records.iter().map(|(n, r)| (n, &r.state))
+        self.by_name.iter().filter_map(|(n, id)| Some((n, &self.slot(*id)?.state)))
     }
 
-    /// The masters whose deadline is at or before `now`, in name order.
-    pub fn due_at(&self, now: Millis) -> Vec<String> {
-        let mut names: Vec<String> =
-            self.due.iter().take_while(|(at, _)| *at <= now).map(|(_, n)| n.clone()).collect();
-        names.sort();
-        names
+    /// Puts `ids` in name order (the order masters are visited in) without
+    /// repeats.
+    pub fn sort_by_name(&self, ids: &mut Vec<MasterId>) {
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() > 1 {
+            ids.sort_by(|a, b| self.name(*a).cmp(&self.name(*b)));
+        }
+    }
+
+    /// The masters whose deadline is at or before `now`.
+    pub fn due_at(&self, now: Millis) -> Vec<MasterId> {
+        let due = self.due.iter().take_while(|(at, _)| *at <= now);
+        let mut ids = Vec::new();
+        if self.due.first().is_some_and(|(at, _)| *at <= now) {
+            // Room for the master an input concerns, besides the due ones.
+            ids.reserve(due.clone().count() + 1);
+            ids.extend(due.map(|(_, id)| *id));
+        }
+        ids
     }
 
     /// The earliest deadline of any master.
     pub fn earliest(&self) -> Option<(Millis, Timer)> {
-        let (_, name) = self.due.first()?;
-        self.records.get(name).and_then(|r| r.next)
+        let (_, id) = self.due.first()?;
+        self.slot(*id).and_then(|r| r.next)
     }
 
     #[cfg(debug_assertions)]
-    /// Master `name`'s deadline as of its last visit.
-    pub fn next(&self, name: &str) -> Option<(Millis, Timer)> {
-        self.records.get(name).and_then(|r| r.next)
+    /// Master `id`'s deadline as of its last visit.
+    pub fn next(&self, id: MasterId) -> Option<(Millis, Timer)> {
+        self.slot(id).and_then(|r| r.next)
     }
 
-    /// Records master `name`'s deadline after a visit, and that its view
+    /// Records master `id`'s deadline after a visit, and that its view
     /// must be built again.
-    pub fn visited(&mut self, name: &str, next: Option<(Millis, Timer)>) {
-        let Some(record) = self.records.get_mut(name) else { return };
-        if !self.unbuilt.contains(name) {
-            // (checked first: the name is only copied when it is new)
-            self.unbuilt.insert(name.to_owned());
+    pub fn visited(&mut self, id: MasterId, next: Option<(Millis, Timer)>) {
+        let Masters { slots, due, unbuilt, .. } = self;
+        let Some(record) = slots.get_mut(id.0 as usize).and_then(Option::as_mut) else { return };
+        if !record.unbuilt {
+            record.unbuilt = true;
+            unbuilt.push(id);
         }
         if record.next.map(|(at, _)| at) != next.map(|(at, _)| at) {
             if let Some((at, _)) = record.next {
-                self.due.remove(&(at, name.to_owned()));
+                due.remove(&(at, id));
             }
             if let Some((at, _)) = next {
-                self.due.insert((at, name.to_owned()));
+                due.insert((at, id));
             }
         }
         record.next = next;
@@ -188,7 +261,7 @@ impl Masters {
     /// The masters whose view is to be built (visited since the last
     /// build).
     pub fn unbuilt(&self) -> impl Iterator<Item = (&String, &Master)> {
-        self.unbuilt.iter().filter_map(|n| Some((n, &self.records.get(n)?.state)))
+        self.unbuilt.iter().filter_map(|id| self.slot(*id)).map(|r| (&r.config.name, &r.state))
     }
 
     /// Keeps the views built for [`Masters::unbuilt`]; the views of every
@@ -197,7 +270,11 @@ impl Masters {
         for (name, view) in views {
             self.views.insert(name, view);
         }
-        self.unbuilt.clear();
+        for id in std::mem::take(&mut self.unbuilt) {
+            if let Some(record) = self.slot_mut(id) {
+                record.unbuilt = false;
+            }
+        }
         self.views.clone()
     }
 }

@@ -62,7 +62,7 @@ impl Sentinel {
             return;
         };
         link.on_up(now, id, local_addr);
-        let cmd = |name: &str, args: &[&str]| command(&mc.rename_commands, name, args);
+        let cmd = |name: &'static str, args: &[&str]| command(&mc.rename_commands, name, args);
         if let Some(pass) = pass {
             // The password and user go as bytes (they need not be UTF-8).
             let mut auth = cmd("AUTH", &[]);
@@ -107,7 +107,7 @@ impl Sentinel {
     fn merge_replica_aliases(&mut self) {
         let Sentinel { masters, out, names, .. } = self;
         let mut merged = false;
-        for (_, mc, m) in masters.iter_both_mut().filter(|(_, _, m)| m.failover.is_none()) {
+        for (mc, m) in masters.iter_both_mut().filter(|(_, m)| m.failover.is_none()) {
             let aliases: Vec<Addr> = m
                 .replicas
                 .keys()

@@ -72,7 +72,7 @@ impl Rules<'_> {
         Some(hello.encode())
     }
 
-    fn cmd(&self, name: &str, args: &[&str]) -> Vec<Bytes> {
+    fn cmd(&self, name: &'static str, args: &[&str]) -> Vec<Bytes> {
         command(&self.master.rename_commands, name, args)
     }
 

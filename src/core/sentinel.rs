@@ -190,12 +190,13 @@ impl Sentinel {
         // The masters not visited kept their deadlines: nothing they read
         // changed (else the step visits them, `Marks`).
         #[cfg(debug_assertions)]
-        for name in self.masters.keys().cloned().collect::<Vec<_>>() {
-            let stored = self.masters.next(&name);
+        for id in self.masters.ids().collect::<Vec<_>>() {
+            let stored = self.masters.next(id);
             debug_assert_eq!(
                 stored,
-                self.master_deadline(now, &name),
-                "{name}'s deadline moved unvisited by {input_kind} ({scope:?}) at {now}"
+                self.master_deadline(now, id),
+                "{:?}'s deadline moved unvisited by {input_kind} ({scope:?}) at {now}",
+                self.masters.name(id)
             );
         }
     }

@@ -21,6 +21,7 @@ use super::ids::{Epoch, RunId};
 use super::input::{Input, LinkId};
 use super::instance::PeerLink;
 use super::link::LinkOwner;
+use super::masters::MasterId;
 use super::output::Output;
 use super::sentinel::Sentinel;
 use super::timer::{Earliest, Millis, Timer};
@@ -31,7 +32,7 @@ pub(crate) enum Scope {
     /// Every master.
     All,
     /// This master, and those due.
-    One(String),
+    One(MasterId),
     /// The masters that know this peer, and those due.
     Peer(RunId),
     /// The masters due.
@@ -42,7 +43,7 @@ pub(crate) enum Scope {
 #[derive(Debug)]
 pub(crate) enum Stepped {
     All,
-    Some(Vec<String>),
+    Some(Vec<MasterId>),
 }
 
 /// What the masters' rules read besides their own records
@@ -111,7 +112,7 @@ impl Sentinel {
         };
         match self.out.owners.get(link) {
             Some(LinkOwner::Master(name, _) | LinkOwner::Replica(name, _, _)) => {
-                Scope::One(name.clone())
+                self.masters.id(name).map_or(Scope::Due, Scope::One)
             }
             Some(LinkOwner::Peer(runid)) => Scope::Peer(runid.clone()),
             None => Scope::All,
@@ -147,55 +148,53 @@ impl Sentinel {
     ) -> Stepped {
         self.maybe_exit_tilt(now);
         self.peer_links_periodic(now);
-        let mut names = match scope {
-            Scope::All => self.masters.keys().cloned().collect(),
+        let mut ids = match scope {
+            Scope::All => self.masters.ids().collect(),
             Scope::Due => self.masters.due_at(now),
-            Scope::One(name) => {
-                let mut names = self.masters.due_at(now);
-                if self.masters.contains_key(name) {
-                    names.push(name.clone());
-                }
-                names
+            Scope::One(id) => {
+                let mut ids = self.masters.due_at(now);
+                ids.push(*id);
+                ids
             }
             Scope::Peer(runid) => {
-                let mut names = self.masters.due_at(now);
+                let mut ids = self.masters.due_at(now);
                 if let Some(pl) = self.peers.get(runid) {
-                    names.extend(pl.masters.iter().cloned());
+                    ids.extend(pl.masters.iter().filter_map(|n| self.masters.id(n)));
                 }
-                names
+                ids
             }
         };
-        names.sort();
-        names.dedup();
-        self.visit(now, &names);
+        self.masters.sort_by_name(&mut ids);
+        self.visit(now, &ids);
         let stepped = loop {
             if *scope == Scope::All || self.global_marks() != marks.global {
                 // What every master reads changed: the others' rules too.
-                let rest: Vec<String> = self
-                    .masters
-                    .keys()
-                    .filter(|n| names.binary_search(n).is_err())
-                    .cloned()
-                    .collect();
+                let mut rest: Vec<MasterId> = self.masters.ids().collect();
+                rest.sort_unstable();
+                let mut seen = ids.clone();
+                seen.sort_unstable();
+                rest.retain(|id| seen.binary_search(id).is_err());
+                self.masters.sort_by_name(&mut rest);
                 self.visit(now, &rest);
                 break Stepped::All;
             }
             // A shared peer link changed: the masters that know the peer.
-            let mut more: Vec<String> = Vec::new();
-            for (pl, mark) in self.peers.values().zip(&marks.peers) {
-                if peer_mark(pl) != *mark {
-                    let new = pl.masters.iter().filter(|n| names.binary_search(n).is_err());
-                    more.extend(new.cloned());
-                }
+            let changed =
+                self.peers.values().zip(&marks.peers).filter(|(pl, m)| peer_mark(pl) != **m);
+            let mut more: Vec<MasterId> = changed
+                .flat_map(|(pl, _)| pl.masters.iter().filter_map(|n| self.masters.id(n)))
+                .collect();
+            if !more.is_empty() {
+                let mut seen = ids.clone();
+                seen.sort_unstable();
+                more.retain(|id| seen.binary_search(id).is_err());
             }
             if more.is_empty() {
-                break Stepped::Some(names);
+                break Stepped::Some(ids);
             }
-            more.sort();
-            more.dedup();
+            self.masters.sort_by_name(&mut more);
             self.visit(now, &more);
-            names.extend(more);
-            names.sort();
+            ids.extend(more);
         };
         self.announce_events(from);
         self.queue_notifications(now, from);
@@ -204,9 +203,9 @@ impl Sentinel {
     }
 
     /// Runs the rules of these masters.
-    fn visit(&mut self, now: Millis, names: &[String]) {
-        for name in names {
-            self.with_master(now, name, |c| c.step());
+    fn visit(&mut self, now: Millis, ids: &[MasterId]) {
+        for id in ids {
+            self.with_master_id(now, *id, |c| c.step());
         }
     }
 
@@ -226,13 +225,13 @@ impl Sentinel {
     /// Recomputes the earliest deadline from the same due times the step
     /// acts on, so nothing is due right after a step.
     pub(crate) fn rearm(&mut self, now: Millis, stepped: Stepped) {
-        let names = match stepped {
-            Stepped::All => self.masters.keys().cloned().collect::<Vec<String>>(),
-            Stepped::Some(names) => names,
+        let ids = match stepped {
+            Stepped::All => self.masters.ids().collect::<Vec<MasterId>>(),
+            Stepped::Some(ids) => ids,
         };
-        for name in names {
-            let next = self.master_deadline(now, &name);
-            self.masters.visited(&name, next);
+        for id in ids {
+            let next = self.master_deadline(now, id);
+            self.masters.visited(id, next);
         }
         let mut earliest = Earliest::default();
         earliest.arm(Timer::TiltEnd, self.tilt_end_due());
@@ -252,8 +251,8 @@ impl Sentinel {
         self.deadline = earliest.0;
     }
 
-    /// The earliest deadline of master `name`'s rules.
-    pub(crate) fn master_deadline(&mut self, now: Millis, name: &str) -> Option<(Millis, Timer)> {
-        self.with_master(now, name, |c| c.next_deadline()).flatten()
+    /// The earliest deadline of master `id`'s rules.
+    pub(crate) fn master_deadline(&mut self, now: Millis, id: MasterId) -> Option<(Millis, Timer)> {
+        self.with_master_id(now, id, |c| c.next_deadline()).flatten()
     }
 }
