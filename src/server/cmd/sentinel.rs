@@ -28,12 +28,25 @@ pub async fn sentinel(_session: &Session, shared: &Shared, mut args: Vec<Bytes>)
     // Read only by the answers that show ages: the clock read was a tenth
     // of GET-MASTER-ADDR-BY-NAME's own cost.
     let now = std::cell::LazyCell::new(|| shared.clock.now());
-    let sub = args[1].to_ascii_lowercase();
+    // Lowered on the stack: every subcommand name is short.
+    let mut small = [0u8; 32];
+    let long;
+    let sub: &[u8] = match small.get_mut(..args[1].len()) {
+        Some(room) => {
+            room.copy_from_slice(&args[1]);
+            room.make_ascii_lowercase();
+            room
+        }
+        None => {
+            long = args[1].to_ascii_lowercase();
+            &long
+        }
+    };
     let master = || match std::str::from_utf8(&args[2]) {
         Ok(name) => view.master(name),
         Err(_) => view.master(&text(&args[2])),
     };
-    match sub.as_slice() {
+    match sub {
         b"masters" => Frame::Array(view.masters.iter().map(|m| master_map(m, *now)).collect()),
         b"master" => master().map_or_else(no_such_master, |m| master_map(m, *now)),
         b"replicas" | b"slaves" => master().map_or_else(no_such_master, |m| {
