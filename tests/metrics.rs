@@ -119,7 +119,7 @@ fn readyz_waits_for_the_master_and_metrics_count_a_real_failover() {
         "{m}"
     );
     let took = value(&m, &format!("rsentinel_failover_duration_seconds_sum{named}")).unwrap();
-    assert!(took > 0.0 && took < 10.0, "failover took {took} s");
+    assert!(took > 0.0 && took < 30.0, "failover took {took} s");
     assert!(value(&m, "rsentinel_current_epoch").unwrap_or(0.0) >= 1.0, "{m}");
 
     let status: serde_json::Value =

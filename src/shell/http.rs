@@ -33,6 +33,13 @@ use crate::server::Shared;
 /// How long a client may take to send its request's headers.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a scrape waits for the core's CKQUORUM verdicts.
+const CKQUORUM_WITHIN: Duration = Duration::from_secs(2);
+
+/// HTTP connections served at once (scrapers and probes are few; more are
+/// closed at once rather than queued).
+const MAX_CONNECTIONS: usize = 64;
+
 /// What the endpoints need besides the shared state.
 #[derive(Debug)]
 pub struct Endpoints {
@@ -55,6 +62,7 @@ pub async fn bind(addr: &str) -> std::io::Result<TcpListener> {
 /// Serves HTTP on `listener` until shutdown.
 pub async fn run(listener: TcpListener, endpoints: Arc<Endpoints>) {
     let mut shutdown = endpoints.shared.shutdown.subscribe();
+    let limit = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
     loop {
         let accepted = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -68,6 +76,10 @@ pub async fn run(listener: TcpListener, endpoints: Arc<Endpoints>) {
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
+        };
+        let Ok(permit) = limit.clone().try_acquire_owned() else {
+            debug!(%peer, "metrics: refused, {MAX_CONNECTIONS} connections already");
+            continue;
         };
         let endpoints = endpoints.clone();
         tokio::spawn(async move {
@@ -83,6 +95,7 @@ pub async fn run(listener: TcpListener, endpoints: Arc<Endpoints>) {
             if let Err(e) = served {
                 debug!(%peer, cause = %e, "metrics: connection ended");
             }
+            drop(permit);
         });
     }
 }
@@ -98,15 +111,22 @@ async fn answer(endpoints: &Endpoints, req: Request<Incoming>) -> Response<Full<
             shared.current_view().await;
             let view = shared.view.load_full();
             let mut ckquorum: BTreeMap<String, CkQuorum> = BTreeMap::new();
-            for m in view.masters.iter() {
-                let name = m.instance.name.clone();
-                let verdict =
-                    match shared.ask_core(AdminCommand::CkQuorum { name: name.clone() }).await {
+            let ask = async {
+                for m in view.masters.iter() {
+                    let name = m.instance.name.clone();
+                    let command = AdminCommand::CkQuorum { name: name.clone() };
+                    let verdict = match shared.ask_core(command).await {
                         Frame::Simple(t) => (true, t),
                         Frame::Error(t) => (false, t),
                         _ => continue,
                     };
-                ckquorum.insert(name, verdict);
+                    ckquorum.insert(name, verdict);
+                }
+            };
+            // A core that does not answer costs the CKQUORUM series (the
+            // masters it had no time for), not the scrape.
+            if tokio::time::timeout(CKQUORUM_WITHIN, ask).await.is_err() {
+                warn!("metrics: the core did not answer CKQUORUM within {CKQUORUM_WITHIN:?}");
             }
             let body = metrics::render(&view, shared.clock.now(), &ckquorum, &endpoints.counters);
             respond(
