@@ -118,6 +118,12 @@ fn readyz_waits_for_the_master_and_metrics_count_a_real_failover() {
         Some(1.0),
         "{m}"
     );
+    for phase in ["election", "promotion", "reconfiguration"] {
+        let count = format!(
+            "rsentinel_failover_phase_seconds_count{{master_name=\"mymaster\",phase=\"{phase}\"}}"
+        );
+        assert_eq!(value(&m, &count), Some(1.0), "{phase}: {m}");
+    }
     let took = value(&m, &format!("rsentinel_failover_duration_seconds_sum{named}")).unwrap();
     assert!(took > 0.0 && took < 30.0, "failover took {took} s");
     assert!(value(&m, "rsentinel_current_epoch").unwrap_or(0.0) >= 1.0, "{m}");
@@ -129,6 +135,42 @@ fn readyz_waits_for_the_master_and_metrics_count_a_real_failover() {
     assert!(status["current_epoch"].as_u64() >= Some(1), "{status}");
     sleeper.join().expect("sleeper");
     drop(sentinel);
+}
+
+#[test]
+fn an_aborted_failover_is_counted_by_reason() {
+    let dir = tempdir();
+    let _log = ShowLog(dir.path().to_path_buf());
+    // A master with no replica: a failover starts and finds none to promote.
+    let master = start_redis(&[]);
+    let http = free_port();
+    let _sentinel = start_sentinel(
+        dir.path(),
+        &format!(
+            "metrics-listen 127.0.0.1:{http}\n\
+             sentinel monitor mymaster 127.0.0.1 {} 1\n\
+             sentinel down-after-milliseconds mymaster 1000\n",
+            master.port
+        ),
+    );
+    wait_port(http);
+    wait_for(20, "/readyz 200", || get(http, "/readyz").is_some_and(|(code, _)| code == 200));
+    let port = master.port;
+    let sleeper = std::thread::spawn(move || {
+        let _ = try_call(port, &["DEBUG", "SLEEP", "4"]);
+    });
+    let aborted =
+        "rsentinel_failovers_aborted_total{master_name=\"mymaster\",reason=\"no-good-slave\"}";
+    wait_for(20, "the aborted failover in /metrics", || {
+        let m = get(http, "/metrics").map(|r| r.1).unwrap_or_default();
+        value(&m, aborted) == Some(1.0)
+    });
+    let m = get(http, "/metrics").expect("metrics").1;
+    let named = "{master_name=\"mymaster\"}";
+    assert_eq!(value(&m, &format!("rsentinel_failovers_started_total{named}")), Some(1.0), "{m}");
+    assert_eq!(value(&m, &format!("rsentinel_failovers_succeeded_total{named}")), None, "{m}");
+    assert_eq!(value(&m, &format!("rsentinel_failover_duration_seconds_count{named}")), None);
+    sleeper.join().expect("sleeper");
 }
 
 #[test]

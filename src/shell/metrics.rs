@@ -16,7 +16,8 @@
 //! - **`rsentinel_*`**: what redis_exporter cannot see from outside:
 //!   failovers started, succeeded and aborted by reason, how long the
 //!   successful ones took (a histogram, from `+try-failover` to
-//!   `+switch-master`), addresses switched, the age of each peer's last
+//!   `+switch-master`) and each of their phases took (election, promotion,
+//!   reconfiguration of the replicas), addresses switched, the age of each peer's last
 //!   hello, replica offsets and lag, each link's last-ping-reply age and
 //!   unanswered-ping age, the current epoch and how often TILT was entered.
 //!
@@ -67,8 +68,22 @@ pub struct Counters {
     switches: Family<Labels, Counter>,
     /// Seconds from `+try-failover` to `+switch-master`, by master.
     duration: Family<Labels, Histogram, MakeHistogram>,
-    /// Masters with a failover of ours under way, and when it started.
-    in_flight: Mutex<BTreeMap<String, Millis>>,
+    /// Seconds each phase of a successful failover took, by master and
+    /// phase.
+    phases: Family<Labels, Histogram, MakeHistogram>,
+    /// Masters with a failover of ours under way, and its marks.
+    in_flight: Mutex<BTreeMap<String, Marks>>,
+}
+
+/// When a failover of ours started and reached its phases.
+#[derive(Debug, Clone, Copy)]
+struct Marks {
+    /// `+try-failover`.
+    started: Millis,
+    /// `+elected-leader`.
+    elected: Option<Millis>,
+    /// `+promoted-slave`.
+    promoted: Option<Millis>,
 }
 
 impl Default for Counters {
@@ -79,6 +94,7 @@ impl Default for Counters {
             aborted: Family::default(),
             switches: Family::default(),
             duration: Family::new_with_constructor(|| Histogram::new(FAILOVER_BUCKETS)),
+            phases: Family::new_with_constructor(|| Histogram::new(FAILOVER_BUCKETS)),
             in_flight: Mutex::new(BTreeMap::new()),
         }
     }
@@ -88,32 +104,53 @@ impl Counters {
     /// Counts one published event (`channel`, `payload` as subscribers get
     /// them), seen at `now`.
     pub fn count(&self, channel: &str, payload: &str, now: Millis) {
-        let mut words = payload.split(' ');
-        let master = |kind: Option<&str>, name: Option<&str>| {
-            (kind == Some("master")).then(|| name.unwrap_or_default().to_string())
+        let Some(name) = master_of(channel, payload) else { return };
+        let named = vec![("master_name", name.to_string())];
+        let secs = |since: Millis| now.0.saturating_sub(since.0) as f64 / 1000.0;
+        // Phases are observed when the failover succeeds, so that their
+        // histogram counts the same failovers as the duration's.
+        let phase = |phase: &str, from: Millis, to: Millis| {
+            let labels = vec![("master_name", name.to_string()), ("phase", phase.to_string())];
+            let took = to.0.saturating_sub(from.0) as f64 / 1000.0;
+            self.phases.get_or_create(&labels).observe(took);
         };
         let mut in_flight = self.in_flight.lock().unwrap_or_else(|e| e.into_inner());
-        if channel == "+try-failover" {
-            if let Some(name) = master(words.next(), words.next()) {
-                self.started.get_or_create(&vec![("master_name", name.clone())]).inc();
-                in_flight.insert(name, now);
+        match channel {
+            "+try-failover" => {
+                self.started.get_or_create(&named).inc();
+                let marks = Marks { started: now, elected: None, promoted: None };
+                in_flight.insert(name.to_string(), marks);
             }
-        } else if channel == "+switch-master" {
-            // `<name> <old-ip> <old-port> <new-ip> <new-port>`.
-            let name = words.next().unwrap_or_default().to_string();
-            let labels = vec![("master_name", name.clone())];
-            self.switches.get_or_create(&labels).inc();
-            if let Some(since) = in_flight.remove(&name) {
-                self.succeeded.get_or_create(&labels).inc();
-                let secs = now.0.saturating_sub(since.0) as f64 / 1000.0;
-                self.duration.get_or_create(&labels).observe(secs);
+            "+elected-leader" => {
+                if let Some(m) = in_flight.get_mut(name) {
+                    m.elected = Some(now);
+                }
             }
-        } else if let Some(reason) = channel.strip_prefix("-failover-abort-")
-            && let Some(name) = master(words.next(), words.next())
-        {
-            in_flight.remove(&name);
-            let labels = vec![("master_name", name), ("reason", reason.to_string())];
-            self.aborted.get_or_create(&labels).inc();
+            "+promoted-slave" => {
+                if let Some(m) = in_flight.get_mut(name) {
+                    m.promoted = Some(now);
+                }
+            }
+            "+switch-master" => {
+                self.switches.get_or_create(&named).inc();
+                if let Some(m) = in_flight.remove(name) {
+                    self.succeeded.get_or_create(&named).inc();
+                    self.duration.get_or_create(&named).observe(secs(m.started));
+                    if let (Some(elected), Some(promoted)) = (m.elected, m.promoted) {
+                        phase("election", m.started, elected);
+                        phase("promotion", elected, promoted);
+                        phase("reconfiguration", promoted, now);
+                    }
+                }
+            }
+            _ => {
+                if let Some(reason) = channel.strip_prefix("-failover-abort-") {
+                    in_flight.remove(name);
+                    let labels =
+                        vec![("master_name", name.to_string()), ("reason", reason.to_string())];
+                    self.aborted.get_or_create(&labels).inc();
+                }
+            }
         }
     }
 
@@ -144,6 +181,34 @@ impl Counters {
             "Seconds from +try-failover to +switch-master of the failovers this sentinel led",
             self.duration.clone(),
         );
+        registry.register(
+            "rsentinel_failover_phase_seconds",
+            "Seconds each phase of the failovers this sentinel led took: election \
+             (+try-failover to +elected-leader), promotion (to +promoted-slave), \
+             reconfiguration (to +switch-master)",
+            self.phases.clone(),
+        );
+    }
+}
+
+/// The master an event concerns: `<name>` in `master <name> <ip> <port>`
+/// (`%@` of a master), in `... @ <name> <ip> <port>` (`%@` of a replica or
+/// a peer), or first in `+switch-master`'s `<name> <old> <new>`. Only the
+/// events [`Counters::count`] uses are looked at.
+fn master_of<'a>(channel: &str, payload: &'a str) -> Option<&'a str> {
+    let counted = matches!(
+        channel,
+        "+try-failover" | "+elected-leader" | "+promoted-slave" | "+switch-master"
+    ) || channel.starts_with("-failover-abort-");
+    if !counted {
+        return None;
+    }
+    if channel == "+switch-master" {
+        return payload.split(' ').next();
+    }
+    match payload.split_once(" @ ") {
+        Some((_, master)) => master.split(' ').next(),
+        None => payload.strip_prefix("master ")?.split(' ').next(),
     }
 }
 
@@ -458,6 +523,12 @@ mod tests {
     fn failovers_are_counted_from_events_with_their_duration() {
         let c = Counters::default();
         c.count("+try-failover", "master m 127.0.0.1 6379", Millis(1000));
+        c.count("+elected-leader", "master m 127.0.0.1 6379", Millis(1200));
+        c.count(
+            "+promoted-slave",
+            "slave 127.0.0.1:6380 127.0.0.1 6380 @ m 127.0.0.1 6379",
+            Millis(2000),
+        );
         c.count("+switch-master", "m 127.0.0.1 6379 127.0.0.1 6380", Millis(3500));
         c.count("+try-failover", "master m 127.0.0.1 6380", Millis(5000));
         c.count("-failover-abort-not-elected", "master m 127.0.0.1 6380", Millis(6000));
@@ -472,6 +543,10 @@ mod tests {
             "rsentinel_failover_duration_seconds_sum{master_name=\"m\"} 2.5",
             "rsentinel_failover_duration_seconds_count{master_name=\"m\"} 1",
             "rsentinel_failover_duration_seconds_bucket{le=\"5.0\",master_name=\"m\"} 1",
+            "rsentinel_failover_phase_seconds_sum{master_name=\"m\",phase=\"election\"} 0.2",
+            "rsentinel_failover_phase_seconds_sum{master_name=\"m\",phase=\"promotion\"} 0.8",
+            "rsentinel_failover_phase_seconds_sum{master_name=\"m\",phase=\"reconfiguration\"} 1.5",
+            "rsentinel_failover_phase_seconds_count{master_name=\"m\",phase=\"election\"} 1",
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
         }
