@@ -174,6 +174,56 @@ fn an_aborted_failover_is_counted_by_reason() {
 }
 
 #[test]
+fn readyz_needs_a_quorum_of_peers_heard_from() {
+    let master = start_redis(&[]);
+    let (dirs, https) = ([tempdir(), tempdir()], [free_port(), free_port()]);
+    let _logs: Vec<ShowLog> = dirs.iter().map(|d| ShowLog(d.path().to_path_buf())).collect();
+    let sentinels: Vec<Proc> = dirs
+        .iter()
+        .zip(https)
+        .map(|(d, http)| {
+            start_sentinel(
+                d.path(),
+                &format!(
+                    "metrics-listen 127.0.0.1:{http}\n\
+                     sentinel monitor mymaster 127.0.0.1 {} 2\n\
+                     sentinel down-after-milliseconds mymaster 1000\n",
+                    master.port
+                ),
+            )
+        })
+        .collect();
+    // Quorum 2: each is ready once it has heard the other's hello.
+    for http in https {
+        wait_port(http);
+        wait_for(20, "/readyz 200 with the peer heard from", || {
+            get(http, "/readyz").is_some_and(|(code, _)| code == 200)
+        });
+    }
+    // Hellos keep coming every 2 s: readiness stays longer than a hello
+    // may be old (6 s).
+    for _ in 0..8 {
+        std::thread::sleep(Duration::from_millis(1000));
+        for http in https {
+            let (code, why) = get(http, "/readyz").expect("readyz");
+            let status = get(http, "/status.json").expect("status").1;
+            assert_eq!(code, 200, "{why}{status}");
+        }
+    }
+    // The peer stops: its hellos get old, and readiness goes.
+    signal(&sentinels[1], "STOP");
+    wait_for(20, "/readyz 503 once the peer is silent", || {
+        get(https[0], "/readyz").is_some_and(|(code, why)| {
+            code == 503 && why.contains("1 sentinel(s) heard from") && why.contains("quorum is 2")
+        })
+    });
+    signal(&sentinels[1], "CONT");
+    wait_for(20, "/readyz 200 again", || {
+        get(https[0], "/readyz").is_some_and(|(code, _)| code == 200)
+    });
+}
+
+#[test]
 fn the_flag_starts_the_listener_the_rewrite_keeps_the_directive_and_bad_values_fail() {
     let dir = tempdir();
     let _log = ShowLog(dir.path().to_path_buf());
