@@ -249,6 +249,21 @@ fn the_flag_starts_the_listener_the_rewrite_keeps_the_directive_and_bad_values_f
     assert!(conf.contains(&format!("metrics-listen 127.0.0.1:{http}")), "{conf}");
     drop(proc);
 
+    // A port in use stops the start, as for `port`.
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let taken_port = taken.local_addr().expect("addr").port();
+    std::fs::write(&path, format!("bind 127.0.0.1\nport {}\n", free_port())).expect("config");
+    let out = Command::new(env!("CARGO_BIN_EXE_rsentinel"))
+        .arg(&path)
+        .args(["--metrics-listen", &format!("127.0.0.1:{taken_port}")])
+        .output()
+        .expect("run");
+    let said =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "started with the metrics port in use: {said}");
+    assert!(said.contains(&format!("metrics-listen 127.0.0.1:{taken_port}: can't bind")), "{said}");
+    drop(taken);
+
     for bad in ["9355", "127.0.0.1:0", "::1:9355"] {
         let (code, _, err) = run_rsentinel(&[
             "--check-config",
