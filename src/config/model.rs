@@ -273,6 +273,11 @@ pub struct ServerConfig {
     /// `unixsocketperm`: the socket file's permissions (octal in the
     /// file); `None` = as the umask leaves them.
     pub unixsocketperm: Option<u32>,
+    /// `metrics-listen <host:port>` (rsentinel only): the HTTP listener for
+    /// `/metrics`, `/healthz`, `/readyz` and `/status.json`, as written
+    /// (`127.0.0.1:9355`, `[::]:9355`, `pod.local:9355`); `None` = none,
+    /// the default.
+    pub metrics_listen: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -298,6 +303,7 @@ impl Default for ServerConfig {
             tls: BTreeMap::new(),
             unixsocket: None,
             unixsocketperm: None,
+            metrics_listen: None,
         }
     }
 }

@@ -334,6 +334,7 @@ pub(crate) fn server_directive(
                 parse_enum(v, LogTimestampFormat::parse, LogTimestampFormat::names)?
         }
         ("pidfile", [file]) => server.pidfile = non_empty(file),
+        ("metrics-listen", [addr]) => server.metrics_listen = parse_listen(addr)?,
         ("protected-mode", [v]) => server.protected_mode = parse_yes_no(v)?,
         ("requirepass", [pass]) => server.requirepass = non_empty(pass),
         ("maxclients", [n]) => {
@@ -412,6 +413,26 @@ fn parse_enum<T>(
 /// `Some(s)` unless `s` is empty: an empty string unsets an option.
 pub(crate) fn non_empty(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_string())
+}
+
+/// `metrics-listen`'s `host:port` (IPv6 in brackets: `[::1]:9355`): kept
+/// as written, the shell binds it; empty = no listener. Only the form is
+/// checked here (a host name is resolved when the listener is bound).
+pub(crate) fn parse_listen(s: &str) -> Result<Option<String>, String> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    let bad = || format!("expected host:port (IPv6 as [addr]:port), got '{s}'");
+    let (host, port) = s.rsplit_once(':').ok_or_else(bad)?;
+    let bracketed = host.starts_with('[') && host.ends_with(']');
+    let inner = if bracketed { &host[1..host.len() - 1] } else { host };
+    if inner.is_empty() || inner.contains(['[', ']']) || (host.contains(':') && !bracketed) {
+        return Err(bad());
+    }
+    match parse_port(port)? {
+        0 => Err(format!("Invalid port number '0' in '{s}': the metrics listener needs a port")),
+        _ => Ok(Some(s.to_string())),
+    }
 }
 
 /// A TCP port, 0 to 65535.
@@ -501,6 +522,20 @@ mod tests {
             assert_eq!(reason(line), format!("argument(s) must be one of the following: {names}"));
         }
         assert_eq!(reason("supervised"), BAD_DIRECTIVE);
+    }
+
+    #[test]
+    fn metrics_listen_takes_host_port_and_refuses_the_rest() {
+        assert_eq!(parse("").unwrap().server.metrics_listen, None);
+        for ok in ["127.0.0.1:9355", "[::]:9355", "pod-0.sentinel:9355", "0.0.0.0:1"] {
+            let c = parse(&format!("metrics-listen {ok}\n")).unwrap();
+            assert_eq!(c.server.metrics_listen.as_deref(), Some(ok));
+        }
+        assert_eq!(parse("metrics-listen \"\"\n").unwrap().server.metrics_listen, None);
+        for bad in ["9355", ":9355", "::1:9355", "host:port", "host:0", "host:70000", "[]:1"] {
+            let e = parse(&format!("metrics-listen {bad}\n")).unwrap_err().to_string();
+            assert!(e.contains(bad) || e.contains("port"), "{bad}: {e}");
+        }
     }
 
     #[test]

@@ -142,6 +142,7 @@ pub(crate) const SERVER_KEYS: &[&str] = &[
     "requirepass",
     "maxclients",
     "timeout",
+    "metrics-listen",
 ];
 
 /// The arguments of directive `name` for `server`; `None` when the option
@@ -164,6 +165,7 @@ fn server_args(name: &str, server: &ServerConfig) -> Option<Vec<String>> {
         "requirepass" => vec![server.requirepass.clone()?],
         "maxclients" => vec![server.maxclients.to_string()],
         "timeout" => vec![server.timeout_secs.to_string()],
+        "metrics-listen" => vec![server.metrics_listen.clone()?],
         _ => return None,
     })
 }

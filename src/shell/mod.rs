@@ -2,8 +2,11 @@
 //! the RESP server, wired together by [`run`].
 
 mod actor;
+mod health;
+mod http;
 mod link;
 mod listen;
+mod metrics;
 pub mod supervise;
 
 use std::path::PathBuf;
@@ -73,6 +76,12 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
         })?;
         listeners.push(server::Listener::Unix(l, path.clone()));
     }
+    // `metrics-listen`: bound with the other listeners, so that a port in
+    // use stops the start as it does for `port`.
+    let metrics_listener = match &config.server.metrics_listen {
+        Some(addr) => Some(http::bind(addr).await.inspect_err(|e| warn!("{e}"))?),
+        None => None,
+    };
     let core = Sentinel::new(config.clone(), seed, clock.now());
     let (events, _) = broadcast::channel(4096);
     let (admin_tx, admin_rx) = mpsc::channel(1024);
@@ -113,6 +122,14 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
     // Warning level, as redis-sentinel logs it (`#`).
     warn!("Sentinel ID is {}", core.view().myid);
     let signals = tokio::spawn(stop_on_signal(shared.clone(), signals));
+    // The failover counters subscribe before the actor runs: no event is
+    // missed.
+    let counters = Arc::new(metrics::Counters::default());
+    if metrics_listener.is_some() {
+        let events = shared.events.subscribe();
+        tokio::spawn(metrics::count_events(counters.clone(), events, shared.clock));
+    }
+    let config_dir = config_path.parent().map(PathBuf::from).unwrap_or_default();
     let file = ConfigFile { path: config_path, text: config_text, format: config_format };
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
     let actor =
@@ -126,6 +143,13 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
         }
         if unix.is_some() {
             info!("Ready to accept connections unix");
+        }
+        if let Some(listener) = metrics_listener {
+            if let Ok(addr) = listener.local_addr() {
+                info!("Serving /metrics, /healthz, /readyz and /status.json on http://{addr}");
+            }
+            let endpoints = http::Endpoints { shared: shared.clone(), counters, config_dir };
+            tokio::spawn(http::run(listener, Arc::new(endpoints)));
         }
         supervisor.ready(&supervise::status_line(&shared.view.load()));
         if let Some(ready) = daemon_ready {

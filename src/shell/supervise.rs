@@ -168,7 +168,10 @@ impl Supervisor {
 /// Whether the actor answers a round trip within `limit`: it must take the
 /// request from its queue (`Shared::view_refresh`, which it serves between
 /// two inputs) and reply.
-async fn actor_answers(actor: &mpsc::Sender<oneshot::Sender<()>>, limit: Duration) -> bool {
+pub(super) async fn actor_answers(
+    actor: &mpsc::Sender<oneshot::Sender<()>>,
+    limit: Duration,
+) -> bool {
     let (tx, rx) = oneshot::channel();
     let round_trip = async { actor.send(tx).await.is_ok() && rx.await.is_ok() };
     tokio::time::timeout(limit, round_trip).await.unwrap_or(false)

@@ -203,7 +203,12 @@ pub fn file(dir: &tempfile::TempDir, name: &str) -> PathBuf {
 /// Starts a `redis-server` on a free port with test-friendly settings;
 /// `extra` adds arguments (e.g. `["--replicaof", "127.0.0.1", "6379"]`).
 pub fn start_redis(extra: &[&str]) -> Proc {
-    let port = free_port();
+    start_redis_on(free_port(), extra)
+}
+
+/// [`start_redis`] on a given port (one a sentinel was told to watch
+/// before anything listened there).
+pub fn start_redis_on(port: u16, extra: &[&str]) -> Proc {
     let child = Command::new("redis-server")
         .args([
             "--port",

@@ -157,6 +157,7 @@ fn server(out: &mut Lowered, doc: &Document) -> Result<(), ConfigError> {
     out.plain(&doc.log_format, "log-format", &["log-format"]);
     out.plain(&doc.log_timestamp_format, "log-timestamp-format", &["log-timestamp-format"]);
     out.plain(&doc.pidfile, "pidfile", &["pidfile"]);
+    out.plain(&doc.metrics_listen, "metrics-listen", &["metrics-listen"]);
     out.boolean(&doc.protected_mode, "protected-mode", &["protected-mode"])?;
     out.plain(&doc.requirepass, "requirepass", &["requirepass"]);
     out.plain(&doc.maxclients, "maxclients", &["maxclients"]);

@@ -26,6 +26,7 @@ pub(super) struct Document {
     pub(super) log_format: Option<Text>,
     pub(super) log_timestamp_format: Option<Text>,
     pub(super) pidfile: Option<Text>,
+    pub(super) metrics_listen: Option<Text>,
     pub(super) protected_mode: Option<Text>,
     pub(super) requirepass: Option<Text>,
     pub(super) maxclients: Option<Text>,

@@ -50,6 +50,8 @@ struct Document<'a> {
     log_timestamp_format: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pidfile: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    metrics_listen: Option<&'a str>,
     #[serde(skip_serializing_if = "is_false")]
     protected_mode: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -183,6 +185,7 @@ impl<'a> From<&'a Config> for Document<'a> {
             log_timestamp_format: (s.log_timestamp_format != defaults.log_timestamp_format)
                 .then(|| s.log_timestamp_format.as_str()),
             pidfile: s.pidfile.as_deref(),
+            metrics_listen: s.metrics_listen.as_deref(),
             protected_mode: s.protected_mode,
             requirepass: s.requirepass.as_deref(),
             maxclients: (s.maxclients != defaults.maxclients).then_some(s.maxclients),
