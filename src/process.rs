@@ -18,7 +18,10 @@
 //! process lock a new inode while the second still waits on the old one);
 //! it holds the pid of the process that has the lock, for the message the
 //! next one prints. The kernel drops an `flock` when its holder dies, so a
-//! crash never leaves a stale lock. It needs nothing more than the config
+//! crash never leaves a stale lock. A start finding the lock held waits up
+//! to two seconds for it before refusing: a restart that kills the old
+//! process and at once starts the new one (Redis's own sentinel test suite
+//! does) must not fail on the moment the old one takes to die. It needs nothing more than the config
 //! file already needs: a writable directory (the rewrite's temporary file
 //! lives there too).
 //!
@@ -41,6 +44,10 @@ use std::path::{Path, PathBuf};
 /// The pid file of a daemon whose config names none (redis's is
 /// `/var/run/redis.pid`).
 pub const DEFAULT_DAEMON_PIDFILE: &str = "/var/run/rsentinel.pid";
+
+/// How long a start waits for a config lock held by another process
+/// before it refuses.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// An exclusive lock on a config file, held until dropped (or the process
 /// ends).
@@ -68,11 +75,19 @@ impl ConfigLock {
             .truncate(false)
             .open(&path)
             .map_err(|e| format!("Can't open the lock file {}: {e}", path.display()))?;
+        let started = std::time::Instant::now();
         // SAFETY: flock on a descriptor we own.
-        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
+        while unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } != 0 {
             let err = io::Error::last_os_error();
             if err.raw_os_error() != Some(libc::EWOULDBLOCK) {
                 return Err(format!("Can't lock {}: {err}", path.display()));
+            }
+            // A holder that is on its way out (a restart that kills the old
+            // process and starts the new one at once, as supervisors and
+            // Redis's own test suite do) lets go within moments.
+            if started.elapsed() < LOCK_WAIT {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                continue;
             }
             let mut holder = String::new();
             let _ = file.read_to_string(&mut holder);

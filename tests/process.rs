@@ -34,6 +34,30 @@ fn a_second_sentinel_on_the_same_config_refuses_to_start() {
     assert_eq!(Raw::connect(again.1).ask(b"PING\r\n"), "+PONG\r\n");
 }
 
+/// A restart that starts the new sentinel while the old one is still dying
+/// waits for the lock instead of failing (Redis's sentinel suite restarts
+/// that way). The dying holder is played by util-linux's `flock`, which
+/// holds the lock for half a second.
+#[test]
+fn a_lock_released_within_moments_is_waited_for() {
+    let dir = tempdir();
+    let conf = dir.path().join("sentinel.conf");
+    std::fs::write(&conf, "sentinel monitor m 127.0.0.1 1 2\n").unwrap();
+    let lock = dir.path().join("sentinel.conf.lock");
+    let mut holder = Command::new("flock").arg(&lock).args(["sleep", "0.5"]).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !lock.exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    let (again, port) = start_sentinel_on(&conf);
+    assert_eq!(Raw::connect(port).ask(b"PING\r\n"), "+PONG\r\n");
+    assert!(started.elapsed() >= Duration::from_millis(300), "it waited for the holder");
+    let _ = holder.wait();
+    drop(again);
+}
+
 /// Starts rsentinel on an existing config with a new port.
 fn start_sentinel_on(conf: &Path) -> (common::Proc, u16) {
     let port = free_port();
