@@ -280,14 +280,6 @@ fn main() -> ExitCode {
         eprintln!("{e}. Exiting...");
         return ExitCode::from(1);
     }
-    // Taken before anything else can go wrong, and kept to the end.
-    let mut lock = match ConfigLock::acquire(&path) {
-        Ok(lock) => lock,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(1);
-        }
-    };
     let settings = LogSettings {
         logfile: config.server.logfile.clone(),
         level: config.server.loglevel,
@@ -298,6 +290,17 @@ fn main() -> ExitCode {
         eprintln!("Can't open the log file {}: {e}", config.server.logfile);
         return ExitCode::from(1);
     }
+    // Taken before anything else can go wrong, and kept to the end. A
+    // refusal goes to the log, as redis-sentinel's failure to bind its
+    // port does (Redis's own suite starts a second sentinel on a live one's
+    // config and expects nothing on stderr).
+    let mut lock = match ConfigLock::acquire(&path) {
+        Ok(lock) => lock,
+        Err(e) => {
+            tracing::warn!("{e}");
+            return ExitCode::from(1);
+        }
+    };
     if format == config::Format::Conf {
         warn_not_acted_on(&files);
     }
