@@ -201,8 +201,8 @@ fn render_line(
         // when it is a number, as Valkey writes it.
         LogFormat::Logfmt => format!(
             "pid={pid} role=sentinel timestamp={} level={word} message={}\n",
-            logfmt_quote(&time),
-            logfmt_quote(message)
+            json_string(&time),
+            json_string(message)
         ),
         LogFormat::Json => {
             let time = match timestamps {
@@ -217,26 +217,8 @@ fn render_line(
     }
 }
 
-/// A logfmt value in double quotes (`"` and `\` escaped, line breaks as
-/// `\n` so that one event stays one line).
-fn logfmt_quote(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// A JSON string literal (RFC 8259 escapes).
+/// A JSON string literal (RFC 8259 escapes); also a logfmt value in double
+/// quotes (line breaks escaped, so one event stays one line).
 fn json_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
@@ -444,7 +426,7 @@ mod tests {
         assert_eq!(
             render_line(LogFormat::Logfmt, LogTimestampFormat::Legacy, 7, Level::INFO, &t, msg),
             "pid=7 role=sentinel timestamp=\"04 Nov 2026 03:06:48.007\" level=notice \
-             message=\"a \\\"b\\\" \\\\ c\\nd\u{1}\"\n"
+             message=\"a \\\"b\\\" \\\\ c\\nd\\u0001\"\n"
         );
         assert_eq!(
             render_line(LogFormat::Json, LogTimestampFormat::Milliseconds, 7, Level::WARN, &t, msg),
