@@ -42,8 +42,6 @@ fn a_second_sentinel_on_the_same_config_refuses_to_start() {
 #[test]
 fn a_lock_released_within_moments_is_waited_for() {
     let dir = tempdir();
-    let conf = dir.path().join("sentinel.conf");
-    std::fs::write(&conf, "sentinel monitor m 127.0.0.1 1 2\n").unwrap();
     let lock = dir.path().join("sentinel.conf.lock");
     let mut holder = Command::new("flock").arg(&lock).args(["sleep", "0.5"]).spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -52,11 +50,10 @@ fn a_lock_released_within_moments_is_waited_for() {
     }
     std::thread::sleep(Duration::from_millis(100));
     let started = Instant::now();
-    let (again, port) = start_sentinel_on(&conf);
-    assert_eq!(Raw::connect(port).ask(b"PING\r\n"), "+PONG\r\n");
+    let again = start_sentinel(dir.path(), "sentinel monitor m 127.0.0.1 1 2\n");
+    assert_eq!(Raw::connect(again.port).ask(b"PING\r\n"), "+PONG\r\n");
     assert!(started.elapsed() >= Duration::from_millis(300), "it waited for the holder");
     let _ = holder.wait();
-    drop(again);
 }
 
 /// Starts rsentinel on an existing config with a new port.

@@ -216,14 +216,7 @@ impl Masters {
 
     /// The masters whose deadline is at or before `now`.
     pub fn due_at(&self, now: Millis) -> Vec<MasterId> {
-        let due = self.due.iter().take_while(|(at, _)| *at <= now);
-        let mut ids = Vec::new();
-        if self.due.first().is_some_and(|(at, _)| *at <= now) {
-            // Room for the master an input concerns, besides the due ones.
-            ids.reserve(due.clone().count() + 1);
-            ids.extend(due.map(|(_, id)| *id));
-        }
-        ids
+        self.due.iter().take_while(|(at, _)| *at <= now).map(|(_, id)| *id).collect()
     }
 
     /// The earliest deadline of any master.
