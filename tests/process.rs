@@ -16,8 +16,10 @@ fn a_second_sentinel_on_the_same_config_refuses_to_start() {
     let dir = tempdir();
     let first = start_sentinel(dir.path(), "sentinel monitor m 127.0.0.1 1 2\n");
     let conf = dir.path().join("sentinel.conf");
-    // The first one has rewritten the file (its myid) by now: the lock
-    // must survive the rename.
+    // The port accepts connections as soon as it is bound, but clients are
+    // served only once the generated myid is on disk: after this reply the
+    // first one has rewritten the file, and the lock must survive the rename.
+    assert_eq!(Raw::connect(first.port).ask(b"PING\r\n"), "+PONG\r\n");
     assert!(std::fs::read_to_string(&conf).unwrap().contains("sentinel myid"));
     let other_port = free_port().to_string();
     let (code, out, err) = run_rsentinel(&[conf.to_str().unwrap(), "--port", &other_port]);
