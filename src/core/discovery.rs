@@ -349,6 +349,7 @@ impl Sentinel {
             events.push(Event::SentinelInvalidAddr(peer_ref(mc, other, &p.addr)));
             invalid = Some(other.clone());
         }
+        let invalidated = invalid.is_some();
         if let Some(other) = invalid {
             self.forget_peer_everywhere(&other);
         }
@@ -359,6 +360,16 @@ impl Sentinel {
         let pref = peer_ref(mc, runid, addr);
         if !removed {
             events.push(Event::NewSentinel(pref.clone()));
+        }
+        // A peer new to this master, at the address its shared link already
+        // has (or with no link yet): no other master's record moves, and the
+        // link only gains a user. With a thousand masters, discovery adds
+        // two thousand peers: this keeps each addition from walking every
+        // master.
+        let link_addr = self.peers.get(runid).map(|pl| &pl.addr);
+        if !removed && !invalidated && link_addr.is_none_or(|a| a == addr) {
+            self.link_peer(now, name, runid, addr);
+            return events;
         }
         // The same run id under other masters moves too, and the shared link
         // follows the newest address.
@@ -395,6 +406,26 @@ impl Sentinel {
         }
     }
 
+    /// Adds master `name` to the users of peer `runid`'s shared link (in
+    /// name order, as [`Sentinel::sync_peer_links`] lists them), creating
+    /// the link if it is the peer's first master.
+    fn link_peer(&mut self, now: Millis, name: &str, runid: &RunId, addr: &Addr) {
+        let serial = &mut self.peer_links_made;
+        let pl = self.peers.entry(runid.clone()).or_insert_with(|| {
+            *serial += 1;
+            PeerLink {
+                addr: addr.clone(),
+                link: Link::new(LinkKind::Command, now),
+                masters: vec![],
+                pings_seen: false,
+                serial: *serial,
+            }
+        });
+        if let Err(at) = pl.masters.binary_search_by(|n| n.as_str().cmp(name)) {
+            pl.masters.insert(at, name.to_owned());
+        }
+    }
+
     /// Makes the shared peer links match the peers the masters know: one
     /// link per run id, with the names of the masters that know it (their
     /// number is the link's refcount), closed when no master knows it any
@@ -417,7 +448,7 @@ impl Sentinel {
         self.peers_changed += 1;
         let users: Vec<(RunId, Vec<String>, Addr)> =
             users.into_iter().map(|(r, (n, a))| (r.clone(), n, a.clone())).collect();
-        let Sentinel { peers, out, .. } = self;
+        let Sentinel { peers, out, peer_links_made, .. } = self;
         peers.retain(|runid, pl| {
             let kept = users.iter().any(|(r, _, _)| r == runid);
             if !kept {
@@ -426,8 +457,16 @@ impl Sentinel {
             kept
         });
         for (runid, masters, addr) in users {
-            let link =
-                || PeerLink { addr, link: Link::new(LinkKind::Command, now), masters: vec![] };
+            let link = || {
+                *peer_links_made += 1;
+                PeerLink {
+                    addr,
+                    link: Link::new(LinkKind::Command, now),
+                    masters: vec![],
+                    pings_seen: false,
+                    serial: *peer_links_made,
+                }
+            };
             peers.entry(runid).or_insert_with(link).masters = masters;
         }
     }

@@ -84,6 +84,16 @@ impl Hello {
     }
 }
 
+/// The master a hello payload names (its fifth of exactly 8 fields), found
+/// without parsing the rest: what the step needs to know which master a
+/// hello may change before it is handled.
+pub(crate) fn named_master(payload: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(payload).ok()?;
+    let mut fields = text.split(',');
+    let name = fields.nth(4)?;
+    (fields.count() == 3).then_some(name)
+}
+
 /// A TCP port in 1..=65535.
 fn parse_port(text: &str) -> Option<u16> {
     text.parse().ok().filter(|&p| p != 0)
@@ -92,6 +102,14 @@ fn parse_port(text: &str) -> Option<u16> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_named_master_is_the_fifth_of_eight_fields() {
+        assert_eq!(named_master(CAPTURED.as_bytes()), Some("mymaster"));
+        assert_eq!(named_master(b"a,1,r,0,m,b,2"), None, "seven fields");
+        assert_eq!(named_master(b"a,1,r,0,m,b,2,0,x"), None, "nine fields");
+        assert_eq!(named_master(b"a,1,r,0,\xff,b,2,0"), None, "not UTF-8");
+    }
 
     /// A payload published by redis-sentinel 7.0.15 on a redis-server it
     /// monitored, captured with `redis-cli SUBSCRIBE __sentinel__:hello`.

@@ -264,6 +264,13 @@ pub(crate) struct PeerLink {
     /// The masters that know this peer, by name (their number is the
     /// link's refcount): the ones a change of the link concerns.
     pub masters: Vec<String>,
+    /// Whether those masters were visited while the link's oldest PING was
+    /// unanswered: they armed the peer's SDOWN from it, and are visited
+    /// again when it is answered (`step.rs`, [`PeerLink::pings_due`]).
+    pub pings_seen: bool,
+    /// Which link this is, among all ever made (`step.rs` compares a
+    /// link's state before and after an input by it).
+    pub serial: u64,
 }
 
 impl PeerLink {
@@ -271,6 +278,35 @@ impl PeerLink {
     pub fn users(&self) -> usize {
         self.masters.len()
     }
+
+    /// Whether the masters that know this peer must see its PING times at
+    /// `now`. A PING going out or being answered at once concerns none of
+    /// them: an answer only moves the peer's SDOWN later, so a deadline
+    /// they armed earlier wakes them early at worst. They must see a PING
+    /// that is still unanswered at [`PeerLink::quiet_at`], before any of
+    /// them could judge the peer SDOWN (with no PING pending they armed
+    /// nothing), and then its answer, which may clear that SDOWN.
+    pub fn pings_due(&self, now: Millis, min_down_after: Millis) -> bool {
+        match self.link.act_ping {
+            Some(asked) => !self.pings_seen && now >= quiet_at(asked, min_down_after),
+            None => self.pings_seen,
+        }
+    }
+
+    /// When the masters must see the link's unanswered PING
+    /// ([`PeerLink::pings_due`]); `None` if they need not.
+    pub fn quiet_at(&self, min_down_after: Millis) -> Option<Millis> {
+        let asked = self.link.act_ping.filter(|_| !self.pings_seen)?;
+        Some(quiet_at(asked, min_down_after))
+    }
+}
+
+/// A PING asked at `asked` and still unanswered a third of the smallest
+/// down-after later: no master judges the peer SDOWN sooner
+/// ([`super::link::Link::unavailable_at`] gives a pending PING at least a
+/// third of down-after).
+fn quiet_at(asked: Millis, min_down_after: Millis) -> Millis {
+    asked + Millis(min_down_after.0 / 3)
 }
 
 /// The `%@` reference of a master.

@@ -12,6 +12,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::command::AdminCommand;
 use super::event::Event;
 use super::ids::{Addr, RunId};
 use super::input::Input;
@@ -60,10 +61,16 @@ pub struct Sentinel {
     /// How many times a name's address was learned or changed: every
     /// master's matching reads them (a step visits all when it moves).
     pub(crate) names_learned: u64,
-    /// How many times the set of peers, or the masters that know one,
-    /// changed (`Sentinel::sync_peer_links`): every master's view of its
-    /// peers reads them (a step visits all when it moves).
+    /// How many times the peer links were made to match the masters in full
+    /// (`Sentinel::sync_peer_links`: a reset, a removal, a peer's address
+    /// switch): the step then visits every master. A peer new to a master
+    /// only adds a user to its link, which the step's marks cover.
     pub(crate) peers_changed: u64,
+    /// How many shared peer links were ever made (their serials).
+    pub(crate) peer_links_made: u64,
+    /// The smallest down-after of any master: when the masters that know a
+    /// peer must see its unanswered PING (`PeerLink::pings_due`).
+    pub(crate) min_down_after: Millis,
     /// The periods `SENTINEL DEBUG` can change.
     pub(crate) periods: Periods,
     /// Since when we are in TILT.
@@ -138,6 +145,8 @@ impl Sentinel {
             names: Names::default(),
             names_learned: 0,
             peers_changed: 0,
+            min_down_after: Millis::ZERO,
+            peer_links_made: 0,
             periods: Periods::default(),
             tilt_since: None,
             total_tilt: 0,
@@ -167,7 +176,12 @@ impl Sentinel {
         #[cfg(debug_assertions)]
         let input_kind = format!("{input:?}").chars().take(80).collect::<String>();
         self.check_tilt(now);
-        let admin = matches!(input, Input::Admin { .. });
+        // A client's command is answered from the view it may read next; a
+        // peer's hello published to us is not a client's (its reply is
+        // always 1), and rebuilds the view only when it announced something,
+        // as a hello read on a master's link does.
+        let client = matches!(&input, Input::Admin { command, .. }
+            if !matches!(command, AdminCommand::Hello { .. }));
         match input {
             Input::Timeout => {}
             Input::LinkUp { link, local_addr, remote_addr } => {
@@ -186,16 +200,19 @@ impl Sentinel {
         }
         let stepped = self.step(now, from, &scope, &marks);
         self.rearm(now, stepped);
-        self.refresh_view(now, from, admin);
-        // The masters not visited kept their deadlines: nothing they read
-        // changed (else the step visits them, `Marks`).
+        self.refresh_view(now, from, client);
+        // The masters not visited kept deadlines no later than their rules
+        // give now: nothing they read changed (else the step visits them,
+        // `Marks`), except a peer's PING answered, which only moves its
+        // SDOWN later (`PeerLink::pings_due`).
         #[cfg(debug_assertions)]
         for id in self.masters.ids().collect::<Vec<_>>() {
-            let stored = self.masters.next(id);
-            debug_assert_eq!(
-                stored,
-                self.master_deadline(now, id),
-                "{:?}'s deadline moved unvisited by {input_kind} ({scope:?}) at {now}",
+            let stored = self.masters.next(id).map(|(at, _)| at);
+            let now_due = self.master_deadline(now, id).map(|(at, _)| at);
+            debug_assert!(
+                now_due.is_none_or(|due| stored.is_some_and(|at| at <= due)),
+                "{:?}'s deadline moved earlier unvisited by {input_kind} ({scope:?}) at {now}: \
+                 {stored:?} kept, {now_due:?} due",
                 self.masters.name(id)
             );
         }
@@ -298,20 +315,20 @@ impl Sentinel {
         self.view_built = (now, false);
     }
 
-    /// Rebuilds the view when the input announced something (an event, a
-    /// reply, a persist: what clients may ask about next must show it) or
-    /// came from a client; otherwise marks it stale, to be rebuilt when a
-    /// client asks ([`Sentinel::refresh_stale_view`], at most
-    /// [`VIEW_REFRESH`] apart). Not a core deadline: a timeout is an
-    /// input, and inputs are what TILT measures.
-    fn refresh_view(&mut self, now: Millis, from: usize, admin: bool) {
+    /// Rebuilds the view when the input announced something (an event or a
+    /// persist: what clients may ask about next must show it) or came from
+    /// a client; otherwise marks it stale, to be rebuilt when a client asks
+    /// ([`Sentinel::refresh_stale_view`], at most [`VIEW_REFRESH`] apart).
+    /// Not a core deadline: a timeout is an input, and inputs are what TILT
+    /// measures.
+    fn refresh_view(&mut self, now: Millis, from: usize, client: bool) {
         let announced = self
             .out
             .queue
             .iter()
             .skip(from)
-            .any(|o| matches!(o, Output::Event(_) | Output::Reply { .. } | Output::Persist(_)));
-        if announced || admin {
+            .any(|o| matches!(o, Output::Event(_) | Output::Persist(_)));
+        if announced || client {
             self.rebuild_view(now);
         } else {
             self.view_built.1 = true;

@@ -17,10 +17,12 @@
 //! snapshotted every master, and found each by a scan of the config), 0.8 %
 //! after, redis-sentinel 0.7 % on the same machine.
 
+use super::command::AdminCommand;
+use super::hello::named_master;
 use super::ids::{Epoch, RunId};
 use super::input::{Input, LinkId};
 use super::instance::PeerLink;
-use super::link::LinkOwner;
+use super::link::{Cmd, LinkOwner};
 use super::masters::MasterId;
 use super::output::Output;
 use super::sentinel::Sentinel;
@@ -33,6 +35,9 @@ pub(crate) enum Scope {
     All,
     /// This master, and those due.
     One(MasterId),
+    /// These two masters, and those due: a hello on one master's link that
+    /// names another.
+    Two(MasterId, MasterId),
     /// The masters that know this peer, and those due.
     Peer(RunId),
     /// The masters due.
@@ -52,9 +57,10 @@ pub(crate) enum Stepped {
 pub(crate) struct Marks {
     /// What every master reads.
     global: GlobalMarks,
-    /// What the masters that know a peer read of its link, in run id order
-    /// (the same peers while `global.peers_changed` is unchanged).
-    peers: Vec<PeerMark>,
+    /// What the masters that know a peer read of its link, by the link's
+    /// serial, in run id order. A link made by the input is not among
+    /// them: its masters are visited.
+    peers: Vec<(u64, PeerMark)>,
 }
 
 /// What every master's rules read.
@@ -68,17 +74,16 @@ struct GlobalMarks {
     peers_changed: u64,
 }
 
-/// What the masters' rules read of one shared peer link: a master's hellos
-/// and questions to a peer wait for room on it, and the peer's SDOWN
-/// follows its PINGs.
+/// What the masters' rules read of one shared peer link's shape: a
+/// master's hellos and questions to a peer wait for room on it. Its PING
+/// times, which the peer's SDOWN follows, move twice a second and are
+/// not compared: [`PeerLink::pings_due`] says when the masters must see
+/// them.
 #[derive(Debug, PartialEq, Eq)]
 struct PeerMark {
     conn: Option<LinkId>,
     room: bool,
     local: bool,
-    act_ping: Option<Millis>,
-    last_avail: Millis,
-    last_pong: Millis,
 }
 
 /// What the masters' rules read of one shared peer link now.
@@ -87,9 +92,6 @@ fn peer_mark(pl: &PeerLink) -> PeerMark {
         conn: pl.link.id(),
         room: pl.link.can_queue(pl.users()),
         local: pl.link.local_addr.is_some(),
-        act_ping: pl.link.act_ping,
-        last_avail: pl.link.last_avail,
-        last_pong: pl.link.last_pong,
     }
 }
 
@@ -104,25 +106,64 @@ impl Sentinel {
     pub(crate) fn scope(&self, input: &Input) -> Scope {
         let link = match input {
             Input::Timeout => return Scope::Due,
+            // A peer's hello published to us changes the master it names
+            // (and, through the marks, every master when it brings a new
+            // peer or epoch), like a hello read on a master's link.
+            Input::Admin { command: AdminCommand::Hello { payload }, .. } => {
+                let named = named_master(payload).and_then(|n| self.masters.id(n));
+                return named.map_or(Scope::Due, Scope::One);
+            }
             Input::LinkUp { link, .. }
             | Input::LinkDown { link, .. }
             | Input::Reply { link, .. }
             | Input::Message { link, .. } => link,
             _ => return Scope::All,
         };
-        match self.out.owners.get(link) {
+        let own = match self.out.owners.get(link) {
             Some(LinkOwner::Master(name, _) | LinkOwner::Replica(name, _, _)) => {
+                self.masters.id(name)
+            }
+            Some(LinkOwner::Peer(runid)) => return self.peer_scope(runid, input),
+            None => return Scope::All,
+        };
+        let Some(own) = own else { return Scope::Due };
+        // A hello on this master's link may name another master (two
+        // masters once shared an address): that one changes too.
+        let named = match input {
+            Input::Message { payload, .. } => {
+                named_master(payload).and_then(|n| self.masters.id(n))
+            }
+            _ => None,
+        };
+        match named {
+            Some(other) if other != own => Scope::Two(own, other),
+            _ => Scope::One(own),
+        }
+    }
+
+    /// The masters an input on a peer's link concerns. A reply concerns
+    /// the master whose question it answers, if it answers one: the
+    /// replies to hellos and PINGs change only the link, which the marks
+    /// and [`PeerLink::pings_due`] cover (with a thousand masters and two
+    /// peers, visiting every master that knows the peer at each of them
+    /// was a thousand visits per hello). A connection coming up or going
+    /// down concerns all of them.
+    fn peer_scope(&self, runid: &RunId, input: &Input) -> Scope {
+        let Input::Reply { tag, .. } = input else { return Scope::Peer(runid.clone()) };
+        let pending = self.peers.get(runid).and_then(|pl| pl.link.pending.get(tag));
+        match pending {
+            Some(Cmd::AskMasterDown(name, _)) => {
                 self.masters.id(name).map_or(Scope::Due, Scope::One)
             }
-            Some(LinkOwner::Peer(runid)) => Scope::Peer(runid.clone()),
-            None => Scope::All,
+            _ => Scope::Due,
         }
     }
 
     /// The state the masters' rules read besides their own records: when
     /// it changes during an input, the masters that read it are visited.
     pub(crate) fn marks(&self) -> Marks {
-        Marks { global: self.global_marks(), peers: self.peers.values().map(peer_mark).collect() }
+        let peers = self.peers.values().map(|pl| (pl.serial, peer_mark(pl))).collect();
+        Marks { global: self.global_marks(), peers }
     }
 
     fn global_marks(&self) -> GlobalMarks {
@@ -156,6 +197,11 @@ impl Sentinel {
                 ids.push(*id);
                 ids
             }
+            Scope::Two(a, b) => {
+                let mut ids = self.masters.due_at(now);
+                ids.extend([*a, *b]);
+                ids
+            }
             Scope::Peer(runid) => {
                 let mut ids = self.masters.due_at(now);
                 if let Some(pl) = self.peers.get(runid) {
@@ -176,14 +222,26 @@ impl Sentinel {
                 rest.retain(|id| seen.binary_search(id).is_err());
                 self.masters.sort_by_name(&mut rest);
                 self.visit(now, &rest);
+                for pl in self.peers.values_mut() {
+                    pl.pings_seen = pl.link.act_ping.is_some();
+                }
                 break Stepped::All;
             }
-            // A shared peer link changed: the masters that know the peer.
-            let changed =
-                self.peers.values().zip(&marks.peers).filter(|(pl, m)| peer_mark(pl) != **m);
-            let mut more: Vec<MasterId> = changed
-                .flat_map(|(pl, _)| pl.masters.iter().filter_map(|n| self.masters.id(n)))
-                .collect();
+            // A shared peer link changed, or its PINGs concern the masters
+            // that know the peer: those masters.
+            let min_down_after = self.min_down_after;
+            let changed = self.peers.values_mut().enumerate().filter(|(i, pl)| {
+                let before = match marks.peers.get(*i) {
+                    Some((serial, mark)) if *serial == pl.serial => Some(mark),
+                    _ => marks.peers.iter().find(|(s, _)| *s == pl.serial).map(|(_, m)| m),
+                };
+                before != Some(&peer_mark(pl)) || pl.pings_due(now, min_down_after)
+            });
+            let mut more: Vec<MasterId> = Vec::new();
+            for (_, pl) in changed {
+                pl.pings_seen = pl.link.act_ping.is_some();
+                more.extend(pl.masters.iter().filter_map(|n| self.masters.id(n)));
+            }
             if !more.is_empty() {
                 let mut seen = ids.clone();
                 seen.sort_unstable();
@@ -226,7 +284,13 @@ impl Sentinel {
     /// acts on, so nothing is due right after a step.
     pub(crate) fn rearm(&mut self, now: Millis, stepped: Stepped) {
         let ids = match stepped {
-            Stepped::All => self.masters.ids().collect::<Vec<MasterId>>(),
+            Stepped::All => {
+                // Down-after changes only by a client's command or at
+                // start, which visit every master.
+                let down_afters = self.masters.records().map(|(mc, _)| mc.down_after_ms);
+                self.min_down_after = Millis(down_afters.min().unwrap_or(0));
+                self.masters.ids().collect::<Vec<MasterId>>()
+            }
             Stepped::Some(ids) => ids,
         };
         for id in ids {

@@ -132,6 +132,17 @@ impl Shared {
         rx.await.unwrap_or_else(|_| Frame::error(crate::errors::SHUTTING_DOWN))
     }
 
+    /// Hands the core a command whose reply is known in advance, without
+    /// waiting for it: a peer's hello (`PUBLISH`, always answered 1). A peer
+    /// publishes one hello per master every 2 s on one connection: with a
+    /// thousand masters, waiting for the core after each held that
+    /// connection's PINGs behind a queue of hellos, until the peer judged
+    /// us down.
+    pub async fn tell_core(&self, command: AdminCommand) -> bool {
+        let (reply, _) = oneshot::channel();
+        self.admin.send(AdminRequest { command, reply }).await.is_ok()
+    }
+
     /// Makes the published view current within [`VIEW_REFRESH`] before a
     /// query reads it. The actor publishes a view at once when the core
     /// announces something (an event, a reply, a persist); what changes

@@ -83,10 +83,14 @@ pub fn deliver(session: &Session, msg: &PubMessage) -> Vec<Frame> {
 }
 
 /// `PUBLISH channel message`: a sentinel only accepts hellos from peers,
-/// which go to the core. The reply is always 1, as redis-sentinel's.
+/// which go to the core. The reply is always 1, as redis-sentinel's, and
+/// is sent without waiting for the core ([`Shared::tell_core`]).
 pub async fn publish(shared: &Shared, args: Vec<Bytes>) -> Frame {
     match AdminCommand::parse_publish(&args) {
-        Ok(hello) => shared.ask_core(hello).await,
+        Ok(hello) => match shared.tell_core(hello).await {
+            true => Frame::Integer(1),
+            false => Frame::error(crate::errors::SHUTTING_DOWN),
+        },
         Err(refusal) => refusal,
     }
 }
