@@ -80,10 +80,10 @@ impl MasterCtx<'_> {
     /// was known at that address before this hello.
     pub(crate) fn guard_config(&mut self, hello: &Hello, known: bool) {
         let (master, runid) = (self.mc.name.as_str(), hello.runid.as_str());
-        let (addr, epoch) = (&hello.master_addr, hello.master_config_epoch);
+        let (addr, epoch) = (hello.master_addr.to_string(), hello.master_config_epoch);
         if !known {
             tracing::warn!(
-                master, sender = runid, %addr, %epoch,
+                master, sender = runid, addr, %epoch,
                 "hello-guard: new configuration refused: its sender is not a sentinel we knew"
             );
             return;
@@ -96,20 +96,20 @@ impl MasterCtx<'_> {
         let pl = self.peers.get_mut(&hello.runid).filter(|pl| pl.link.can_queue(pl.users()));
         let Some(pl) = pl else {
             tracing::warn!(
-                master, sender = runid, %addr, %epoch,
+                master, sender = runid, addr, %epoch,
                 "hello-guard: new configuration refused for now: no link to its sender to confirm it"
             );
             return;
         };
         let renames = &self.mc.rename_commands;
-        let claim = Claim { master: master.to_owned(), addr: addr.clone(), epoch };
+        let claim = Claim { master: master.to_owned(), addr: hello.master_addr.clone(), epoch };
         let asked_epoch = command(renames, "SENTINEL", &["MASTER", master]);
         let asked_addr = command(renames, "SENTINEL", &["GET-MASTER-ADDR-BY-NAME", master]);
         pl.link.send(self.out, Cmd::ConfirmEpoch(master.to_owned()), asked_epoch);
         pl.link.send(self.out, Cmd::ConfirmAddr(claim), asked_addr);
         peer.confirm_asked = Some(self.now);
         peer.confirm_epoch = None;
-        tracing::info!(master, sender = runid, %addr, %epoch, "hello-guard: asking the sender to confirm");
+        tracing::info!(master, sender = runid, addr, %epoch, "hello-guard: asking the sender to confirm");
     }
 
     /// The peer's `SENTINEL MASTER` reply: keeps its `config-epoch` for the
@@ -136,7 +136,7 @@ impl MasterCtx<'_> {
             (answered(addr.as_ref().map(Addr::to_string)), answered(epoch.map(|e| e.to_string())));
         let (Some(epoch), Some(addr), true) = (epoch, addr, confirmed) else {
             tracing::warn!(
-                master, sender, claimed_addr = %claim.addr, claimed_epoch = %claim.epoch,
+                master, sender, claimed_addr = claim.addr.to_string(), claimed_epoch = %claim.epoch,
                 answered_addr, answered_epoch,
                 "hello-guard: new configuration refused: its sender does not confirm it"
             );
@@ -145,7 +145,7 @@ impl MasterCtx<'_> {
         if epoch <= self.mc.config_epoch {
             return;
         }
-        tracing::info!(master, sender, %addr, %epoch, "hello-guard: new configuration confirmed");
+        tracing::info!(master, sender, addr = addr.to_string(), %epoch, "hello-guard: new configuration confirmed");
         let hello = Hello {
             sentinel_addr,
             runid: runid.clone(),
