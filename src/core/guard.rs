@@ -44,12 +44,14 @@
 //!
 //! A forger who copies a real sentinel's run id and address (both are on
 //! the channel for anyone subscribed) is asked about by that real sentinel,
-//! which denies it. What it does not stop: a forger that introduced itself
-//! as a new peer earlier (rule 1 accepts any peer already known) and then
-//! answers our questions at its own address. Pinning the fleet in the
-//! config (`known-sentinel` lines) and TLS towards peers with a private CA
-//! close that; so does an ACL on the monitored Redis that keeps untrusted
-//! clients off the `__sentinel__:hello` channel, which protects
+//! which denies it. What it does not stop: a forger that also runs a
+//! server answering as a sentinel. A hello can introduce it as a new peer,
+//! or move a known peer's run id to its address (peers do move: a
+//! restarted pod), and from then on it confirms its own claims; so can a
+//! peer without the guard that was fooled first. Only authenticating the
+//! peers closes that (TLS towards peers with a private CA); an ACL on the
+//! monitored Redis that keeps untrusted clients off the
+//! `__sentinel__:hello` channel stops the forgery itself, for
 //! redis-sentinel too. Peers must allow `SENTINEL MASTER` and
 //! `SENTINEL GET-MASTER-ADDR-BY-NAME` to the sentinel user (redis-sentinel's
 //! documented `+@all`). A fleet converges a little later than without the
@@ -93,6 +95,8 @@ impl MasterCtx<'_> {
         if peer.confirm_asked.is_some_and(|t| self.now < t + ask) {
             return;
         }
+        // Asked, or refused for want of a link: once per ask period either way.
+        peer.confirm_asked = Some(self.now);
         let pl = self.peers.get_mut(&hello.runid).filter(|pl| pl.link.can_queue(pl.users()));
         let Some(pl) = pl else {
             tracing::warn!(
@@ -107,7 +111,6 @@ impl MasterCtx<'_> {
         let asked_addr = command(renames, "SENTINEL", &["GET-MASTER-ADDR-BY-NAME", master]);
         pl.link.send(self.out, Cmd::ConfirmEpoch(master.to_owned()), asked_epoch);
         pl.link.send(self.out, Cmd::ConfirmAddr(claim), asked_addr);
-        peer.confirm_asked = Some(self.now);
         peer.confirm_epoch = None;
         tracing::info!(master, sender = runid, addr, %epoch, "hello-guard: asking the sender to confirm");
     }
