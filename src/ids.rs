@@ -20,6 +20,28 @@ impl Epoch {
     /// Epoch 0: no election seen yet.
     pub const ZERO: Epoch = Epoch(0);
 
+    /// The largest epoch taken from a peer or a client (2^62): a hello, a
+    /// vote request or a vote carrying more is refused. Epochs grow by one
+    /// per election, so no fleet gets near it; the room left above keeps
+    /// every epoch we may reach a valid RESP integer (a signed 64-bit
+    /// number, which peers parse vote epochs as). redis-sentinel takes any
+    /// unsigned number from a hello, and reads a negative one in a vote
+    /// request as 2^64-1 (spec §9.2 #8): one forged message could spend the
+    /// whole epoch space.
+    pub const MAX_ACCEPTED: Epoch = Epoch(1 << 62);
+
+    /// An epoch received as decimal text (a hello, a reply field): `None`
+    /// unless it is a number in 0..=[`Epoch::MAX_ACCEPTED`].
+    pub fn parse_accepted(text: &str) -> Option<Epoch> {
+        text.parse().ok().map(Epoch).filter(|e| *e <= Epoch::MAX_ACCEPTED)
+    }
+
+    /// An epoch received as a RESP integer (a vote request, a vote):
+    /// `None` unless it is in 0..=[`Epoch::MAX_ACCEPTED`].
+    pub fn from_wire(n: i64) -> Option<Epoch> {
+        u64::try_from(n).ok().map(Epoch).filter(|e| *e <= Epoch::MAX_ACCEPTED)
+    }
+
     /// The epoch after this one (a new election).
     pub fn next(self) -> Epoch {
         Epoch(self.0.saturating_add(1))

@@ -196,7 +196,11 @@ impl User {
     }
 
     fn apply_other(&mut self, op: &str) -> Result<(), RuleError> {
-        let (first, rest) = op.split_at(1);
+        // A rule starting with a multi-byte character is no rule (splitting
+        // at byte 1 would panic: found by fuzzing, `ACL SETUSER u é`).
+        let Some((first, rest)) = op.split_at_checked(1) else {
+            return Err(RuleError::Syntax);
+        };
         match first {
             ">" | "#" => {
                 let hash =

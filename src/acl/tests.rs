@@ -44,6 +44,13 @@ fn errors_are_redis_texts() {
         err(&mut acl, "+@nosuch"),
         "ERR Error in ACL SETUSER modifier '+@nosuch': Unknown command or category name in ACL"
     );
+    // Found by fuzzing: a rule starting with a multi-byte character used
+    // to panic (a client's `ACL SETUSER u é` aborted the process).
+    assert_eq!(err(&mut acl, "é"), "ERR Error in ACL SETUSER modifier 'é': Syntax error");
+    assert_eq!(
+        err(&mut acl, "\u{fffd}*"),
+        "ERR Error in ACL SETUSER modifier '\u{fffd}*': Syntax error"
+    );
     assert!(err(&mut acl, "~* ~a").contains("Try 'resetkeys'"));
     assert!(err(&mut acl, "&* &a").contains("Try 'resetchannels'"));
     assert!(err(&mut acl, "<nope").ends_with("does not exist"));

@@ -330,6 +330,10 @@ pub struct SentinelConfig {
     pub sentinel_user: Option<Bytes>,
     /// `sentinel sentinel-pass`: password towards peer sentinels.
     pub sentinel_pass: Option<Bytes>,
+    /// `sentinel hello-guard` (ours, default no): a newer master
+    /// configuration announced by a hello is applied only once the peer
+    /// that sent it confirms it over our own link to it (`core/guard.rs`).
+    pub hello_guard: bool,
 }
 
 impl Default for SentinelConfig {
@@ -344,6 +348,7 @@ impl Default for SentinelConfig {
             deny_scripts_reconfig: true,
             sentinel_user: None,
             sentinel_pass: None,
+            hello_guard: false,
         }
     }
 }

@@ -273,6 +273,7 @@ fn sentinel_lines(
         ("sentinel deny-scripts-reconfig", s.deny_scripts_reconfig, true),
         ("sentinel resolve-hostnames", s.resolve_hostnames, false),
         ("sentinel announce-hostnames", s.announce_hostnames, false),
+        ("sentinel hello-guard", s.hello_guard, false),
     ] {
         if value != default || had.contains(key) {
             out.push(line(key, &[yes_no(value)]));

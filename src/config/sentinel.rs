@@ -4,8 +4,8 @@
 //! 1. Globals that change how the rest is read: `announce-ip`,
 //!    `announce-port`, `deny-scripts-reconfig`, `sentinel-user`,
 //!    `sentinel-pass`, `current-epoch`, `myid`, `resolve-hostnames`,
-//!    `announce-hostnames` (so `resolve-hostnames yes` applies to every
-//!    `monitor` line, wherever it is).
+//!    `announce-hostnames`, and our `hello-guard` (so `resolve-hostnames
+//!    yes` applies to every `monitor` line, wherever it is).
 //! 2. Every `monitor` line, creating the masters in file order.
 //! 3. Everything else, which names an existing master.
 //!
@@ -32,6 +32,7 @@ const PRE_MONITOR: &[&str] = &[
     "myid",
     "resolve-hostnames",
     "announce-hostnames",
+    "hello-guard",
 ];
 
 /// The reason for an unknown sub-directive, or a known one with the wrong
@@ -112,6 +113,10 @@ fn apply_one(config: &mut Config, args: &[String], last: Bytes) -> Result<(), St
         ("announce-hostnames", [v]) => {
             global.announce_hostnames = yes_no(v)
                 .ok_or("Please specify yes or no for the announce-hostnames option.".to_string())?
+        }
+        ("hello-guard", [v]) => {
+            global.hello_guard = yes_no(v)
+                .ok_or("Please specify yes or no for the hello-guard option.".to_string())?
         }
         ("sentinel-user", [_]) => global.sentinel_user = (!last.is_empty()).then_some(last),
         ("sentinel-pass", [_]) => global.sentinel_pass = (!last.is_empty()).then_some(last),

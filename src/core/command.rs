@@ -31,8 +31,8 @@ pub const SIMFAILURE_CRASH_AFTER_ELECTION: u32 = 1;
 pub const SIMFAILURE_CRASH_AFTER_PROMOTION: u32 = 2;
 
 /// `SENTINEL CONFIG` parameters, in the order GET lists them
-/// (`loglevel` is Redis 7.2's).
-pub const CONFIG_PARAMS: [&str; 7] = [
+/// (`loglevel` is Redis 7.2's, `hello-guard` ours).
+pub const CONFIG_PARAMS: [&str; 8] = [
     "resolve-hostnames",
     "announce-hostnames",
     "announce-ip",
@@ -40,6 +40,7 @@ pub const CONFIG_PARAMS: [&str; 7] = [
     "sentinel-user",
     "sentinel-pass",
     "loglevel",
+    "hello-guard",
 ];
 
 /// A client command the core answers, its arguments checked.
@@ -213,7 +214,7 @@ impl SetChange {
 /// A checked `SENTINEL CONFIG SET` value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigValue {
-    /// `resolve-hostnames`, `announce-hostnames`.
+    /// `resolve-hostnames`, `announce-hostnames`, `hello-guard`.
     YesNo(bool),
     /// `announce-port`.
     Port(u16),
@@ -516,7 +517,9 @@ fn config_set(pairs: &[Bytes]) -> Result<AdminCommand, String> {
 fn config_value(name: &str, raw: &Bytes) -> Option<ConfigValue> {
     let value = &String::from_utf8_lossy(raw);
     Some(match name {
-        "resolve-hostnames" | "announce-hostnames" => ConfigValue::YesNo(yes_no(value)?),
+        "resolve-hostnames" | "announce-hostnames" | "hello-guard" => {
+            ConfigValue::YesNo(yes_no(value)?)
+        }
         "announce-port" => ConfigValue::Port(value.parse().ok()?),
         "loglevel" => ConfigValue::LogLevel(LogLevel::parse(value)?),
         "announce-ip" => ConfigValue::Text((!value.is_empty()).then(|| value.to_string())),

@@ -153,47 +153,58 @@ impl MasterCtx<'_> {
     }
 
     /// What a hello teaches about this master's configuration (spec §7.5
-    /// steps 3-4): a newer config epoch, and with it maybe a new address
-    /// (`+config-update-from`, `+switch-master`); then when the peer was
-    /// last heard.
-    fn learn_master_config(&mut self, hello: &Hello) {
-        let in_failover = self.m.failover.is_some();
-        // What we tell clients: the promoted replica's address once our own
-        // failover has confirmed it.
-        let ours = self.m.client_addr(self.mc);
+    /// steps 3-4): a newer config epoch, and with it maybe a new address,
+    /// applied at once or, with `hello-guard yes`, once its sender confirms
+    /// it (`guard.rs`; `known`: the sender was known before this hello);
+    /// then when the peer was last heard.
+    fn learn_master_config(&mut self, hello: &Hello, known: bool) {
         if hello.master_config_epoch > self.mc.config_epoch {
-            self.mc.config_epoch = hello.master_config_epoch;
-            // A newer configuration also ends a failover of ours in progress,
-            // even when it names the address we started from: finishing ours
-            // would switch to our promoted replica under the newer epoch, and
-            // the fleet would never agree again (found by the simulation;
-            // redis-sentinel compares with the old address only).
-            // A peer may give the address we know by name as an IP, or
-            // the other way round: that is no address change (`names.rs`).
-            let names = self.names;
-            if !names.same(&hello.master_addr, &self.mc.addr) || in_failover {
-                let mut first = Vec::new();
-                let observed = !names.same(&hello.master_addr, &ours);
-                if observed {
-                    let from = peer_ref(self.mc, &hello.runid, &hello.sentinel_addr);
-                    first.push(Event::ConfigUpdateFrom(from));
-                    first.push(Event::SwitchMaster {
-                        master: InstanceRef::master(self.mc.name.clone(), ours.clone()),
-                        new_addr: hello.master_addr.clone(),
-                    });
-                }
-                self.switch_master(hello.master_addr.clone(), first);
-                if observed {
-                    self.queue_client_reconfig("observer", &ours, &hello.master_addr);
-                }
+            if self.config.sentinel.hello_guard {
+                self.guard_config(hello, known);
             } else {
-                // redis-sentinel keeps this in memory only, so a restart
-                // from the file would take the config epoch backwards.
-                self.persist();
+                self.apply_master_config(hello);
             }
         }
         if let Some(p) = self.m.sentinels.get_mut(&hello.runid) {
             p.last_hello = Some(self.now);
+        }
+    }
+
+    /// Adopts a newer config epoch from `hello`, and its address if it
+    /// differs (`+config-update-from`, `+switch-master`).
+    pub(crate) fn apply_master_config(&mut self, hello: &Hello) {
+        let in_failover = self.m.failover.is_some();
+        // What we tell clients: the promoted replica's address once our own
+        // failover has confirmed it.
+        let ours = self.m.client_addr(self.mc);
+        self.mc.config_epoch = hello.master_config_epoch;
+        // A newer configuration also ends a failover of ours in progress,
+        // even when it names the address we started from: finishing ours
+        // would switch to our promoted replica under the newer epoch, and
+        // the fleet would never agree again (found by the simulation;
+        // redis-sentinel compares with the old address only).
+        // A peer may give the address we know by name as an IP, or
+        // the other way round: that is no address change (`names.rs`).
+        let names = self.names;
+        if !names.same(&hello.master_addr, &self.mc.addr) || in_failover {
+            let mut first = Vec::new();
+            let observed = !names.same(&hello.master_addr, &ours);
+            if observed {
+                let from = peer_ref(self.mc, &hello.runid, &hello.sentinel_addr);
+                first.push(Event::ConfigUpdateFrom(from));
+                first.push(Event::SwitchMaster {
+                    master: InstanceRef::master(self.mc.name.clone(), ours.clone()),
+                    new_addr: hello.master_addr.clone(),
+                });
+            }
+            self.switch_master(hello.master_addr.clone(), first);
+            if observed {
+                self.queue_client_reconfig("observer", &ours, &hello.master_addr);
+            }
+        } else {
+            // redis-sentinel keeps this in memory only, so a restart
+            // from the file would take the config epoch backwards.
+            self.persist();
         }
     }
 
@@ -332,7 +343,7 @@ impl Sentinel {
                 self.event(e);
             }
         }
-        self.with_master(now, name, |c| c.learn_master_config(&hello));
+        self.with_master(now, name, |c| c.learn_master_config(&hello, known));
     }
 
     /// Adds peer `runid` at `addr` under `name`, resolving address conflicts

@@ -183,7 +183,11 @@ impl MasterCtx<'_> {
         peer.last_reply = Some(self.now);
         peer.master_down = *down == 1;
         if leader != "*" {
-            let epoch = Epoch(*epoch as u64);
+            // A vote in a negative or absurd epoch is no vote.
+            let Some(epoch) = Epoch::from_wire(*epoch) else {
+                tracing::warn!(peer = %runid, leader, epoch, "vote with an absurd epoch ignored");
+                return;
+            };
             if peer.leader.as_ref().is_none_or(|(_, e)| *e != epoch) {
                 tracing::debug!(peer = %runid, leader, %epoch, "peer voted");
             }
@@ -255,9 +259,13 @@ impl Sentinel {
         if let Some(name) = &name
             && runid != "*"
         {
-            // A negative epoch is refused as a vote request rather than read
-            // as a huge unsigned one (redis-sentinel's weakness §9.2 #8).
-            let req_epoch = u64::try_from(req_epoch).map_or(Epoch::ZERO, Epoch);
+            // A negative or absurd epoch is refused as a vote request rather
+            // than read as a huge unsigned one (redis-sentinel's weakness
+            // §9.2 #8): the reply is as for an epoch we already voted in.
+            let req_epoch = Epoch::from_wire(req_epoch).unwrap_or_else(|| {
+                tracing::warn!(req_epoch, runid, "vote request with an absurd epoch refused");
+                Epoch::ZERO
+            });
             let vote = self.with_master(now, name, |c| c.vote_leader(req_epoch, RunId(runid)));
             (leader, leader_epoch, persisted) = vote.unwrap_or((None, Epoch::ZERO, false));
         }

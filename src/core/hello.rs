@@ -60,8 +60,9 @@ impl Hello {
     /// Parses a payload received on [`HELLO_CHANNEL`].
     ///
     /// Returns `None` unless there are exactly 8 comma-separated fields, both
-    /// ports are numbers in 1..=65535, both epochs are unsigned 64-bit numbers,
-    /// and the hosts, the run id and the master name are non-empty. Nothing
+    /// ports are numbers in 1..=65535, both epochs are numbers no larger than
+    /// [`Epoch::MAX_ACCEPTED`] (a larger one is forged or absurd), and the
+    /// hosts, the run id and the master name are non-empty. Nothing
     /// else is checked (redis-sentinel checks even less: it reads numbers with
     /// `atoi`, so garbage becomes 0).
     pub fn parse(payload: &str) -> Option<Hello> {
@@ -76,10 +77,10 @@ impl Hello {
         Some(Hello {
             sentinel_addr: Addr::new(ip, parse_port(port)?),
             runid: RunId(runid.to_owned()),
-            current_epoch: epoch.parse().ok()?,
+            current_epoch: Epoch::parse_accepted(epoch)?,
             master_name: name.to_owned(),
             master_addr: Addr::new(master_ip, parse_port(master_port)?),
-            master_config_epoch: config_epoch.parse().ok()?,
+            master_config_epoch: Epoch::parse_accepted(config_epoch)?,
         })
     }
 }
@@ -157,8 +158,8 @@ mod tests {
                 hello(("10.0.0.1", 26379), id, 7, "m", ("10.0.0.2", 6380), 5),
             ),
             (
-                "::1,26379,dd4a3c65cf770865927dc26d755f357e10326738,18446744073709551615,m-1.x,fe80::1,65535,0",
-                hello(("::1", 26379), id, u64::MAX, "m-1.x", ("fe80::1", 65535), 0),
+                "::1,26379,dd4a3c65cf770865927dc26d755f357e10326738,4611686018427387904,m-1.x,fe80::1,65535,0",
+                hello(("::1", 26379), id, 1 << 62, "m-1.x", ("fe80::1", 65535), 0),
             ),
             (
                 "sentinel-a.example,1,x,0,my master,redis-0.example,6379,3",
@@ -186,6 +187,11 @@ mod tests {
             "127.0.0.1,27313,id,0,mymaster,127.0.0.1,27311,",
             "127.0.0.1,27313,id,0,mymaster,127.0.0.1, 27311,0",
             "127.0.0.1,27313,id,18446744073709551616,mymaster,127.0.0.1,27311,0",
+            // Absurd epochs: beyond Epoch::MAX_ACCEPTED (2^62).
+            "127.0.0.1,27313,id,18446744073709551615,mymaster,127.0.0.1,27311,0",
+            "127.0.0.1,27313,id,4611686018427387905,mymaster,127.0.0.1,27311,0",
+            "127.0.0.1,27313,id,0,mymaster,127.0.0.1,27311,4611686018427387905",
+            "127.0.0.1,27313,id,0,mymaster,127.0.0.1,27311,-1",
             ",27313,id,0,mymaster,127.0.0.1,27311,0",
             "127.0.0.1,27313,,0,mymaster,127.0.0.1,27311,0",
             "127.0.0.1,27313,id,0,,127.0.0.1,27311,0",

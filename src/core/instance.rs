@@ -235,6 +235,11 @@ pub(crate) struct Peer {
     pub last_hello: Option<Millis>,
     /// When we last sent it a hello for this master.
     pub hello_sent: Option<Millis>,
+    /// When we last asked it to confirm a configuration its hello claimed
+    /// (`guard.rs`).
+    pub confirm_asked: Option<Millis>,
+    /// The config epoch its answer gave, until the address follows.
+    pub confirm_epoch: Option<Epoch>,
 }
 
 impl Peer {
@@ -249,6 +254,8 @@ impl Peer {
             leader: None,
             last_hello: None,
             hello_sent: None,
+            confirm_asked: None,
+            confirm_epoch: None,
         }
     }
 }

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use bytes::Bytes;
 
+use super::guard::Claim;
 use super::ids::{Addr, RunId};
 use super::input::{LinkId, Tag};
 use super::output::{LinkKind, Output};
@@ -53,6 +54,12 @@ pub(crate) enum Cmd {
     /// The `EXEC` closing a `SLAVEOF` transaction (`failover.rs`): its
     /// reply triggers an INFO at once, to see the new role without waiting.
     Exec,
+    /// `SENTINEL MASTER <name>` sent to a peer to confirm a hello
+    /// (`guard.rs`): its reply gives the peer's config epoch.
+    ConfirmEpoch(String),
+    /// `SENTINEL GET-MASTER-ADDR-BY-NAME <name>`, sent right after
+    /// [`Cmd::ConfirmEpoch`]: its reply settles the claim.
+    ConfirmAddr(Claim),
     /// `FAILOVER TO` sent to a master (`coordinated.rs`): an error reply
     /// aborts the coordinated failover, `+OK` asks the replica's INFO.
     FailoverTo,

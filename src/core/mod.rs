@@ -114,7 +114,12 @@
 //! - Persist comes before the events of a change (redis logs some first),
 //!   and a new epoch plus a vote share one fsync.
 //! - A negative epoch in a vote request is no vote (redis reads it as
-//!   2^64-1); `CONFIG SET announce-ip ""` unsets it, as the file does.
+//!   2^64-1), and no epoch above 2^62 is taken from a hello, a vote
+//!   request or a vote (`Epoch::MAX_ACCEPTED`); `CONFIG SET announce-ip
+//!   ""` unsets it, as the file does.
+//! - `sentinel hello-guard yes` (off by default) applies a hello's newer
+//!   master configuration only once its sender, a sentinel known before,
+//!   confirms it over our own link to it (`guard.rs`).
 //! - Script paths in `SENTINEL SET` are not checked for existence here: the
 //!   core never touches the file system.
 //! - Ties (two masters at one address) are broken by name, not hash order.
@@ -176,6 +181,7 @@ mod discovery;
 mod election;
 mod event;
 mod failover;
+mod guard;
 mod hello;
 // Re-exported so that the core's modules keep saying `super::ids`.
 use crate::ids;

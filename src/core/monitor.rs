@@ -168,6 +168,12 @@ impl Sentinel {
             (Cmd::AskMasterDown(master, asked), LinkOwner::Peer(runid)) => {
                 self.with_master(now, &master, |c| c.on_ask_reply(&asked, &runid, &frame));
             }
+            (Cmd::ConfirmEpoch(master), LinkOwner::Peer(runid)) => {
+                self.with_master(now, &master, |c| c.on_confirm_epoch(&runid, &frame));
+            }
+            (Cmd::ConfirmAddr(claim), LinkOwner::Peer(runid)) => {
+                self.with_master(now, &claim.master, |c| c.on_confirm_addr(&runid, &claim, &frame));
+            }
             (Cmd::Exec, LinkOwner::Replica(name, addr, LinkKind::Command)) => {
                 self.with_master(now, &name, |c| c.on_exec_reply(&addr));
             }

@@ -57,6 +57,7 @@ impl Sentinel {
             "announce-port" => s.announce_port.to_string().into(),
             "sentinel-user" => s.sentinel_user.clone().unwrap_or_default(),
             "sentinel-pass" => s.sentinel_pass.clone().unwrap_or_default(),
+            "hello-guard" => yes_no_text(s.hello_guard).into(),
             _ => self.config.server.loglevel.as_str().into(),
         }
     }
@@ -90,6 +91,7 @@ impl Sentinel {
         let s = &mut self.config.sentinel;
         match value {
             ConfigValue::YesNo(v) if name == "resolve-hostnames" => s.resolve_hostnames = v,
+            ConfigValue::YesNo(v) if name == "hello-guard" => s.hello_guard = v,
             ConfigValue::YesNo(v) => s.announce_hostnames = v,
             ConfigValue::Port(port) => s.announce_port = port,
             ConfigValue::LogLevel(level) => {

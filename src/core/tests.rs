@@ -22,9 +22,12 @@
 //!   `failover=ignore` (answers `+OK`, does nothing) or `failover=ERR...`
 //!   (answers that error); `FAILOVER ABORT` answers `+OK` and ends a
 //!   `handover=STATE` (its INFO's `master_failover_state`, default none).
-//! - `sentinel ADDR [up|down|hang] runid=ID [down=0|1] [vote=RUNID:EPOCH|grant]`:
-//!   a fake peer answering PING, PUBLISH and is-master-down-by-addr; with
-//!   `vote=grant` it votes as a sentinel does (first requester per epoch).
+//! - `sentinel ADDR [up|down|hang] runid=ID [down=0|1] [vote=RUNID:EPOCH|grant]
+//!   [config=ADDR/EPOCH]`: a fake peer answering PING, PUBLISH and
+//!   is-master-down-by-addr; with `vote=grant` it votes as a sentinel does
+//!   (first requester per epoch). `config` is the master address and
+//!   config epoch its `SENTINEL MASTER` and `GET-MASTER-ADDR-BY-NAME` give
+//!   for any name (without it they answer that no such master exists).
 //! - `deliver ADDR`: the replies `hold=1` kept, in order.
 //! - `run MS|by=MS [verbose]`: move time to each deadline in turn up to the
 //!   target (absolute, or relative with `by`), feeding `Timeout` (the
@@ -91,6 +94,8 @@ struct Node {
     /// With `grant`: the vote per master address, and the current epoch.
     votes: BTreeMap<String, (String, i64)>,
     current_epoch: i64,
+    /// A fake peer's view of every master: address and config epoch.
+    config: Option<(String, u64)>,
     obey: bool,
     hold: bool,
     priority: u32,
@@ -116,6 +121,7 @@ impl Node {
             grant: false,
             votes: BTreeMap::new(),
             current_epoch: 0,
+            config: None,
             obey: true,
             hold: false,
             priority: 100,
@@ -363,6 +369,28 @@ impl Runner {
                 }
                 Frame::Integer(1)
             }
+            "SENTINEL" if node.sentinel && arg(1).eq_ignore_ascii_case("MASTER") => {
+                match &node.config {
+                    Some((_, epoch)) => Frame::Array(vec![
+                        Frame::bulk("name"),
+                        Frame::bulk(arg(2)),
+                        Frame::bulk("config-epoch"),
+                        Frame::bulk(epoch.to_string()),
+                    ]),
+                    None => Frame::error("ERR No such master with that name"),
+                }
+            }
+            "SENTINEL"
+                if node.sentinel && arg(1).eq_ignore_ascii_case("GET-MASTER-ADDR-BY-NAME") =>
+            {
+                match &node.config {
+                    Some((addr, _)) => {
+                        let (ip, port) = addr.rsplit_once(':').unwrap_or((addr, "6379"));
+                        Frame::Array(vec![Frame::bulk(ip), Frame::bulk(port)])
+                    }
+                    None => Frame::Null,
+                }
+            }
             "SENTINEL" if node.sentinel => {
                 let (runid, epoch) = (arg(5), arg(4).parse::<i64>().unwrap_or(0));
                 let master = format!("{}:{}", arg(2), arg(3));
@@ -489,6 +517,10 @@ impl Runner {
                     "vote" => {
                         let (r, e) = v.split_once(':').ok_or("vote=RUNID:EPOCH")?;
                         node.vote = Some((format!("{r:0<40}"), e.parse()?));
+                    }
+                    "config" => {
+                        let (a, e) = v.split_once('/').ok_or("config=ADDR/EPOCH")?;
+                        node.config = Some((full_addr(a, 6379), e.parse()?));
                     }
                     "slaveof" => node.obey = v != "ignore",
                     "hold" => node.hold = v == "1",

@@ -122,7 +122,9 @@ fn header_line(buf: &[u8], at: usize, max: usize) -> Result<Option<(&[u8], usize
     match rest.iter().position(|&b| b == b'\n') {
         Some(nl) if nl > max => Err(()),
         Some(nl) => {
-            let line = &rest[1..nl];
+            // A line of just "\n" has no type byte to skip (a reply of
+            // "\n" used to panic here: found by fuzzing).
+            let line = rest.get(1..nl).unwrap_or_default();
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             Ok(Some((line, at + nl + 1)))
         }
@@ -335,6 +337,17 @@ mod tests {
             decode_reply(map, &Limits::REPLY).unwrap().unwrap().0,
             Frame::Map(vec![(Frame::Simple("a".into()), Frame::Integer(1))])
         );
+    }
+
+    #[test]
+    fn bare_newlines_are_refused() {
+        // Found by fuzzing: a reply starting with a newline (a one-byte
+        // header line) used to panic, aborting the process.
+        for input in [&b"\n"[..], b"\r\n", b"*1\r\n\n", b"%1\r\n+a\r\n\n"] {
+            assert_eq!(decode_reply(input, &Limits::REPLY), Err(ProtocolError::InvalidReply));
+        }
+        assert_eq!(req(b"\n"), Ok(Some((vec![], 1))));
+        assert_eq!(req(b"*1\r\n\n"), Err(ProtocolError::ExpectedBulk('\n')));
     }
 
     #[test]

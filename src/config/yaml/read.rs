@@ -113,6 +113,7 @@ pub(super) fn lower(doc: &Document) -> Result<Lowered, ConfigError> {
             &s("deny-scripts-reconfig"),
             &["sentinel", "deny-scripts-reconfig"],
         )?;
+        out.boolean(&g.hello_guard, &s("hello-guard"), &["sentinel", "hello-guard"])?;
         out.plain(&g.sentinel_user, &s("sentinel-user"), &["sentinel", "sentinel-user"]);
         out.plain(&g.sentinel_pass, &s("sentinel-pass"), &["sentinel", "sentinel-pass"]);
     }

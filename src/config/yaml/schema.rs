@@ -48,6 +48,7 @@ pub(super) struct Globals {
     pub(super) announce_hostnames: Option<Text>,
     pub(super) resolve_hostnames: Option<Text>,
     pub(super) deny_scripts_reconfig: Option<Text>,
+    pub(super) hello_guard: Option<Text>,
     pub(super) sentinel_user: Option<Text>,
     pub(super) sentinel_pass: Option<Text>,
 }

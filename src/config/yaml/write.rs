@@ -82,6 +82,9 @@ struct Globals<'a> {
     announce_hostnames: bool,
     resolve_hostnames: bool,
     deny_scripts_reconfig: bool,
+    /// Written only when on: ours, not redis-sentinel's.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    hello_guard: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     sentinel_user: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -201,6 +204,7 @@ impl<'a> From<&'a Config> for Document<'a> {
                 announce_hostnames: g.announce_hostnames,
                 resolve_hostnames: g.resolve_hostnames,
                 deny_scripts_reconfig: g.deny_scripts_reconfig,
+                hello_guard: g.hello_guard,
                 sentinel_user: g.sentinel_user.as_deref().map(lossy),
                 sentinel_pass: g.sentinel_pass.as_deref().map(lossy),
             },
