@@ -204,7 +204,7 @@ impl Listener {
 }
 
 /// Runs the TLS handshake of a client of `tls-port`; `None` when it fails
-/// or times out (logged at debug level, as redis logs it at verbose).
+/// or times out (logged as a warning, as redis logs it).
 async fn handshake(
     socket: TcpStream,
     peer: SocketAddr,
@@ -213,11 +213,11 @@ async fn handshake(
     match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.accept(socket)).await {
         Ok(Ok(stream)) => Some(stream),
         Ok(Err(e)) => {
-            debug!(%peer, "Error accepting a client connection: {e}");
+            warn!("Error accepting a client connection: {e} (addr={peer})");
             None
         }
         Err(_) => {
-            debug!(%peer, "Error accepting a client connection: TLS handshake timed out");
+            warn!("Error accepting a client connection: TLS handshake timed out (addr={peer})");
             None
         }
     }
