@@ -28,83 +28,29 @@ impl Certs {
              subjectKeyIdentifier = hash\n\
              [leaf]\nbasicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\n\
              extendedKeyUsage = serverAuth, clientAuth\nsubjectAltName = IP:127.0.0.1, DNS:localhost\n\
-             authorityKeyIdentifier = keyid\n",
+             authorityKeyIdentifier = keyid\n\
+             [noname]\nbasicConstraints = CA:FALSE\nkeyUsage = critical, digitalSignature\n\
+             extendedKeyUsage = serverAuth, clientAuth\nsubjectAltName = DNS:elsewhere.invalid\n",
         )
         .expect("write openssl.cnf");
-        certs.openssl(
-            &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
-            "ca.key",
+        let ec_key = "genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out";
+        certs.run(&format!("{ec_key} ca.key"));
+        certs.run(
+            "req -x509 -new -key ca.key -subj /CN=rsentinel-test-ca -days 2 -config openssl.cnf \
+             -extensions ca -out ca.crt",
         );
-        certs.run(&[
-            "req",
-            "-x509",
-            "-new",
-            "-key",
-            "ca.key",
-            "-subj",
-            "/CN=rsentinel test CA",
-            "-days",
-            "2",
-            "-config",
-            "openssl.cnf",
-            "-extensions",
-            "ca",
-            "-out",
-            "ca.crt",
-        ]);
-        for name in ["redis", "client"] {
-            let key = format!("{name}.key");
-            certs.openssl(
-                &["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
-                &key,
-            );
-            let csr = format!("{name}.csr");
-            let subject = format!("/CN={name}");
-            certs.run(&[
-                "req",
-                "-new",
-                "-key",
-                &key,
-                "-subj",
-                &subject,
-                "-config",
-                "openssl.cnf",
-                "-out",
-                &csr,
-            ]);
-            certs.run(&[
-                "x509",
-                "-req",
-                "-in",
-                &csr,
-                "-CA",
-                "ca.crt",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-days",
-                "2",
-                "-sha256",
-                "-extfile",
-                "openssl.cnf",
-                "-extensions",
-                "leaf",
-                "-out",
-                &format!("{name}.crt"),
-            ]);
+        // `noname`: signed by the CA, for another host than 127.0.0.1.
+        for (name, section) in [("redis", "leaf"), ("client", "leaf"), ("noname", "noname")] {
+            certs.run(&format!("{ec_key} {name}.key"));
+            certs.run(&format!(
+                "req -new -key {name}.key -subj /CN={name} -config openssl.cnf -out {name}.csr"
+            ));
+            certs.run(&format!(
+                "x509 -req -in {name}.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+                 -sha256 -extfile openssl.cnf -extensions {section} -out {name}.crt"
+            ));
         }
-        certs.run(&[
-            "pkcs8",
-            "-topk8",
-            "-in",
-            "redis.key",
-            "-v2",
-            "aes-256-cbc",
-            "-passout",
-            "pass:s3cret",
-            "-out",
-            "enc.key",
-        ]);
+        certs.run("pkcs8 -topk8 -in redis.key -v2 aes-256-cbc -passout pass:s3cret -out enc.key");
         certs
     }
 
@@ -116,19 +62,15 @@ impl Certs {
         self.path(name).display().to_string()
     }
 
-    fn run(&self, args: &[&str]) {
+    /// Runs `openssl` with the space-separated `args` in the temp dir.
+    fn run(&self, args: &str) {
+        let args: Vec<&str> = args.split_whitespace().collect();
         let out = Command::new("openssl")
-            .args(args)
+            .args(&args)
             .current_dir(self.dir.path())
             .output()
             .expect("run openssl (apt-get install openssl)");
         assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    }
-
-    fn openssl(&self, args: &[&str], out: &str) {
-        let mut all = args.to_vec();
-        all.extend(["-out", out]);
-        self.run(&all);
     }
 
     /// The `tls-*` lines of a sentinel that uses `redis.crt` (key `key`).
@@ -144,8 +86,14 @@ impl Certs {
     /// A redis-server on a TLS port only (`tls-replication yes`: a replica
     /// syncs over TLS too).
     fn start_redis(&self, extra: &[&str]) -> Proc {
+        self.start_redis_as("redis", extra)
+    }
+
+    /// [`Certs::start_redis`] showing the certificate `name`.
+    fn start_redis_as(&self, name: &str, extra: &[&str]) -> Proc {
         let port = free_port();
-        let (cert, key, ca) = (self.p("redis.crt"), self.p("redis.key"), self.p("ca.crt"));
+        let (cert, key) = (self.p(&format!("{name}.crt")), self.p(&format!("{name}.key")));
+        let ca = self.p("ca.crt");
         let child = Command::new("redis-server")
             .args(["--port", "0", "--tls-port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(["--tls-cert-file", &cert, "--tls-key-file", &key, "--tls-ca-cert-file", &ca])
@@ -253,6 +201,37 @@ fn optional_client_authentication() {
     assert!(!String::from_utf8_lossy(&foreign.stdout).contains("PONG"));
     let info = certs.cli(tls_port, None, &["INFO", "server"]).1;
     assert!(info.contains(&format!("tcp_port:{tls_port}")), "{info}");
+}
+
+/// Links check the server's chain against the CA but not the name in its
+/// certificate, as redis-sentinel does: a server whose certificate names
+/// another host is monitored, one signed by another CA is down.
+#[test]
+fn links_check_the_chain_not_the_name() {
+    let certs = Certs::new();
+    let other = Certs::new();
+    // No client certificate asked: only the sentinel's checks decide.
+    let no_auth = ["--tls-auth-clients", "no"];
+    let named_elsewhere = certs.start_redis_as("noname", &no_auth);
+    let foreign = other.start_redis(&no_auth);
+    let dir = tempdir();
+    let body = format!(
+        "{}tls-replication yes\n\
+         sentinel monitor named 127.0.0.1 {} 1\nsentinel down-after-milliseconds named 500\n\
+         sentinel monitor foreign 127.0.0.1 {} 1\nsentinel down-after-milliseconds foreign 500\n",
+        certs.sentinel_lines(free_port(), "redis.key"),
+        named_elsewhere.port,
+        foreign.port
+    );
+    let s = start_sentinel(dir.path(), &body);
+    let master = |name: &str| fields(&call(s.port, &["SENTINEL", "MASTER", name]));
+    wait_for(10, "the foreign master subjectively down", || {
+        master("foreign")["flags"].contains("s_down")
+    });
+    wait_for(10, "the master named elsewhere answering INFO", || {
+        let m = master("named");
+        m["role-reported"] == "master" && m["flags"] == "master"
+    });
 }
 
 /// A start with a certificate that does not load fails as redis-sentinel's
