@@ -3,7 +3,7 @@
 //! it).
 //!
 //! The lines themselves stay in [`crate::config::ServerConfig::tls`] as
-//! written (a rewrite keeps them verbatim); [`TlsSettings::from_directives`]
+//! written (the rewrite keeps them); [`TlsSettings::from_directives`]
 //! is their typed reading. Each line was checked by [`check`] when the file
 //! was parsed, so reading them cannot fail.
 //!
@@ -125,7 +125,7 @@ impl Default for TlsSettings {
 
 impl TlsSettings {
     /// Reads the `tls-*` lines (name → arguments, each checked by
-    /// [`check`]); a line that does not read keeps the default.
+    /// `check`); a line that does not read keeps the default.
     pub fn from_directives(lines: &BTreeMap<String, Vec<String>>) -> TlsSettings {
         let mut s = TlsSettings::default();
         for (name, values) in lines {
@@ -318,6 +318,17 @@ mod tests {
         );
         assert!(protocols("TLSv1 TLSv1.1").unwrap_err().contains("leaves no version"));
         assert!(protocols("").is_err());
+    }
+
+    #[test]
+    fn hellos_announce_the_tls_port_only_with_tls_links() {
+        let mut server = crate::config::ServerConfig { port: 26379, ..Default::default() };
+        server.tls = lines(&[("tls-port", "26380")]);
+        assert_eq!(server.hello_port(), 26379);
+        server.tls = lines(&[("tls-port", "26380"), ("tls-replication", "YES")]);
+        assert_eq!(server.hello_port(), 26380);
+        server.tls = lines(&[("tls-port", "0"), ("tls-replication", "yes")]);
+        assert_eq!(server.hello_port(), 26379);
     }
 
     #[test]

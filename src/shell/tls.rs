@@ -77,7 +77,7 @@ pub async fn connect(
 /// is not acted on.
 pub fn setup(s: &TlsSettings) -> Result<Tls, String> {
     if !s.enabled() {
-        if !s.is_default() {
+        if *s != TlsSettings::default() {
             warn!(
                 "tls-* directives are set but TLS is not in use (no tls-port, tls-replication no): \
                  they have no effect"
@@ -122,12 +122,6 @@ pub fn setup(s: &TlsSettings) -> Result<Tls, String> {
         acceptor: acceptor.map(|c| TlsAcceptor::from(Arc::new(c))),
         links: links.map(|c| TlsConnector::from(Arc::new(c))),
     })
-}
-
-impl TlsSettings {
-    fn is_default(&self) -> bool {
-        *self == TlsSettings::default()
-    }
 }
 
 /// The settings rustls cannot honour, each as a warning line (an error
