@@ -9,10 +9,9 @@
 //! ([`super::tls`]); the read path is the same for both.
 
 use std::collections::VecDeque;
-use std::time::Duration;
-
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
