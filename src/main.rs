@@ -304,8 +304,11 @@ fn main() -> ExitCode {
     if format == config::Format::Conf {
         warn_not_acted_on(&files);
     }
-    if config.server.port == 0 && config.server.unixsocket.is_none() {
-        // redis-sentinel's check; there is no TLS port here.
+    if config.server.port == 0
+        && config.server.tls_settings().port == 0
+        && config.server.unixsocket.is_none()
+    {
+        // redis-sentinel's check.
         tracing::warn!("Configured to not listen anywhere, exiting.");
         return ExitCode::from(1);
     }

@@ -223,7 +223,9 @@ pub(crate) fn is_tls(name: &str) -> bool {
 /// The directives of a `sentinel.conf` that rsentinel accepts, as
 /// redis-sentinel does, but does not act on: `(name, first line)`, one per
 /// name, in file order. redis.conf settings with no meaning for a sentinel
-/// (`save`, `hz`, ...) and `tls-*` (no TLS yet). `include`,
+/// (`save`, `hz`, ...) and `tls-cluster` (a sentinel has no cluster bus).
+/// The other `tls-*` lines are acted on (what rustls cannot honour in
+/// them is logged when TLS is set up, by the shell). `include`,
 /// `rename-command`, `protected-mode`, `bind`, `unixsocket`,
 /// `unixsocketperm`, `daemonize` and `supervised` are acted on. Lines that do not split
 /// are skipped: parsing reports them.
@@ -232,7 +234,7 @@ pub fn not_acted_on(text: &str) -> Vec<(String, usize)> {
     for (i, line) in text.lines().enumerate() {
         let Ok(args) = crate::quoting::split_line(line) else { continue };
         let Some(name) = args.first().map(|a| a.to_ascii_lowercase()) else { continue };
-        let unused = passive(&name).is_some() || is_tls(&name);
+        let unused = passive(&name).is_some() || name == "tls-cluster";
         if unused && !found.iter().any(|(n, _)| *n == name) {
             found.push((name, i + 1));
         }
@@ -274,9 +276,9 @@ mod tests {
     #[test]
     fn unused_directives_are_named_once_with_their_first_line() {
         let text = "port 5000\n# save 60 1\nsave \"\"\ndaemonize no\nhz 10\nsave 900 1\n\
-                    daemonize yes\ntls-port 0\nsentinel monitor m 127.0.0.1 6379 2\n";
+                    daemonize yes\ntls-port 0\ntls-cluster no\nsentinel monitor m 127.0.0.1 6379 2\n";
         let names: Vec<(String, usize)> = not_acted_on(text);
-        let want = [("save", 3), ("hz", 5), ("tls-port", 8)];
+        let want = [("save", 3), ("hz", 5), ("tls-cluster", 9)];
         assert_eq!(names, want.map(|(n, l)| (n.to_string(), l)).to_vec());
         let acted = "include x\nrename-command ping p\nprotected-mode yes\nbind * -::*\n\
                      unixsocket /s\nunixsocketperm 700\ndaemonize yes\nsupervised systemd\n";

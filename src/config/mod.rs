@@ -39,6 +39,7 @@ mod parse;
 mod persist;
 mod rewrite;
 mod sentinel;
+mod tls;
 mod yaml;
 
 pub use crate::quoting::{LexError, quote, split_line};
@@ -50,6 +51,10 @@ pub use parse::{
 };
 pub use persist::{check_writable, persist, read_include};
 pub use rewrite::{GENERATED_COMMENT, rewrite};
+pub use tls::{
+    AuthClients, DEFAULT_SESSION_CACHE_SIZE, DEFAULT_SESSION_CACHE_TIMEOUT, Protocols, TlsSettings,
+    default_protocols, protocols, suite_names,
+};
 pub use yaml::{YAML_HEADER, parse_yaml, to_yaml};
 
 use std::path::Path;

@@ -265,7 +265,8 @@ pub struct ServerConfig {
     /// it answers to (empty = disabled). See
     /// [`crate::commands::rename`].
     pub rename_commands: BTreeMap<String, String>,
-    /// `tls-*` directives, kept as name → arguments (TLS itself comes later).
+    /// `tls-*` directives as written, name → arguments (a rewrite keeps
+    /// them); [`ServerConfig::tls_settings`] reads them.
     pub tls: BTreeMap<String, Vec<String>>,
     /// `unixsocket`: a unix socket path clients may connect to as well
     /// (`None` = no unix socket).
@@ -278,6 +279,23 @@ pub struct ServerConfig {
     /// (`127.0.0.1:9355`, `[::]:9355`, `pod.local:9355`); `None` = none,
     /// the default.
     pub metrics_listen: Option<String>,
+}
+
+impl ServerConfig {
+    /// The `tls-*` lines, typed.
+    pub fn tls_settings(&self) -> super::TlsSettings {
+        super::TlsSettings::from_directives(&self.tls)
+    }
+
+    /// The port a hello announces when `sentinel announce-port` is 0:
+    /// `tls-port` when the links use TLS (`tls-replication yes`) and it is
+    /// set, as redis-sentinel announces it, else `port`.
+    pub fn hello_port(&self) -> u16 {
+        let one = |name: &str| self.tls.get(name).and_then(|v| v.first());
+        let tls_links = one("tls-replication").is_some_and(|v| v.eq_ignore_ascii_case("yes"));
+        let tls_port = one("tls-port").and_then(|p| p.parse::<u16>().ok()).unwrap_or(0);
+        if tls_links && tls_port != 0 { tls_port } else { self.port }
+    }
 }
 
 impl Default for ServerConfig {

@@ -378,12 +378,7 @@ pub(crate) fn server_directive(
             crate::commands::rename(&mut server.rename_commands, command, new_name)?
         }
         (name, values) if directives::is_tls(name) => {
-            if values.is_empty() {
-                return Err("wrong number of arguments".into());
-            }
-            if name == "tls-port" {
-                parse_port(&values[0])?;
-            }
+            super::tls::check(name, values)?;
             server.tls.insert(name.to_string(), values.to_vec());
         }
         (name, values) => match directives::passive(name) {

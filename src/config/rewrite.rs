@@ -12,7 +12,9 @@
 //!    unless the model has the default value. So `--port 5000` on the
 //!    command line ends up in the file, as with redis-sentinel. `user` lines
 //!    follow the model the same way, as a block (`ACL SETUSER` changes
-//!    them); `rename-command` and `tls-*` lines are always kept as they are.
+//!    them), and so do `tls-*` lines ([`rewrite_tls`]: a `--tls-port` from
+//!    the command line is written, as redis-sentinel writes it);
+//!    `rename-command` lines are always kept as they are.
 //! 3. All `sentinel` lines are generated from the model, in redis-sentinel's
 //!    order. Each generated line takes the place of the next unused original
 //!    line with the same key (`sentinel <sub-directive>`, lowercased, with
@@ -33,7 +35,7 @@
 //! Unlike redis-sentinel, every argument is quoted when it needs to be
 //! ([`quote`]), so a password with a space and a quote survives a restart:
 //! `parse(&rewrite(original, &config)) == Ok(config)` for any loadable
-//! config whose `rename_commands` and `tls` are what `original` says.
+//! config whose `rename_commands` are what `original` says.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -82,6 +84,7 @@ pub fn rewrite(original: &str, config: &Config) -> String {
     }
 
     rewrite_users(&mut lines, &config.server.users, &mut appended);
+    rewrite_tls(&mut lines, &config.server.tls, &mut appended);
 
     for generated in sentinel_lines(config, &had, &had_master) {
         match index.get_mut(generated.key).and_then(VecDeque::pop_front) {
@@ -232,6 +235,38 @@ fn rewrite_users(lines: &mut [Option<String>], users: &[Vec<String>], appended: 
 }
 
 /// `name` followed by its arguments, quoted where needed.
+/// `tls-*` lines follow the model one by one, as the [`SERVER_KEYS`] do:
+/// a line that says what the model says stays as written; otherwise the
+/// last line for the name is replaced and earlier ones dropped, and a
+/// setting with no line (given on the command line, `--tls-port 26380`) is
+/// appended, as redis-sentinel writes it.
+fn rewrite_tls(
+    lines: &mut [Option<String>],
+    tls: &BTreeMap<String, Vec<String>>,
+    appended: &mut Vec<String>,
+) {
+    for (name, args) in tls {
+        let old: Vec<(usize, Vec<String>)> = lines
+            .iter()
+            .enumerate()
+            .filter_map(|(i, l)| {
+                let words = split_line(l.as_deref()?).ok()?;
+                words.first()?.eq_ignore_ascii_case(name).then(|| (i, words[1..].to_vec()))
+            })
+            .collect();
+        match old.split_last() {
+            None => appended.push(directive_line(name, args)),
+            Some(((_, said), _)) if said == args => {}
+            Some(((last, _), earlier)) => {
+                lines[*last] = Some(directive_line(name, args));
+                for (i, _) in earlier {
+                    lines[*i] = None;
+                }
+            }
+        }
+    }
+}
+
 fn directive_line(name: &str, args: &[String]) -> String {
     let mut text = name.to_string();
     for arg in args {

@@ -60,7 +60,8 @@ impl Rules<'_> {
     pub fn hello_payload(&self, local: Option<&Addr>, master_addr: &Addr) -> Option<String> {
         let s = &self.config.sentinel;
         let host = self.hello_host(local)?.to_owned();
-        let port = if s.announce_port != 0 { s.announce_port } else { self.config.server.port };
+        let port =
+            if s.announce_port != 0 { s.announce_port } else { self.config.server.hello_port() };
         let hello = Hello {
             sentinel_addr: Addr::new(host, port),
             runid: self.myid.clone(),

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use arc_swap::ArcSwap;
 use tokio::net::{TcpListener, TcpStream, UnixListener, UnixStream};
 use tokio::sync::{Semaphore, broadcast, mpsc, oneshot, watch};
+use tokio_rustls::TlsAcceptor;
 use tracing::{debug, warn};
 
 pub use acl_log::AclLog;
@@ -170,27 +171,81 @@ impl Shared {
 }
 
 /// A socket clients connect to.
-#[derive(Debug)]
 pub enum Listener {
     /// `port` on one `bind` address.
     Tcp(TcpListener),
+    /// `tls-port` on one `bind` address, with the TLS server config.
+    Tls(TcpListener, TlsAcceptor),
     /// `unixsocket`, with its path (CLIENT LIST shows `path:0`).
     Unix(UnixListener, String),
+}
+
+impl std::fmt::Debug for Listener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Listener::Tcp(l) => f.debug_tuple("Tcp").field(l).finish(),
+            Listener::Tls(l, _) => f.debug_tuple("Tls").field(l).finish(),
+            Listener::Unix(l, path) => f.debug_tuple("Unix").field(l).field(path).finish(),
+        }
+    }
 }
 
 /// A connection just accepted.
 enum Accepted {
     Tcp(TcpStream, SocketAddr),
+    /// Before its handshake, which runs in the connection's own task.
+    Tls(TcpStream, SocketAddr, TlsAcceptor),
     Unix(UnixStream),
 }
+
+/// How long a TLS client may take over its handshake before it is dropped
+/// (its connection task holds a `maxclients` permit meanwhile).
+const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl Listener {
     async fn accept(&self) -> std::io::Result<Accepted> {
         match self {
             Listener::Tcp(l) => l.accept().await.map(|(s, peer)| Accepted::Tcp(s, peer)),
+            Listener::Tls(l, tls) => {
+                l.accept().await.map(|(s, peer)| Accepted::Tls(s, peer, tls.clone()))
+            }
             Listener::Unix(l, _) => l.accept().await.map(|(s, _)| Accepted::Unix(s)),
         }
     }
+}
+
+/// Runs the TLS handshake of a client of `tls-port`; `None` when it fails
+/// or times out (logged as a warning, as redis logs it).
+async fn handshake(
+    socket: TcpStream,
+    peer: SocketAddr,
+    tls: TlsAcceptor,
+) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
+    match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.accept(socket)).await {
+        Ok(Ok(stream)) => Some(stream),
+        Ok(Err(e)) => {
+            warn!("Error accepting a client connection: {e} (addr={peer})");
+            None
+        }
+        Err(_) => {
+            warn!("Error accepting a client connection: TLS handshake timed out (addr={peer})");
+            None
+        }
+    }
+}
+
+/// Refuses an accepted client with `reply` (after the handshake for TLS,
+/// so that the client can read why).
+fn refuse(accepted: Accepted, reply: &'static str) {
+    match accepted {
+        Accepted::Tcp(s, _) => tokio::spawn(connection::refuse(s, reply)),
+        Accepted::Unix(s) => tokio::spawn(connection::refuse(s, reply)),
+        Accepted::Tls(s, peer, tls) => tokio::spawn(async move {
+            if let Some(s) = handshake(s, peer, tls).await {
+                connection::refuse(s, reply).await
+            }
+        }),
+    };
 }
 
 /// Whether protected mode refuses a client connecting from `peer` (`None`
@@ -227,28 +282,21 @@ pub async fn run(listener: Listener, shared: Arc<Shared>) {
             }
         };
         let peer_ip = match &accepted {
-            Accepted::Tcp(_, peer) => Some(peer.ip()),
+            Accepted::Tcp(_, peer) | Accepted::Tls(_, peer, _) => Some(peer.ip()),
             Accepted::Unix(_) => None,
         };
         let protected = shared.facts.protected
             && shared.view.load().acl.user("default").is_some_and(|d| d.nopass());
         if protected_mode_refuses(protected, peer_ip) {
             shared.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
-            match accepted {
-                Accepted::Tcp(s, _) => tokio::spawn(connection::refuse(s, crate::errors::DENIED)),
-                Accepted::Unix(s) => tokio::spawn(connection::refuse(s, crate::errors::DENIED)),
-            };
+            refuse(accepted, crate::errors::DENIED);
             continue;
         }
         shared.stats.connections_received.fetch_add(1, Ordering::Relaxed);
         let Ok(permit) = limit.clone().try_acquire_owned() else {
             shared.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
             debug!(peer = ?peer_ip, "refused: max number of clients reached");
-            let full = "-ERR max number of clients reached";
-            match accepted {
-                Accepted::Tcp(s, _) => tokio::spawn(connection::refuse(s, full)),
-                Accepted::Unix(s) => tokio::spawn(connection::refuse(s, full)),
-            };
+            refuse(accepted, "-ERR max number of clients reached");
             continue;
         };
         let shared = shared.clone();
@@ -259,6 +307,17 @@ pub async fn run(listener: Listener, shared: Arc<Shared>) {
                     socket.local_addr().map_or_else(|_| peer.to_string(), |a| a.to_string());
                 tokio::spawn(async move {
                     connection::serve(socket, peer.to_string(), laddr, shared).await;
+                    drop(permit);
+                });
+            }
+            Accepted::Tls(socket, peer, tls) => {
+                let _ = socket.set_nodelay(true);
+                let laddr =
+                    socket.local_addr().map_or_else(|_| peer.to_string(), |a| a.to_string());
+                tokio::spawn(async move {
+                    if let Some(stream) = handshake(socket, peer, tls).await {
+                        connection::serve(stream, peer.to_string(), laddr, shared).await;
+                    }
                     drop(permit);
                 });
             }

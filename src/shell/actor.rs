@@ -87,6 +87,7 @@ pub async fn run(
     mut admin: mpsc::Receiver<AdminRequest>,
     mut refresh: mpsc::Receiver<oneshot::Sender<()>>,
     ready: oneshot::Sender<()>,
+    tls: Option<tokio_rustls::TlsConnector>,
 ) -> Option<i32> {
     let mut ready = Some(ready);
     let (inputs_tx, mut inputs) = mpsc::unbounded_channel::<Input>();
@@ -118,7 +119,8 @@ pub async fn run(
             }
             match output {
                 Output::Connect { link, addr, kind } => {
-                    links.insert(link, link::spawn(link, addr, kind, inputs_tx.clone()));
+                    let tls = tls.clone();
+                    links.insert(link, link::spawn(link, addr, kind, tls, inputs_tx.clone()));
                 }
                 Output::Disconnect { link } => {
                     links.remove(&link);

@@ -4,14 +4,20 @@
 //! sends, and reports every reply, pub/sub message and failure as an input,
 //! as it happens: those are the failures the core must see, which a client
 //! library's retries and reconnects would hide.
+//!
+//! With `tls-replication yes` a link is TLS over the same TCP connection
+//! ([`super::tls`]); the read path is the same for both.
 
 use std::collections::VecDeque;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+use tokio_rustls::TlsConnector;
 
 use crate::core::{Addr, Input, LinkId, LinkKind, Tag};
 use crate::resp::{Frame, Limits, decode_reply, encode_command};
@@ -45,16 +51,18 @@ impl LinkHandle {
     }
 }
 
-/// Starts a link task that reports to `inputs`.
+/// Starts a link task that reports to `inputs`; over TLS when `tls` is
+/// given (`tls-replication yes`).
 pub fn spawn(
     link: LinkId,
     addr: Addr,
     kind: LinkKind,
+    tls: Option<TlsConnector>,
     inputs: mpsc::UnboundedSender<Input>,
 ) -> LinkHandle {
     let (tx, rx) = mpsc::channel(LINK_QUEUE);
     tokio::spawn(async move {
-        let reason = drive(link, &addr, kind, rx, &inputs).await;
+        let reason = drive(link, &addr, kind, tls, rx, &inputs).await;
         if let Err(reason) = reason {
             let _ = inputs.send(Input::LinkDown { link, reason });
         }
@@ -68,25 +76,52 @@ async fn drive(
     link: LinkId,
     addr: &Addr,
     kind: LinkKind,
-    mut commands: mpsc::Receiver<LinkCommand>,
+    tls: Option<TlsConnector>,
+    commands: mpsc::Receiver<LinkCommand>,
     inputs: &mpsc::UnboundedSender<Input>,
 ) -> Result<(), String> {
-    let mut socket = match tokio::time::timeout(CONNECT_TIMEOUT, connect(addr)).await {
+    let socket = match tokio::time::timeout(CONNECT_TIMEOUT, connect(addr)).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => return Err(e),
         Err(_) => return Err("connection timed out".into()),
     };
     let _ = socket.set_nodelay(true);
     let as_addr = |a: std::net::SocketAddr| Addr::new(a.ip().to_string(), a.port());
-    let local_addr = socket.local_addr().ok().map(as_addr);
-    let remote_addr = socket.peer_addr().ok().map(as_addr);
-    if inputs.send(Input::LinkUp { link, local_addr, remote_addr }).is_err() {
+    let up = Input::LinkUp {
+        link,
+        local_addr: socket.local_addr().ok().map(as_addr),
+        remote_addr: socket.peer_addr().ok().map(as_addr),
+    };
+    let Some(tls) = tls else { return serve(socket, up, link, kind, commands, inputs).await };
+    // The handshake has the connection's time limit too: a server that
+    // accepts and never answers is a failed connection.
+    let handshake = super::tls::connect(&tls, &addr.host, socket);
+    let socket = match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => return Err(e),
+        Err(_) => return Err("TLS handshake timed out".into()),
+    };
+    serve(socket, up, link, kind, commands, inputs).await
+}
+
+/// Reports `up`, then writes the commands and reports the replies on
+/// `socket` (TCP or TLS) until it fails or the actor drops the link.
+async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
+    mut socket: S,
+    up: Input,
+    link: LinkId,
+    kind: LinkKind,
+    mut commands: mpsc::Receiver<LinkCommand>,
+    inputs: &mpsc::UnboundedSender<Input>,
+) -> Result<(), String> {
+    if inputs.send(up).is_err() {
         return Ok(());
     }
     let mut pending: VecDeque<Tag> = VecDeque::new();
     // What is left of a reply cut by a read; empty (no allocation) between
     // replies, which is nearly always: reads go through the thread's scratch
-    // buffer ([`SCRATCH`]), so a thousand idle links hold no read buffers.
+    // buffer ([`SCRATCH`]), so a thousand idle links hold no read buffers
+    // (a TLS link has rustls's own record buffers besides).
     let mut partial = Vec::new();
     let mut out = Vec::new();
     loop {
@@ -102,35 +137,60 @@ async fn drive(
                     pending.push_back(more.tag);
                 }
                 socket.write_all(&out).await.map_err(|e| e.to_string())?;
+                // A no-op for TCP; sends what TLS still holds.
+                socket.flush().await.map_err(|e| e.to_string())?;
                 if out.capacity() > KEEP_OUT {
                     out = Vec::new();
                 }
             }
-            ready = socket.readable() => {
-                ready.map_err(|e| e.to_string())?;
-                SCRATCH.with_borrow_mut(|scratch| {
-                    let n = match socket.try_read(scratch) {
-                        Ok(0) => return Err("connection closed by peer".to_string()),
-                        Ok(n) => n,
-                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return Ok(()),
-                        Err(e) => return Err(e.to_string()),
-                    };
-                    if partial.is_empty() {
-                        let used = report(&scratch[..n], link, kind, &mut pending, inputs)?;
-                        partial.extend_from_slice(&scratch[used..n]);
-                    } else {
-                        partial.extend_from_slice(&scratch[..n]);
-                        let used = report(&partial, link, kind, &mut pending, inputs)?;
-                        partial.drain(..used);
-                        if partial.is_empty() {
-                            partial = Vec::new();
-                        }
-                    }
-                    Ok(())
-                })?;
-            }
+            read = std::future::poll_fn(|cx| {
+                read_and_report(&mut socket, cx, &mut partial, link, kind, &mut pending, inputs)
+            }) => read?,
         }
     }
+}
+
+/// Reads what `socket` has into the thread's scratch buffer and reports
+/// the whole replies in it (with what `partial` held before), keeping the
+/// rest in `partial`. The scratch buffer is borrowed only within this
+/// poll, so one per thread serves every link, TCP or TLS: a TCP read is a
+/// readiness check and a `read(2)`, a TLS read hands over what rustls has
+/// decrypted.
+fn read_and_report<S: AsyncRead + Unpin>(
+    socket: &mut S,
+    cx: &mut Context<'_>,
+    partial: &mut Vec<u8>,
+    link: LinkId,
+    kind: LinkKind,
+    pending: &mut VecDeque<Tag>,
+    inputs: &mpsc::UnboundedSender<Input>,
+) -> Poll<Result<(), String>> {
+    SCRATCH.with_borrow_mut(|scratch| {
+        let mut buf = ReadBuf::new(scratch);
+        match Pin::new(socket).poll_read(cx, &mut buf) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e.to_string())),
+            Poll::Ready(Ok(())) => {}
+        }
+        let n = buf.filled().len();
+        if n == 0 {
+            return Poll::Ready(Err("connection closed by peer".to_string()));
+        }
+        let read = &scratch[..n];
+        let reported = if partial.is_empty() {
+            report(read, link, kind, pending, inputs)
+                .map(|used| partial.extend_from_slice(&read[used..]))
+        } else {
+            partial.extend_from_slice(read);
+            report(partial, link, kind, pending, inputs).map(|used| {
+                partial.drain(..used);
+                if partial.is_empty() {
+                    *partial = Vec::new();
+                }
+            })
+        };
+        Poll::Ready(reported)
+    })
 }
 
 /// Bytes read at once into the thread's scratch buffer.
@@ -224,7 +284,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let handle = spawn(LinkId(7), Addr::new("127.0.0.1", port), LinkKind::PubSub, tx);
+        let handle = spawn(LinkId(7), Addr::new("127.0.0.1", port), LinkKind::PubSub, None, tx);
         let (mut server, _) = listener.accept().await.unwrap();
         assert!(matches!(rx.recv().await, Some(Input::LinkUp { link: LinkId(7), .. })));
         for tag in [1, 2] {

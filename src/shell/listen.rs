@@ -1,5 +1,5 @@
-//! The client listeners: `bind` × `port`, as redis binds them, and
-//! `unixsocket`.
+//! The client listeners: `bind` × `port` (and × `tls-port`), as redis
+//! binds them, and `unixsocket`.
 //!
 //! Each `bind` entry is one socket. An entry with a `:` is IPv6 (`::*` =
 //! every IPv6 address), any other IPv4 (`*` = every IPv4 address) or a host
@@ -57,9 +57,10 @@ fn skipped(optional: bool, errno: Option<i32>) -> bool {
     }
 }
 
-/// Binds every entry of `bind` (empty = [`DEFAULT_BIND`]) on `port`.
-/// The error is the line to log before exiting.
-pub fn bind_all(bind: &[String], port: u16) -> Result<Vec<TcpListener>, String> {
+/// Binds every entry of `bind` (empty = [`DEFAULT_BIND`]) on `port`;
+/// `kind` (`TCP` or `TLS`) names the port in the error, which is the line
+/// to log before exiting.
+pub fn bind_all(bind: &[String], port: u16, kind: &str) -> Result<Vec<TcpListener>, String> {
     let default: Vec<String> = DEFAULT_BIND.iter().map(|s| s.to_string()).collect();
     let bind = if bind.is_empty() { &default } else { bind };
     let mut listeners = Vec::new();
@@ -73,7 +74,7 @@ pub fn bind_all(bind: &[String], port: u16) -> Result<Vec<TcpListener>, String> 
                     e.addr
                 );
                 if !skipped(e.optional, errno) {
-                    return Err(format!("Failed listening on port {port} (TCP), aborting."));
+                    return Err(format!("Failed listening on port {port} ({kind}), aborting."));
                 }
             }
         }

@@ -8,6 +8,7 @@ mod link;
 mod listen;
 mod metrics;
 pub mod supervise;
+mod tls;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -62,11 +63,24 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
         hup: signal(SignalKind::hangup())?,
     };
     let clock = Clock::start();
+    // TLS before the listeners, as redis: a certificate that does not load
+    // ends the start before any port is bound.
+    let tls_settings = config.server.tls_settings();
+    let tls = tls::setup(&tls_settings).map_err(|e| {
+        warn!("{e}");
+        warn!("Failed to configure TLS. Check logs for more info.");
+        std::io::Error::other(e)
+    })?;
     let mut listeners = Vec::new();
     if config.server.port != 0 {
-        let tcp = listen::bind_all(&config.server.bind, config.server.port)
+        let tcp = listen::bind_all(&config.server.bind, config.server.port, "TCP")
             .map_err(|e| std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, e))?;
         listeners.extend(tcp.into_iter().map(server::Listener::Tcp));
+    }
+    if let Some(acceptor) = &tls.acceptor {
+        let tcp = listen::bind_all(&config.server.bind, tls_settings.port, "TLS")
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, e))?;
+        listeners.extend(tcp.into_iter().map(|l| server::Listener::Tls(l, acceptor.clone())));
     }
     let unix = config.server.unixsocket.clone();
     if let Some(path) = &unix {
@@ -99,7 +113,11 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
         facts: ServerFacts {
             redis_version: REDIS_VERSION,
             run_id: crate::core::Rng::new(seed ^ 0x5eed).hex40(),
-            port: config.server.port,
+            // INFO's tcp_port: `port`, or `tls-port` without one (redis).
+            port: match config.server.port {
+                0 => tls_settings.port,
+                port => port,
+            },
             maxclients: config.server.maxclients,
             idle_timeout_secs: config.server.timeout_secs,
             config_file: config_path.display().to_string(),
@@ -132,14 +150,24 @@ pub async fn run(startup: Startup) -> std::io::Result<i32> {
     let config_dir = config_path.parent().map(PathBuf::from).unwrap_or_default();
     let file = ConfigFile { path: config_path, text: config_text, format: config_format };
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel();
-    let actor =
-        tokio::spawn(actor::run(core, file, shared.clone(), admin_rx, refresh_rx, ready_tx));
+    let actor = tokio::spawn(actor::run(
+        core,
+        file,
+        shared.clone(),
+        admin_rx,
+        refresh_rx,
+        ready_tx,
+        tls.links.clone(),
+    ));
     if ready_rx.await.is_ok() {
         for l in listeners {
             tokio::spawn(server::run(l, shared.clone()));
         }
         if config.server.port != 0 {
             info!("Ready to accept connections tcp");
+        }
+        if tls.acceptor.is_some() {
+            info!("Ready to accept connections tls");
         }
         if unix.is_some() {
             info!("Ready to accept connections unix");
