@@ -44,6 +44,9 @@ pub(crate) struct Monitor {
     /// `FAILOVER TO` was sent and no INFO since said the hand-over ended:
     /// its writes may be paused (no hello).
     pub handover_sent: bool,
+    /// `master_replid` and `master_replid2` from the last INFO (the
+    /// lineage `reconcile.rs` checks before converting a master at once).
+    pub replid: (Option<String>, Option<String>),
     /// When the last INFO reply arrived.
     pub info_refresh: Option<Millis>,
     /// When the last INFO was sent.
@@ -95,6 +98,7 @@ impl Monitor {
             redis_version: None,
             handover: None,
             handover_sent: false,
+            replid: (None, None),
             info_refresh: None,
             info_sent: None,
             hello_sent: None,
@@ -194,6 +198,9 @@ pub(crate) struct Replica {
     /// When we last sent it `SLAVEOF` to convert or fix it
     /// (`reconcile.rs`), to resend at most once per INFO period.
     pub replicaof_sent: Option<Millis>,
+    /// When we last converted it at once, without the 8 s wait
+    /// (`reconcile.rs`: at most once per failover-timeout).
+    pub converted_at_once: Option<Millis>,
 }
 
 impl Replica {
@@ -211,6 +218,7 @@ impl Replica {
             repl_offset: 0,
             announced: true,
             replicaof_sent: None,
+            converted_at_once: None,
         }
     }
 }
@@ -233,6 +241,8 @@ pub(crate) struct Peer {
     pub leader: Option<(RunId, Epoch)>,
     /// When its last hello for this master arrived.
     pub last_hello: Option<Millis>,
+    /// The current epoch that hello carried.
+    pub hello_epoch: Epoch,
     /// When we last sent it a hello for this master.
     pub hello_sent: Option<Millis>,
 }
@@ -248,6 +258,7 @@ impl Peer {
             ask_sent: None,
             leader: None,
             last_hello: None,
+            hello_epoch: Epoch(0),
             hello_sent: None,
         }
     }
