@@ -207,9 +207,14 @@ impl MasterCtx<'_> {
             if !reached(Some(due), now) {
                 continue;
             }
-            // Decide on facts observed after the waiting time: ask for them.
-            if r.mon.info_refresh.is_none_or(|t| t < at) {
-                if r.mon.info_sent.is_none_or(|t| t < at) {
+            // Decide on facts observed after the waiting time and after our
+            // last SLAVEOF (a link killed by another sentinel's conversion
+            // can leave our last INFO older than it): ask for them.
+            let stale = |t: Option<Millis>| {
+                t.is_none_or(|t| t < at || r.replicaof_sent.is_some_and(|sent| t <= sent))
+            };
+            if stale(r.mon.info_refresh) {
+                if stale(r.mon.info_sent) {
                     r.mon.ask_info(out, &mc.rename_commands, now);
                 }
                 continue;

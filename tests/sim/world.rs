@@ -623,6 +623,9 @@ impl<C: Core> World<C> {
             }
             Output::Event(e) => {
                 self.log(me, &e);
+                if let Event::ConvertToReplica(r) = &e {
+                    self.check_demotion(i, &r.addr);
+                }
                 let view =
                     self.sentinels[i].core.as_ref().map(|c| c.view().clone()).unwrap_or_default();
                 let healthy = self.master_healthy_for(i, &e);
@@ -650,6 +653,31 @@ impl<C: Core> World<C> {
     }
 
     // ----- invariants ----------------------------------------------------
+
+    /// Demotion safety (`reconcile.rs`): a conversion never targets the
+    /// master of the newest configuration any sentinel holds (on disk: it
+    /// is persisted before it is announced), whose acknowledged writes it
+    /// would throw away.
+    fn check_demotion(&mut self, i: usize, addr: &Addr) {
+        let newest = self
+            .sentinels
+            .iter()
+            .enumerate()
+            .filter_map(|(j, s)| s.disk.master(MASTER).map(|m| (m.config_epoch, j, m.addr.clone())))
+            .max_by_key(|(epoch, ..)| *epoch);
+        if let Some((epoch, j, _)) = newest.filter(|(epoch, _, a)| {
+            a == addr
+                && self.sentinels.iter().all(|s| {
+                    s.disk.master(MASTER).is_none_or(|m| m.config_epoch < *epoch || m.addr == *addr)
+                })
+        }) {
+            let what = format!(
+                "DEMOTION: S{i} converted {addr}, the master of the newest configuration \
+                 (epoch {epoch:?}, S{j})"
+            );
+            self.checker.violation(self.now, what);
+        }
+    }
 
     /// Whether the master a `+try-failover` is about has been healthy (up,
     /// master, reachable from the sentinel) since the last disturbance.
