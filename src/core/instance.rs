@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use super::event::InstanceRef;
 use super::failover::Failover;
+use super::fence::Fence;
 use super::ids::{Addr, Epoch, RunId};
 use super::info::Role;
 use super::link::{Cmd, Link, Outbox, command};
@@ -47,6 +48,9 @@ pub(crate) struct Monitor {
     /// `master_replid` and `master_replid2` from the last INFO (the
     /// lineage `reconcile.rs` checks before converting a master at once).
     pub replid: (Option<String>, Option<String>),
+    /// Until when our `CLIENT PAUSE ... WRITE` may hold its writes
+    /// (`fence.rs`): no hello is published there meanwhile.
+    pub fence_until: Option<Millis>,
     /// When the last INFO reply arrived.
     pub info_refresh: Option<Millis>,
     /// When the last INFO was sent.
@@ -99,6 +103,7 @@ impl Monitor {
             handover: None,
             handover_sent: false,
             replid: (None, None),
+            fence_until: None,
             info_refresh: None,
             info_sent: None,
             hello_sent: None,
@@ -138,6 +143,8 @@ pub(crate) struct Master {
     pub fast_retries: u32,
     /// Our failover of this master, while one runs (`failover.rs`).
     pub failover: Option<Failover>,
+    /// The fence on its writes, while no majority answers (`fence.rs`).
+    pub fence: Option<Fence>,
     /// Known replicas.
     pub replicas: BTreeMap<Addr, Replica>,
     /// Known peer sentinels.
@@ -166,6 +173,7 @@ impl Master {
             fast_retry_at: None,
             fast_retries: 0,
             failover: None,
+            fence: None,
             replicas,
             sentinels,
         }

@@ -178,6 +178,7 @@ mod discovery;
 mod election;
 mod event;
 mod failover;
+mod fence;
 mod hello;
 // Re-exported so that the core's modules keep saying `super::ids`.
 use crate::ids;
