@@ -429,10 +429,12 @@ fn converges_after_faults() {
 
 /// Parameters for the partition-and-heal case: the bench's topology
 /// (`bench/partition.py`: three sentinels, quorum 2, failover-timeout 10 s),
-/// one to three replicas, down-after 1–3 s, timers that drift.
+/// one to three replicas, down-after 1–3 s, timers that drift, fencing off
+/// or on.
 fn partition_params(seed: u64) -> Params {
     let mut rng = Rng::new(seed ^ 0x9a27);
     let mut p = Params::new(seed);
+    p.fence_ms = [0, 500, 1000][rng.below(3) as usize];
     p.replicas = 1 + rng.below(3) as usize;
     p.down_after_ms = [1000, 2000, 3000][rng.below(3) as usize];
     p.failover_timeout_ms = 10_000;

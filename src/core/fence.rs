@@ -15,7 +15,9 @@
 //! then converted at once (`reconcile.rs`) rather than unpaused.
 //!
 //! PINGs to the master's instances and peers go out every `fence` / 3 at
-//! most, so a silent majority is noticed within ≈ 4/3 `fence` of the cut.
+//! most, so a silent majority is noticed within ≈ 4/3 `fence` of the cut
+//! (a peer link shared by several masters follows the first by name, as
+//! for down-after: give them the same `fence`).
 //! Writes a client saw acknowledged in that window are the ones lost.
 //!
 //! Why this design (measured with `bench/partition.py`, README): Redis' own
@@ -138,9 +140,6 @@ impl MasterCtx<'_> {
         if self.m.fence.is_none() {
             e.arm(Timer::Fence, self.isolated_at(fence).filter(|t| *t > self.now));
         }
-        e.arm(
-            Timer::Fence,
-            self.pause_due(fence).map(|t| t.max(self.now)).filter(|t| *t > self.now),
-        );
+        e.arm(Timer::Fence, self.pause_due(fence).filter(|t| *t > self.now));
     }
 }

@@ -135,6 +135,10 @@ pub struct Params {
     /// Seeds the cores as before the election work (correlated streams):
     /// only to replay the regression seeds found with it.
     pub legacy_core_seeds: bool,
+    /// `sentinel fence` (0 = off). The simulated Redis accepts `CLIENT
+    /// PAUSE` and ignores it: what is checked is that fencing disturbs
+    /// neither the failover nor the convergence.
+    pub fence_ms: u64,
 }
 
 impl Params {
@@ -153,6 +157,7 @@ impl Params {
             boot_at: Vec::new(),
             legacy_core_seeds: false,
             timer_jitter_ms: 0,
+            fence_ms: 0,
         }
     }
 }
@@ -747,6 +752,7 @@ pub fn sentinel_config(p: &Params) -> Config {
     let mut m = MasterConfig::new(MASTER, redis_addr(0), p.quorum);
     m.down_after_ms = p.down_after_ms;
     m.failover_timeout_ms = p.failover_timeout_ms;
+    m.fence_ms = p.fence_ms;
     m.rename_commands = p.renames.iter().map(|(a, b)| (a.to_lowercase(), b.clone())).collect();
     c.masters.push(m);
     c
