@@ -396,6 +396,9 @@ pub struct MasterConfig {
     pub auth_user: Option<Bytes>,
     /// `master-reboot-down-after-period` (0 = off).
     pub master_reboot_down_after_period_ms: u64,
+    /// `fence` (rsentinel only, 0 = off): pause the master's writes once
+    /// no majority of sentinels answered for this long (`core/fence.rs`).
+    pub fence_ms: u64,
     /// `config-epoch`: epoch of this master's current configuration.
     pub config_epoch: Epoch,
     /// `leader-epoch`: epoch of this sentinel's last vote for this master.
@@ -424,6 +427,7 @@ impl MasterConfig {
             auth_pass: None,
             auth_user: None,
             master_reboot_down_after_period_ms: 0,
+            fence_ms: 0,
             config_epoch: Epoch::ZERO,
             leader_epoch: Epoch::ZERO,
             known_replicas: Vec::new(),

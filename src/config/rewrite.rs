@@ -356,6 +356,9 @@ fn sentinel_lines(
             let ms = m.master_reboot_down_after_period_ms.to_string();
             out.push(line("sentinel master-reboot-down-after-period", &[name, &ms]));
         }
+        if m.fence_ms != 0 {
+            out.push(line("sentinel fence", &[name, &m.fence_ms.to_string()]));
+        }
         out.push(line("sentinel config-epoch", &[name, &m.config_epoch.to_string()]));
         out.push(line("sentinel leader-epoch", &[name, &m.leader_epoch.to_string()]));
         for r in &m.known_replicas {

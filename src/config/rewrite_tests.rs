@@ -259,6 +259,7 @@ fn mutate(config: &mut Config, rng: &mut Lcg, serial: &mut u64) {
             m.parallel_syncs = 1 + rng.below(3) as u32;
             m.failover_timeout_ms = [DEFAULT_FAILOVER_TIMEOUT_MS, 1][rng.below(2)];
             m.master_reboot_down_after_period_ms = rng.below(3) as u64;
+            m.fence_ms = [0, 500][rng.below(2)];
             m.notification_script = (rng.below(2) == 0).then(|| "/x y.sh".into());
         }
     }

@@ -202,6 +202,11 @@ fn master_directive(
                 format!("negative time parameter. Got '{ms}': must be an integer of at least 0.")
             })?
         }
+        ("fence", [ms]) => {
+            master.fence_ms = parse_u64(ms).ok_or_else(|| {
+                format!("negative time parameter. Got '{ms}': must be an integer of at least 0.")
+            })?
+        }
         ("config-epoch", [epoch]) => {
             master.config_epoch = parse_epoch(epoch)?;
             raise_epoch = Some(master.config_epoch);
@@ -251,6 +256,7 @@ fn is_master_directive(sub: &str, n: usize) -> bool {
         | "auth-user"
         | "master-reboot-down-after-period"
         | "primary-reboot-down-after-period"
+        | "fence"
         | "config-epoch"
         | "leader-epoch" => n == 1,
         "rename-command" | "known-replica" | "known-slave" => n == 2,

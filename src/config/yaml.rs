@@ -29,7 +29,7 @@
 //! a `sentinel.conf` rewrite, comments and formatting are not kept.
 //!
 //! Durations (`down-after`, `failover-timeout`,
-//! `master-reboot-down-after-period`, `timeout`) are `humantime` strings
+//! `master-reboot-down-after-period`, `fence`, `timeout`) are `humantime` strings
 //! (`5s`, `500ms`, `1m 30s`); a plain integer is milliseconds.
 //!
 //! The parser is `serde-saphyr`: maintained, a pure-Rust YAML 1.2 parser,

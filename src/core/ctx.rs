@@ -80,6 +80,7 @@ impl MasterCtx<'_> {
             self.check_odown();
             self.run_failover();
             self.reconcile_replicas();
+            self.fence();
             self.abort_stuck_handover();
             self.ask_peers(false);
         }
@@ -96,6 +97,7 @@ impl MasterCtx<'_> {
             self.peer_report_deadlines(&mut e);
             self.failover_deadlines(&mut e);
             self.reconcile_deadlines(&mut e);
+            self.fence_deadlines(&mut e);
             e.arm(Timer::StuckHandover, self.stuck_handover_due());
         }
         e.0

@@ -40,6 +40,7 @@ fn apply_common(
     let mut events = Vec::new();
     mon.info = Some(Arc::from(text));
     mon.info_refresh = Some(now);
+    mon.replid = (report.master_replid.clone(), report.master_replid2.clone());
     if let Some(v) = &report.redis_version {
         mon.redis_version = Some(v.clone());
     }
@@ -167,6 +168,7 @@ impl MasterCtx<'_> {
         }
         if let Some(p) = self.m.sentinels.get_mut(&hello.runid) {
             p.last_hello = Some(self.now);
+            p.hello_epoch = hello.current_epoch;
         }
     }
 

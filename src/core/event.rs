@@ -73,7 +73,9 @@ macro_rules! instance_of {
             | FailoverAbortReplicaTimeout(i)
             | FailoverStateCoordinated(i)
             | ConvertToReplica(i)
-            | FixReplicaConfig(i) => Some(i),
+            | FixReplicaConfig(i)
+            | FenceOn(i)
+            | FenceOff(i) => Some(i),
         }
     }};
 }
@@ -366,6 +368,13 @@ pub enum Event {
     /// `+fix-slave-config`: `%@`; SLAVEOF sent to a replica following the
     /// wrong master.
     FixReplicaConfig(InstanceRef),
+    /// `+fence`: `%@`; rsentinel only (`fence.rs`): no majority of the
+    /// sentinels answered within the master's `fence` time, its writes are
+    /// paused.
+    FenceOn(InstanceRef),
+    /// `-fence`: `%@`; a majority answers and sent hellos again: the pause
+    /// is no longer renewed.
+    FenceOff(InstanceRef),
     /// `+tilt`: `#tilt mode entered`.
     TiltOn,
     /// `-tilt`: `#tilt mode exited`.
@@ -466,6 +475,8 @@ impl Event {
             FailoverAbortStuck { .. } => "-failover-abort-stuck",
             ConvertToReplica(_) => "+convert-to-slave",
             FixReplicaConfig(_) => "+fix-slave-config",
+            FenceOn(_) => "+fence",
+            FenceOff(_) => "-fence",
             TiltOn => "+tilt",
             TiltOff => "-tilt",
             ScriptError { .. } => "-script-error",
@@ -501,7 +512,8 @@ impl Event {
             | ReplicaReconfSentTimeout(_)
             | ReplicaReconfSentBestEffort(_)
             | ConvertToReplica(_)
-            | FixReplicaConfig(_) => EventLevel::Notice,
+            | FixReplicaConfig(_)
+            | FenceOff(_) => EventLevel::Notice,
             _ => EventLevel::Warning,
         }
     }

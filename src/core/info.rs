@@ -67,6 +67,11 @@ pub struct InfoReport {
     /// `master_failover_state:` (Redis 6.2+): `no-failover`,
     /// `waiting-for-sync` or `failover-in-progress` (a `FAILOVER` runs).
     pub master_failover_state: Option<String>,
+    /// `master_replid:`, the replication ID of the history the server holds.
+    pub master_replid: Option<String>,
+    /// `master_replid2:`, the history it continued when it was promoted
+    /// (all zeros, reported as `None`, if it never was).
+    pub master_replid2: Option<String>,
     /// The replicas listed on `slaveN:` lines, in order, without duplicates.
     ///
     /// Collected whatever role the server reports: redis-sentinel only reads
@@ -92,6 +97,11 @@ pub fn parse_info(text: &str) -> InfoReport {
         apply_line(&mut report, key, value);
     }
     report
+}
+
+/// A replication ID, unless it is Redis' "none" (all zeros) or empty.
+fn replid(value: &str) -> Option<String> {
+    (!value.bytes().all(|b| b == b'0')).then(|| value.to_owned())
 }
 
 /// Applies one `key:value` line to the report.
@@ -135,6 +145,8 @@ fn apply_line(report: &mut InfoReport, key: &str, value: &str) {
         "loading" => report.loading = value == "1",
         "redis_version" => report.redis_version = Some(value.to_owned()),
         "master_failover_state" => report.master_failover_state = Some(value.to_owned()),
+        "master_replid" => report.master_replid = replid(value),
+        "master_replid2" => report.master_replid2 = replid(value),
         _ if is_replica_key(key) => {
             if let Some(addr) = parse_replica_entry(value)
                 && !report.replicas.contains(&addr)
@@ -213,6 +225,10 @@ mod tests {
         assert!(!r.loading);
         assert_eq!(r.redis_version.as_deref(), Some("7.0.15"));
         assert_eq!(r.replicas, vec![Addr::new("127.0.0.1", 27312)]);
+        // The replica shares the master's history; neither was promoted.
+        let id = Some("db2ba6d22a9a638463a20919d11e4796a384d61b".to_owned());
+        assert_eq!((r.master_replid.clone(), r.master_replid2), (id.clone(), None));
+        assert_eq!(parse_info(REPLICA).master_replid, id);
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use super::event::InstanceRef;
 use super::failover::Failover;
+use super::fence::Fence;
 use super::ids::{Addr, Epoch, RunId};
 use super::info::Role;
 use super::link::{Cmd, Link, Outbox, command};
@@ -44,6 +45,12 @@ pub(crate) struct Monitor {
     /// `FAILOVER TO` was sent and no INFO since said the hand-over ended:
     /// its writes may be paused (no hello).
     pub handover_sent: bool,
+    /// `master_replid` and `master_replid2` from the last INFO (the
+    /// lineage `reconcile.rs` checks before converting a master at once).
+    pub replid: (Option<String>, Option<String>),
+    /// Until when our `CLIENT PAUSE ... WRITE` may hold its writes
+    /// (`fence.rs`): no hello is published there meanwhile.
+    pub fence_until: Option<Millis>,
     /// When the last INFO reply arrived.
     pub info_refresh: Option<Millis>,
     /// When the last INFO was sent.
@@ -95,6 +102,8 @@ impl Monitor {
             redis_version: None,
             handover: None,
             handover_sent: false,
+            replid: (None, None),
+            fence_until: None,
             info_refresh: None,
             info_sent: None,
             hello_sent: None,
@@ -134,6 +143,8 @@ pub(crate) struct Master {
     pub fast_retries: u32,
     /// Our failover of this master, while one runs (`failover.rs`).
     pub failover: Option<Failover>,
+    /// The fence on its writes, while no majority answers (`fence.rs`).
+    pub fence: Option<Fence>,
     /// Known replicas.
     pub replicas: BTreeMap<Addr, Replica>,
     /// Known peer sentinels.
@@ -162,6 +173,7 @@ impl Master {
             fast_retry_at: None,
             fast_retries: 0,
             failover: None,
+            fence: None,
             replicas,
             sentinels,
         }
@@ -194,6 +206,9 @@ pub(crate) struct Replica {
     /// When we last sent it `SLAVEOF` to convert or fix it
     /// (`reconcile.rs`), to resend at most once per INFO period.
     pub replicaof_sent: Option<Millis>,
+    /// When we last converted it at once, without the 8 s wait
+    /// (`reconcile.rs`: at most once per failover-timeout).
+    pub converted_at_once: Option<Millis>,
 }
 
 impl Replica {
@@ -211,6 +226,7 @@ impl Replica {
             repl_offset: 0,
             announced: true,
             replicaof_sent: None,
+            converted_at_once: None,
         }
     }
 }
@@ -233,6 +249,8 @@ pub(crate) struct Peer {
     pub leader: Option<(RunId, Epoch)>,
     /// When its last hello for this master arrived.
     pub last_hello: Option<Millis>,
+    /// The current epoch that hello carried.
+    pub hello_epoch: Epoch,
     /// When we last sent it a hello for this master.
     pub hello_sent: Option<Millis>,
     /// When we last asked it to confirm a configuration its hello claimed
@@ -253,6 +271,7 @@ impl Peer {
             ask_sent: None,
             leader: None,
             last_hello: None,
+            hello_epoch: Epoch(0),
             hello_sent: None,
             confirm_asked: None,
             confirm_epoch: None,

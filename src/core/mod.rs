@@ -70,8 +70,8 @@
 //! `switch_master`. `SENTINEL FAILOVER` skips ODOWN and the election;
 //! `SENTINEL FAILOVER <name> COORDINATED` (`coordinated.rs`) also replaces
 //! the promotion transaction by Redis's own `FAILOVER TO` on the old master.
-//! `reconcile.rs` converts a replica reporting master (the old master, back)
-//! and fixes one following the wrong master (§7.6).
+//! `reconcile.rs` converts a replica reporting master (the old master, back;
+//! at once when proven stale) and fixes one following the wrong master (§7.6).
 //!
 //! # TILT
 //!
@@ -126,7 +126,9 @@
 //! - Failover states move on the reply or INFO that proves their condition,
 //!   not one per tick; promotion is confirmed by an INFO sent on `EXEC`'s
 //!   reply; +convert-to-slave comes 8 s after the role change (an INFO is
-//!   asked then), not at the next 10 s INFO.
+//!   asked then), not at the next 10 s INFO, and at once for an old master
+//!   proven stale by its replication ID and a majority's epochs
+//!   (`reconcile.rs`).
 //! - The vote request waits a random 0–99 ms (none without peers), so that
 //!   simultaneous candidates do not split the votes. A candidate asks only
 //!   in its election's epoch, moves the election to a newer current epoch,
@@ -181,6 +183,7 @@ mod discovery;
 mod election;
 mod event;
 mod failover;
+mod fence;
 mod guard;
 mod hello;
 // Re-exported so that the core's modules keep saying `super::ids`.

@@ -44,9 +44,11 @@ impl Rules<'_> {
     /// PING period of this master's instances: the ping period, but at
     /// least three PINGs per down-after (redis-sentinel: min(down-after,
     /// ping period)). SDOWN is counted from the last valid reply, so a
-    /// healthy instance must be asked well within down-after.
+    /// healthy instance must be asked well within down-after. With
+    /// `fence`, three PINGs per fence time too (`fence.rs`).
     fn ping_period(&self) -> Millis {
-        Millis((self.master.down_after_ms / 3).min(self.periods.ping().0).max(1))
+        let fence = Some(self.master.fence_ms / 3).filter(|t| *t != 0).unwrap_or(u64::MAX);
+        Millis((self.master.down_after_ms / 3).min(self.periods.ping().0).min(fence).max(1))
     }
 
     /// The host a hello gives for us on a link whose socket has `local`:
@@ -113,6 +115,7 @@ impl Rules<'_> {
     fn hello_due(&self, mon: &Monitor) -> Option<Millis> {
         let possible = mon.cmd.can_queue(1)
             && !mon.writes_paused()
+            && mon.fence_until.is_none_or(|t| t <= self.now)
             && self.hello_host(mon.cmd.local_addr.as_ref()).is_some();
         possible.then(|| self.hello_after(mon.hello_sent))
     }

@@ -103,6 +103,9 @@ struct Node {
     version: String,
     failover: Option<String>,
     handover: Option<String>,
+    /// `master_replid` / `master_replid2`, when set (`replid=`, `replid2=`).
+    replid: Option<String>,
+    replid2: Option<String>,
 }
 
 impl Node {
@@ -129,6 +132,8 @@ impl Node {
             version: "7.0.15".into(),
             failover: None,
             handover: None,
+            replid: None,
+            replid2: None,
         }
     }
 
@@ -150,6 +155,11 @@ impl Node {
         }
         if let Some(state) = &self.handover {
             write!(s, "master_failover_state:{state}\r\n").unwrap();
+        }
+        for (key, id) in [("master_replid", &self.replid), ("master_replid2", &self.replid2)] {
+            if let Some(id) = id {
+                write!(s, "{key}:{id:0<40}\r\n").unwrap();
+            }
         }
         for (i, r) in self.replicas.iter().enumerate() {
             let (ip, port) = r.rsplit_once(':').unwrap();
@@ -529,6 +539,8 @@ impl Runner {
                     "version" => node.version = v.clone(),
                     "failover" => node.failover = (!v.is_empty()).then(|| v.clone()),
                     "handover" => node.handover = (!v.is_empty()).then(|| v.clone()),
+                    "replid" => node.replid = Some(v.clone()),
+                    "replid2" => node.replid2 = Some(v.clone()),
                     _ => return Err(format!("unknown key {k}").into()),
                 },
                 _ => return Err("bad argument".into()),

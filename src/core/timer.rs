@@ -46,6 +46,9 @@ pub enum Timer {
     /// A `FAILOVER` left running on a master is due to be aborted
     /// (`coordinated.rs`).
     StuckHandover,
+    /// Fencing (`fence.rs`): a peer's PING goes unanswered for the fence
+    /// time, or the master's write pause is due to be renewed.
+    Fence,
     /// A queued script may start (or be retried).
     ScriptRetry,
     /// A script ran for the max runtime and is killed.

@@ -50,6 +50,12 @@ pub struct Redis {
     pub role: RedisRole,
     /// `master_repl_offset` / `slave_repl_offset`.
     pub offset: u64,
+    /// `master_replid`: the history it holds (a replica takes its
+    /// master's, a promotion starts a new one, a restart too: no
+    /// persistence).
+    pub replid: String,
+    /// `master_replid2`: the history it continued when last promoted.
+    pub replid2: Option<String>,
     /// For a replica: `master_link_status:up`.
     pub link_up: bool,
     /// For a replica: since when the link to its master is down.
@@ -85,7 +91,9 @@ impl Redis {
         let is_replica = matches!(role, RedisRole::Replica(_));
         Redis {
             addr,
-            run_id,
+            run_id: run_id.clone(),
+            replid: run_id,
+            replid2: None,
             role,
             offset: 1,
             link_up: false,
@@ -104,6 +112,8 @@ impl Redis {
 
     /// The process restarted (it keeps its rewritten config: role, renames).
     pub fn restart(&mut self, run_id: String, now: Millis) {
+        self.replid = run_id.clone();
+        self.replid2 = None;
         self.run_id = run_id;
         self.started = now;
         self.clients.clear();
@@ -268,6 +278,8 @@ impl Redis {
                 if upper(h) == "NO" && upper(p) == "ONE" {
                     if self.role != RedisRole::Master {
                         self.log.push("SLAVEOF NO ONE: now master".into());
+                        let fresh = format!("{}-{}", self.run_id, now.as_u64());
+                        self.replid2 = Some(std::mem::replace(&mut self.replid, fresh));
                     }
                     self.role = RedisRole::Master;
                     self.link_up = false;
@@ -355,8 +367,9 @@ impl Redis {
             }
         }
         line("master_failover_state:no-failover");
-        line(&format!("master_replid:{}", self.run_id));
-        line("master_replid2:0000000000000000000000000000000000000000");
+        line(&format!("master_replid:{}", self.replid));
+        let none = "0000000000000000000000000000000000000000";
+        line(&format!("master_replid2:{}", self.replid2.as_deref().unwrap_or(none)));
         line(&format!("master_repl_offset:{}", self.offset));
         line("second_repl_offset:-1");
         line("repl_backlog_active:1");

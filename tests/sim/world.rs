@@ -135,6 +135,10 @@ pub struct Params {
     /// Seeds the cores as before the election work (correlated streams):
     /// only to replay the regression seeds found with it.
     pub legacy_core_seeds: bool,
+    /// `sentinel fence` (0 = off). The simulated Redis accepts `CLIENT
+    /// PAUSE` and ignores it: what is checked is that fencing disturbs
+    /// neither the failover nor the convergence.
+    pub fence_ms: u64,
 }
 
 impl Params {
@@ -153,6 +157,7 @@ impl Params {
             boot_at: Vec::new(),
             legacy_core_seeds: false,
             timer_jitter_ms: 0,
+            fence_ms: 0,
         }
     }
 }
@@ -623,6 +628,9 @@ impl<C: Core> World<C> {
             }
             Output::Event(e) => {
                 self.log(me, &e);
+                if let Event::ConvertToReplica(r) = &e {
+                    self.check_demotion(i, &r.addr);
+                }
                 let view =
                     self.sentinels[i].core.as_ref().map(|c| c.view().clone()).unwrap_or_default();
                 let healthy = self.master_healthy_for(i, &e);
@@ -650,6 +658,31 @@ impl<C: Core> World<C> {
     }
 
     // ----- invariants ----------------------------------------------------
+
+    /// Demotion safety (`reconcile.rs`): a conversion never targets the
+    /// master of the newest configuration any sentinel holds (on disk: it
+    /// is persisted before it is announced), whose acknowledged writes it
+    /// would throw away.
+    fn check_demotion(&mut self, i: usize, addr: &Addr) {
+        let newest = self
+            .sentinels
+            .iter()
+            .enumerate()
+            .filter_map(|(j, s)| s.disk.master(MASTER).map(|m| (m.config_epoch, j, m.addr.clone())))
+            .max_by_key(|(epoch, ..)| *epoch);
+        if let Some((epoch, j, _)) = newest.filter(|(epoch, _, a)| {
+            a == addr
+                && self.sentinels.iter().all(|s| {
+                    s.disk.master(MASTER).is_none_or(|m| m.config_epoch < *epoch || m.addr == *addr)
+                })
+        }) {
+            let what = format!(
+                "DEMOTION: S{i} converted {addr}, the master of the newest configuration \
+                 (epoch {epoch:?}, S{j})"
+            );
+            self.checker.violation(self.now, what);
+        }
+    }
 
     /// Whether the master a `+try-failover` is about has been healthy (up,
     /// master, reachable from the sentinel) since the last disturbance.
@@ -719,6 +752,7 @@ pub fn sentinel_config(p: &Params) -> Config {
     let mut m = MasterConfig::new(MASTER, redis_addr(0), p.quorum);
     m.down_after_ms = p.down_after_ms;
     m.failover_timeout_ms = p.failover_timeout_ms;
+    m.fence_ms = p.fence_ms;
     m.rename_commands = p.renames.iter().map(|(a, b)| (a.to_lowercase(), b.clone())).collect();
     c.masters.push(m);
     c

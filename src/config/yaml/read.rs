@@ -220,6 +220,7 @@ fn monitor(out: &mut Lowered, name: &str, m: &Master) -> Result<(), ConfigError>
         &sub("master-reboot-down-after-period"),
         0,
     )?;
+    out.millis(&m.fence, &path("fence"), &sub("fence"), 0)?;
     for (command, new_name) in m.rename_command.iter().flat_map(|r| &r.0) {
         let args = [command.clone(), new_name.value.clone()];
         out.push(

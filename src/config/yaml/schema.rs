@@ -68,6 +68,7 @@ pub(super) struct Master {
     pub(super) auth_pass: Option<Text>,
     pub(super) auth_user: Option<Text>,
     pub(super) master_reboot_down_after_period: Option<Text>,
+    pub(super) fence: Option<Text>,
     pub(super) rename_command: Option<Ordered<Text>>,
 }
 

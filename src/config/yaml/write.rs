@@ -111,6 +111,8 @@ struct Master<'a> {
     auth_user: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     master_reboot_down_after_period: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fence: Option<String>,
     #[serde(skip_serializing_if = "Ordered::is_empty")]
     rename_command: Ordered<&'a str>,
 }
@@ -243,6 +245,7 @@ fn master(m: &MasterConfig) -> Master<'_> {
         auth_user: m.auth_user.as_deref().map(lossy),
         master_reboot_down_after_period: (m.master_reboot_down_after_period_ms != 0)
             .then(|| duration(m.master_reboot_down_after_period_ms)),
+        fence: (m.fence_ms != 0).then(|| duration(m.fence_ms)),
         rename_command: Ordered(
             m.rename_commands.iter().map(|(k, v)| (k.clone(), v.as_str())).collect(),
         ),

@@ -99,13 +99,18 @@ impl<C: Core> World<C> {
                     && self.net.can_talk(NodeId::Redis(r), NodeId::Redis(u))
                     && self.now >= self.redis[r].redis.sync_until
             });
-            let off = linked.map(|u| self.redis[u].redis.offset);
+            let upstream = linked.map(|u| {
+                let m = &self.redis[u].redis;
+                (m.offset, m.replid.clone(), m.replid2.clone())
+            });
             let rr = &mut self.redis[r].redis;
-            match off {
-                Some(off) => {
+            match upstream {
+                Some((off, replid, replid2)) => {
                     rr.link_up = true;
                     rr.link_down_since = None;
                     rr.offset = off;
+                    rr.replid = replid;
+                    rr.replid2 = replid2;
                 }
                 None => {
                     rr.link_up = false;
