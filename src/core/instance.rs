@@ -312,27 +312,29 @@ impl PeerLink {
     /// that is still unanswered at [`PeerLink::quiet_at`], before any of
     /// them could judge the peer SDOWN (with no PING pending they armed
     /// nothing), and then its answer, which may clear that SDOWN.
-    pub fn pings_due(&self, now: Millis, min_down_after: Millis) -> bool {
+    pub fn pings_due(&self, now: Millis, patience: Millis) -> bool {
         match self.link.act_ping {
-            Some(asked) => !self.pings_seen && now >= quiet_at(asked, min_down_after),
+            Some(asked) => !self.pings_seen && now >= asked + patience,
             None => self.pings_seen,
         }
     }
 
     /// When the masters must see the link's unanswered PING
     /// ([`PeerLink::pings_due`]); `None` if they need not.
-    pub fn quiet_at(&self, min_down_after: Millis) -> Option<Millis> {
+    pub fn quiet_at(&self, patience: Millis) -> Option<Millis> {
         let asked = self.link.act_ping.filter(|_| !self.pings_seen)?;
-        Some(quiet_at(asked, min_down_after))
+        Some(asked + patience)
     }
 }
 
-/// A PING asked at `asked` and still unanswered a third of the smallest
-/// down-after later: no master judges the peer SDOWN sooner
-/// ([`super::link::Link::unavailable_at`] gives a pending PING at least a
-/// third of down-after).
-fn quiet_at(asked: Millis, min_down_after: Millis) -> Millis {
-    asked + Millis(min_down_after.0 / 3)
+/// How long a peer's PING may stay unanswered before the masters that know
+/// it must see it ([`PeerLink::pings_due`]): no rule of this master reads
+/// the silence sooner. Its SDOWN gives a pending PING at least a third of
+/// down-after ([`super::link::Link::unavailable_at`]), and its fence counts
+/// the peer silent from the PING on (`fence.rs`).
+pub(crate) fn peer_patience(mc: &MasterConfig) -> Millis {
+    let sdown = mc.down_after_ms / 3;
+    Millis(if mc.fence_ms == 0 { sdown } else { sdown.min(mc.fence_ms) })
 }
 
 /// The `%@` reference of a master.

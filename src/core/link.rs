@@ -65,6 +65,18 @@ pub(crate) enum Cmd {
     FailoverTo,
 }
 
+impl Cmd {
+    /// The master a question to a peer is about: its reply concerns that
+    /// master alone (`step.rs`).
+    pub fn about_master(&self) -> Option<&str> {
+        match self {
+            Cmd::AskMasterDown(name, _) | Cmd::ConfirmEpoch(name) => Some(name),
+            Cmd::ConfirmAddr(claim) => Some(&claim.master),
+            _ => None,
+        }
+    }
+}
+
 /// The outputs of the core plus the allocators and routing table that
 /// outputs need; kept apart from the instances so that both can be borrowed.
 #[derive(Debug, Default)]

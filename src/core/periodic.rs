@@ -321,7 +321,7 @@ impl Sentinel {
             e.arm(Timer::CloseStaleLink, rules.stale_due(&pl.link, false));
             e.arm(Timer::Reconnect, rules.connect_due(&pl.link, &pl.addr));
             e.arm(Timer::Ping, rules.ping_due(&pl.link, pl.users()));
-            e.arm(Timer::DownAfter, pl.quiet_at(self.min_down_after));
+            e.arm(Timer::DownAfter, pl.quiet_at(self.peer_patience));
         }
     }
 }

@@ -68,9 +68,9 @@ pub struct Sentinel {
     pub(crate) peers_changed: u64,
     /// How many shared peer links were ever made (their serials).
     pub(crate) peer_links_made: u64,
-    /// The smallest down-after of any master: when the masters that know a
-    /// peer must see its unanswered PING (`PeerLink::pings_due`).
-    pub(crate) min_down_after: Millis,
+    /// The smallest `peer_patience` of any master: when the masters that
+    /// know a peer must see its unanswered PING (`PeerLink::pings_due`).
+    pub(crate) peer_patience: Millis,
     /// The periods `SENTINEL DEBUG` can change.
     pub(crate) periods: Periods,
     /// Since when we are in TILT.
@@ -145,7 +145,7 @@ impl Sentinel {
             names: Names::default(),
             names_learned: 0,
             peers_changed: 0,
-            min_down_after: Millis::ZERO,
+            peer_patience: Millis::ZERO,
             peer_links_made: 0,
             periods: Periods::default(),
             tilt_since: None,

@@ -21,7 +21,7 @@ use super::command::AdminCommand;
 use super::hello::named_master;
 use super::ids::{Epoch, RunId};
 use super::input::{Input, LinkId};
-use super::instance::PeerLink;
+use super::instance::{PeerLink, peer_patience};
 use super::link::{Cmd, LinkOwner};
 use super::masters::MasterId;
 use super::output::Output;
@@ -151,11 +151,9 @@ impl Sentinel {
     fn peer_scope(&self, runid: &RunId, input: &Input) -> Scope {
         let Input::Reply { tag, .. } = input else { return Scope::Peer(runid.clone()) };
         let pending = self.peers.get(runid).and_then(|pl| pl.link.pending.get(tag));
-        match pending {
-            Some(Cmd::AskMasterDown(name, _)) => {
-                self.masters.id(name).map_or(Scope::Due, Scope::One)
-            }
-            _ => Scope::Due,
+        match pending.and_then(Cmd::about_master).and_then(|name| self.masters.id(name)) {
+            Some(id) => Scope::One(id),
+            None => Scope::Due,
         }
     }
 
@@ -229,13 +227,13 @@ impl Sentinel {
             }
             // A shared peer link changed, or its PINGs concern the masters
             // that know the peer: those masters.
-            let min_down_after = self.min_down_after;
+            let patience = self.peer_patience;
             let changed = self.peers.values_mut().enumerate().filter(|(i, pl)| {
                 let before = match marks.peers.get(*i) {
                     Some((serial, mark)) if *serial == pl.serial => Some(mark),
                     _ => marks.peers.iter().find(|(s, _)| *s == pl.serial).map(|(_, m)| m),
                 };
-                before != Some(&peer_mark(pl)) || pl.pings_due(now, min_down_after)
+                before != Some(&peer_mark(pl)) || pl.pings_due(now, patience)
             });
             let mut more: Vec<MasterId> = Vec::new();
             for (_, pl) in changed {
@@ -285,10 +283,10 @@ impl Sentinel {
     pub(crate) fn rearm(&mut self, now: Millis, stepped: Stepped) {
         let ids = match stepped {
             Stepped::All => {
-                // Down-after changes only by a client's command or at
-                // start, which visit every master.
-                let down_afters = self.masters.records().map(|(mc, _)| mc.down_after_ms);
-                self.min_down_after = Millis(down_afters.min().unwrap_or(0));
+                // Down-after and fence change only by a client's command
+                // or at start, which visit every master.
+                let patience = self.masters.records().map(|(mc, _)| peer_patience(mc));
+                self.peer_patience = patience.min().unwrap_or(Millis::ZERO);
                 self.masters.ids().collect::<Vec<MasterId>>()
             }
             Stepped::Some(ids) => ids,
