@@ -430,7 +430,7 @@ impl Sentinel {
                 addr: addr.clone(),
                 link: Link::new(LinkKind::Command, now),
                 masters: vec![],
-                pings_seen: false,
+                pings_seen: None,
                 serial: *serial,
             }
         });
@@ -476,7 +476,7 @@ impl Sentinel {
                     addr,
                     link: Link::new(LinkKind::Command, now),
                     masters: vec![],
-                    pings_seen: false,
+                    pings_seen: None,
                     serial: *peer_links_made,
                 }
             };

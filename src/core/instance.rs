@@ -290,10 +290,11 @@ pub(crate) struct PeerLink {
     /// The masters that know this peer, by name (their number is the
     /// link's refcount): the ones a change of the link concerns.
     pub masters: Vec<String>,
-    /// Whether those masters were visited while the link's oldest PING was
-    /// unanswered: they armed the peer's SDOWN from it, and are visited
-    /// again when it is answered (`step.rs`, [`PeerLink::pings_due`]).
-    pub pings_seen: bool,
+    /// The unanswered PING those masters last saw (`act_ping` at their
+    /// last visit for the link): they armed the peer's SDOWN from it, and
+    /// are visited again when it is answered, even if another PING went
+    /// out in the same step (`step.rs`, [`PeerLink::pings_due`]).
+    pub pings_seen: Option<Millis>,
     /// Which link this is, among all ever made (`step.rs` compares a
     /// link's state before and after an input by it).
     pub serial: u64,
@@ -313,16 +314,16 @@ impl PeerLink {
     /// them could judge the peer SDOWN (with no PING pending they armed
     /// nothing), and then its answer, which may clear that SDOWN.
     pub fn pings_due(&self, now: Millis, patience: Millis) -> bool {
-        match self.link.act_ping {
-            Some(asked) => !self.pings_seen && now >= asked + patience,
-            None => self.pings_seen,
+        match (self.link.act_ping, self.pings_seen) {
+            (Some(asked), None) => now >= asked + patience,
+            (asked, seen) => asked != seen,
         }
     }
 
     /// When the masters must see the link's unanswered PING
     /// ([`PeerLink::pings_due`]); `None` if they need not.
     pub fn quiet_at(&self, patience: Millis) -> Option<Millis> {
-        let asked = self.link.act_ping.filter(|_| !self.pings_seen)?;
+        let asked = self.link.act_ping.filter(|_| self.pings_seen.is_none())?;
         Some(asked + patience)
     }
 }

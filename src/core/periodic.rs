@@ -111,13 +111,15 @@ impl Rules<'_> {
     }
 
     /// When the next hello is due on an instance's command link (none
-    /// while its writes may be paused, or without an address to announce).
+    /// while its writes may be paused by a hand-over, or without an address
+    /// to announce; not before our fence's pause ends, which is a deadline
+    /// of its own: the debug check found it due in the past, unvisited).
     fn hello_due(&self, mon: &Monitor) -> Option<Millis> {
         let possible = mon.cmd.can_queue(1)
             && !mon.writes_paused()
-            && mon.fence_until.is_none_or(|t| t <= self.now)
             && self.hello_host(mon.cmd.local_addr.as_ref()).is_some();
-        possible.then(|| self.hello_after(mon.hello_sent))
+        let due = self.hello_after(mon.hello_sent);
+        possible.then(|| mon.fence_until.map_or(due, |t| due.max(t)))
     }
 
     /// A hello period after `sent`, on the grid of the PINGs ([`on_grid`]).

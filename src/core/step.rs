@@ -221,7 +221,7 @@ impl Sentinel {
                 self.masters.sort_by_name(&mut rest);
                 self.visit(now, &rest);
                 for pl in self.peers.values_mut() {
-                    pl.pings_seen = pl.link.act_ping.is_some();
+                    pl.pings_seen = pl.link.act_ping;
                 }
                 break Stepped::All;
             }
@@ -237,7 +237,7 @@ impl Sentinel {
             });
             let mut more: Vec<MasterId> = Vec::new();
             for (_, pl) in changed {
-                pl.pings_seen = pl.link.act_ping.is_some();
+                pl.pings_seen = pl.link.act_ping;
                 more.extend(pl.masters.iter().filter_map(|n| self.masters.id(n)));
             }
             if !more.is_empty() {
