@@ -113,6 +113,11 @@ impl MasterCtx<'_> {
         self.out.push(Output::Event(event));
     }
 
+    /// Asks for a `Persist` within a second (`Outbox::persist_soon`).
+    pub fn persist_soon(&mut self) {
+        self.out.persist_soon(self.now);
+    }
+
     /// Queues a `Persist`: the sentinel's configuration and this master's as
     /// they are now; [`Sentinel::with_master`] adds the other masters'.
     pub fn persist(&mut self) {

@@ -110,7 +110,7 @@ impl MasterCtx<'_> {
             self.event(e);
         }
         if !added.is_empty() {
-            self.persist();
+            self.persist_soon();
         }
         for e in added.into_iter().chain(role) {
             self.event(e);
@@ -340,7 +340,13 @@ impl Sentinel {
             events.push(Event::NewEpoch { master: mref, epoch: hello.current_epoch });
         }
         if !events.is_empty() {
-            self.persist();
+            // A peer learned is taught again by its next hello; an epoch
+            // raised or an address switched is written at once.
+            if events.iter().all(|e| matches!(e, Event::NewSentinel(_))) {
+                self.out.persist_soon(now);
+            } else {
+                self.persist();
+            }
             for e in events {
                 self.event(e);
             }

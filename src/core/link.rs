@@ -77,6 +77,10 @@ impl Cmd {
     }
 }
 
+/// How long a change that may wait ([`Outbox::persist_soon`]) waits for
+/// others before it is persisted.
+pub(crate) const PERSIST_SOON: Millis = Millis(1000);
+
 /// The outputs of the core plus the allocators and routing table that
 /// outputs need; kept apart from the instances so that both can be borrowed.
 #[derive(Debug, Default)]
@@ -88,6 +92,10 @@ pub(crate) struct Outbox {
     /// The `Persist`s in `queue` that hold one master's configuration
     /// only, by index (`ctx.rs`, `MasterCtx::persist`).
     pub unfilled: Vec<usize>,
+    /// When the changes that may wait are due on disk
+    /// ([`Outbox::persist_soon`]); cleared by every `Persist` queued, which
+    /// holds them.
+    pub persist_due: Option<Millis>,
     next_link: u64,
     next_tag: u64,
 }
@@ -95,7 +103,21 @@ pub(crate) struct Outbox {
 impl Outbox {
     /// Queues an output.
     pub fn push(&mut self, output: Output) {
+        if matches!(output, Output::Persist(_)) {
+            self.persist_due = None;
+        }
         self.queue.push_back(output);
+    }
+
+    /// Asks for a `Persist` of a change that loses nothing if a crash
+    /// forgets it (a peer or a replica discovered, which the next hello or
+    /// INFO teaches again): it is written within [`PERSIST_SOON`], together
+    /// with the others of that time, instead of one rewrite (and two
+    /// fsyncs) each. A sentinel joining a fleet that monitors 1000 masters
+    /// learns 2000 peers in a few hello periods; redis-sentinel rewrites
+    /// its file for each, and so did we (issue 10).
+    pub fn persist_soon(&mut self, now: Millis) {
+        self.persist_due.get_or_insert(now + PERSIST_SOON);
     }
 
     fn new_link(&mut self, owner: LinkOwner) -> LinkId {

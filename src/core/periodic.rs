@@ -114,9 +114,9 @@ impl Rules<'_> {
     /// while its writes may be paused by a hand-over, or without an address
     /// to announce; not before our fence's pause ends, which is a deadline
     /// of its own: the debug check found it due in the past, unvisited).
-    fn hello_due(&self, mon: &Monitor) -> Option<Millis> {
+    fn hello_due(&self, mon: &Monitor, paused: bool) -> Option<Millis> {
         let possible = mon.cmd.can_queue(1)
-            && !mon.writes_paused()
+            && !paused
             && self.hello_host(mon.cmd.local_addr.as_ref()).is_some();
         let due = self.hello_after(mon.hello_sent);
         possible.then(|| mon.fence_until.map_or(due, |t| due.max(t)))
@@ -136,7 +136,9 @@ impl Rules<'_> {
     }
 
     /// Connects, closes stale links, and queues PING/INFO/hello on one
-    /// master or replica. `hello_addr` is the master address hellos give.
+    /// master or replica. `hello_addr` is the master address hellos give;
+    /// `paused`: its writes may be paused (no hello).
+    #[allow(clippy::too_many_arguments)]
     fn step_instance(
         &self,
         out: &mut Outbox,
@@ -145,8 +147,9 @@ impl Rules<'_> {
         owner: impl Fn(LinkKind) -> LinkOwner,
         info_period: Millis,
         hello_addr: &Addr,
+        paused: bool,
     ) {
-        let (now, paused) = (self.now, mon.writes_paused());
+        let now = self.now;
         for link in [&mut mon.cmd, &mut mon.pubsub] {
             if reached(self.stale_due(link, paused), now) {
                 link.close(out);
@@ -163,7 +166,7 @@ impl Rules<'_> {
         // times.
         let ping = self.ping_due(&mon.cmd, 1);
         let info = self.info_due(mon, info_period);
-        let hello = self.hello_due(mon);
+        let hello = self.hello_due(mon, paused);
         if !reached([ping, info, hello].into_iter().flatten().min(), now) {
             return;
         }
@@ -185,15 +188,30 @@ impl Rules<'_> {
     }
 
     /// The deadlines of [`Rules::step_instance`].
-    fn instance_deadlines(&self, e: &mut Earliest, mon: &Monitor, addr: &Addr, period: Millis) {
+    fn instance_deadlines(
+        &self,
+        e: &mut Earliest,
+        mon: &Monitor,
+        addr: &Addr,
+        period: Millis,
+        paused: bool,
+    ) {
         for link in [&mon.cmd, &mon.pubsub] {
-            e.arm(Timer::CloseStaleLink, self.stale_due(link, mon.writes_paused()));
+            e.arm(Timer::CloseStaleLink, self.stale_due(link, paused));
             e.arm(Timer::Reconnect, self.connect_due(link, addr));
         }
         e.arm(Timer::Ping, self.ping_due(&mon.cmd, 1));
         e.arm(Timer::Info, self.info_due(mon, period));
-        e.arm(Timer::Hello, self.hello_due(mon));
+        e.arm(Timer::Hello, self.hello_due(mon, paused));
     }
+}
+
+/// Whether replica `addr`'s writes may be paused: by a hand-over, or by
+/// another sentinel's fence ([`Monitor::maybe_fenced`]), unless it is the
+/// replica our failover promotes.
+fn replica_paused(failover: Option<&Failover>, addr: &Addr, mon: &Monitor) -> bool {
+    let promoted = failover.and_then(Failover::promoted) == Some(addr);
+    mon.writes_paused() || (mon.maybe_fenced() && !promoted)
 }
 
 /// A period after `sent` (at once if never).
@@ -245,7 +263,8 @@ impl MasterCtx<'_> {
         let client = m.failover.as_ref().and_then(Failover::client_addr).unwrap_or(&mc.addr);
         let owner = |kind| LinkOwner::Master(mc.name.clone(), kind);
         let info = rules.periods.info();
-        rules.step_instance(out, &mut m.mon, &mc.addr, owner, info, client);
+        let paused = m.mon.writes_paused();
+        rules.step_instance(out, &mut m.mon, &mc.addr, owner, info, client, paused);
         for (runid, peer) in m.sentinels.iter_mut() {
             let Some(pl) = peers.get_mut(runid) else { continue };
             if !reached(rules.peer_hello_due(peer, pl), now) {
@@ -267,7 +286,8 @@ impl MasterCtx<'_> {
         for (addr, r) in m.replicas.iter_mut() {
             let period = replica_info_period(m.failover.as_ref(), troubled, r, rules.periods);
             let owner = |kind| LinkOwner::Replica(mc.name.clone(), addr.clone(), kind);
-            rules.step_instance(out, &mut r.mon, addr, owner, period, client);
+            let paused = replica_paused(m.failover.as_ref(), addr, &r.mon);
+            rules.step_instance(out, &mut r.mon, addr, owner, period, client, paused);
         }
     }
 
@@ -275,10 +295,12 @@ impl MasterCtx<'_> {
     /// [`MasterCtx::replicas_periodic`].
     pub(crate) fn periodic_deadlines(&self, e: &mut Earliest) {
         let (rules, m, troubled) = (self.rules(), &*self.m, self.troubled());
-        rules.instance_deadlines(e, &m.mon, &self.mc.addr, self.periods.info());
+        let paused = m.mon.writes_paused();
+        rules.instance_deadlines(e, &m.mon, &self.mc.addr, self.periods.info(), paused);
         for (addr, r) in &m.replicas {
             let period = replica_info_period(m.failover.as_ref(), troubled, r, self.periods);
-            rules.instance_deadlines(e, &r.mon, addr, period);
+            let paused = replica_paused(m.failover.as_ref(), addr, &r.mon);
+            rules.instance_deadlines(e, &r.mon, addr, period, paused);
         }
         for (runid, peer) in &m.sentinels {
             if let Some(pl) = self.peers.get(runid) {

@@ -262,6 +262,12 @@ impl Sentinel {
         self.view.clone()
     }
 
+    /// Whether a change that may wait is not on disk yet
+    /// (`Outbox::persist_soon`): a shell that stops saves [`Sentinel::config`].
+    pub fn persist_pending(&self) -> bool {
+        self.out.persist_due.is_some()
+    }
+
     /// The configuration with the current state, as it is persisted.
     pub fn config(&self) -> Config {
         self.config_to_persist()

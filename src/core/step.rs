@@ -26,7 +26,7 @@ use super::link::{Cmd, LinkOwner};
 use super::masters::MasterId;
 use super::output::Output;
 use super::sentinel::Sentinel;
-use super::timer::{Earliest, Millis, Timer};
+use super::timer::{Earliest, Millis, Timer, reached};
 
 /// Which masters an input visits ([`Sentinel::step`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -252,6 +252,9 @@ impl Sentinel {
             self.visit(now, &more);
             ids.extend(more);
         };
+        if reached(self.out.persist_due, now) {
+            self.persist();
+        }
         self.announce_events(from);
         self.queue_notifications(now, from);
         self.run_scripts(now);
@@ -297,6 +300,7 @@ impl Sentinel {
         }
         let mut earliest = Earliest::default();
         earliest.arm(Timer::TiltEnd, self.tilt_end_due());
+        earliest.arm(Timer::Persist, self.out.persist_due);
         self.peer_link_deadlines(&mut earliest);
         self.script_deadlines(&mut earliest);
         if let Some((at, timer)) = self.masters.earliest() {

@@ -49,6 +49,8 @@ pub enum Timer {
     /// Fencing (`fence.rs`): a peer's PING goes unanswered for the fence
     /// time, or the master's write pause is due to be renewed.
     Fence,
+    /// Changes that may wait are written (`Outbox::persist_soon`).
+    Persist,
     /// A queued script may start (or be retried).
     ScriptRetry,
     /// A script ran for the max runtime and is killed.

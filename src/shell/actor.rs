@@ -199,10 +199,15 @@ pub async fn run(
                 let _ = done.send(());
                 continue;
             }
-            _ = shutdown.wait_for(|stop| *stop) => return None,
+            _ = shutdown.wait_for(|stop| *stop) => break,
         };
         core.handle(shared.clock.now(), input);
     }
+    // What was learned in the last second is not lost.
+    if core.persist_pending() {
+        file.save(&core.config()).await;
+    }
+    None
 }
 
 /// How many link inputs the actor handles before it carries out their
