@@ -130,12 +130,12 @@ fn partition_loses_few_writes() {
 
     // Fencing: the isolated master stops acknowledging writes.
     assert_eq!(fenced["converged"], true, "converged with fencing");
-    // The goal (7 %) is measured by bench/partition.py with a 15 s
-    // partition. Here the partition is 8 s, and the share lost swings with
-    // how soon the fleet takes writes again after the heal: the same ~130
-    // writes lost were 5-6 % of the writes tried in some runs and 7.6-8.4 %
-    // in others (demoted 1 s or 3.5-4.5 s after the heal; not understood
-    // yet, see the session note). Without fencing it is 40 % or more.
-    assert!(num(&fenced, "lost_pct") <= 10.0, "lost with fencing: {fenced}");
+    // The goal. The share lost swings with how soon the fleet takes
+    // writes again after the heal; the slow heals (3.5-4.5 s, 7.6-8.4 %
+    // lost) were our own hello to the fenced old master: PUBLISH waits out
+    // its write pause and held the SLAVEOF that converts it (no hello goes
+    // to a replica that reports role:master now). Without fencing it is
+    // 40 % or more.
+    assert!(num(&fenced, "lost_pct") <= 7.0, "lost with fencing: {fenced}");
     assert!(num(&fenced, "two_masters_s") <= 3.0, "two masters with fencing: {fenced}");
 }

@@ -7,7 +7,10 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Raw, free_port, run_rsentinel, start_sentinel, tempdir, wait_port};
+use common::{
+    Raw, call, free_port, run_rsentinel, signal, start_redis, start_sentinel, tempdir, wait_for,
+    wait_port,
+};
 
 #[test]
 fn no_file_given() {
@@ -231,4 +234,29 @@ fn a_relative_script_path_is_relative_to_dir() {
     std::fs::write(&path, body).unwrap();
     let (code, _, err) = run_rsentinel(&["--check-config", path.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
+}
+
+/// A replica learned less than a second before SIGTERM is in the file all
+/// the same: discoveries are saved together within a second, and what is
+/// waiting is saved at exit.
+#[test]
+fn sigterm_saves_what_was_just_learned() {
+    let master = start_redis(&[]);
+    let _replica = start_redis(&["--replicaof", "127.0.0.1", &master.port.to_string()]);
+    wait_for(10, "the replica attached", || {
+        format!("{:?}", call(master.port, &["INFO", "replication"])).contains("connected_slaves:1")
+    });
+    let dir = tempdir();
+    let body = format!("sentinel monitor m 127.0.0.1 {} 1\n", master.port);
+    let mut sentinel = start_sentinel(dir.path(), &body);
+    // The first INFO of the master names the replica; stop at once.
+    wait_for(5, "the replica known", || {
+        matches!(call(sentinel.port, &["SENTINEL", "REPLICAS", "m"]),
+            rsentinel::resp::Frame::Array(ref a) if !a.is_empty())
+    });
+    signal(&sentinel, "TERM");
+    let status = sentinel.child.wait().expect("wait rsentinel");
+    assert_eq!(status.code(), Some(0));
+    let text = std::fs::read_to_string(dir.path().join("sentinel.conf")).unwrap();
+    assert!(text.contains("sentinel known-replica m 127.0.0.1"), "{text}");
 }
