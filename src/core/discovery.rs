@@ -373,7 +373,7 @@ impl Sentinel {
             self.forget_peer_everywhere(&other);
         }
         let Some((mc, m)) = self.masters.both_mut(name) else { return events };
-        m.sentinels.insert(runid.clone(), Peer::new(addr.clone()));
+        m.sentinels.insert(runid.clone(), Box::new(Peer::new(addr.clone())));
         mc.known_sentinels.retain(|s| &s.runid != runid);
         mc.known_sentinels.push(KnownSentinel { addr: addr.clone(), runid: runid.clone() });
         let pref = peer_ref(mc, runid, addr);

@@ -89,7 +89,7 @@ enum Fix {
 /// master's INFO facts, the peers' hellos, our current epoch.
 struct Proof<'a> {
     master: &'a Monitor,
-    peers: &'a BTreeMap<RunId, Peer>,
+    peers: &'a BTreeMap<RunId, Box<Peer>>,
     current_epoch: Epoch,
     now: Millis,
 }

@@ -93,15 +93,20 @@ async fn drive(
         remote_addr: socket.peer_addr().ok().map(as_addr),
     };
     let Some(tls) = tls else { return serve(socket, up, link, kind, commands, inputs).await };
-    // The handshake has the connection's time limit too: a server that
-    // accepts and never answers is a failed connection.
-    let handshake = super::tls::connect(&tls, &addr.host, socket);
-    let socket = match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => return Err(e),
-        Err(_) => return Err("TLS handshake timed out".into()),
-    };
-    serve(socket, up, link, kind, commands, inputs).await
+    // The TLS states live on the heap: inline, rustls' connection state
+    // would size every link task, a thousand plain ones included.
+    Box::pin(async move {
+        // The handshake has the connection's time limit too: a server that
+        // accepts and never answers is a failed connection.
+        let handshake = super::tls::connect(&tls, &addr.host, socket);
+        let socket = match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(e)) => return Err(e),
+            Err(_) => return Err("TLS handshake timed out".into()),
+        };
+        serve(socket, up, link, kind, commands, inputs).await
+    })
+    .await
 }
 
 /// Reports `up`, then writes the commands and reports the replies on
