@@ -187,6 +187,8 @@ pub enum SetChange {
     Quorum(u32),
     /// `master-reboot-down-after-period` (0 = off).
     RebootDownAfter(u64),
+    /// `fence` (rsentinel only, 0 = off; `fence.rs`).
+    Fence(u64),
     /// `notification-script`; `None` unsets.
     NotificationScript(Option<String>),
     /// `client-reconfig-script`; `None` unsets.
@@ -441,6 +443,7 @@ fn set_option(args: &[Bytes], j: usize) -> Result<(SetOption, usize), String> {
         "master-reboot-down-after-period" | "primary-reboot-down-after-period" => {
             (SetChange::RebootDownAfter(millis(&value, true).ok_or_else(|| bad(j + 1))?), 1)
         }
+        "fence" => (SetChange::Fence(millis(&value, true).ok_or_else(|| bad(j + 1))?), 1),
         "notification-script" | "client-reconfig-script" => {
             if has_control(raw) {
                 return Err(errors::set_control(&option));

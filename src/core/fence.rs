@@ -95,7 +95,10 @@ impl MasterCtx<'_> {
     /// Raises, renews and lifts the fence on this master.
     pub(crate) fn fence(&mut self) {
         let Some(fence) = self.fence_time() else {
-            self.m.fence = None;
+            // Turned off by SENTINEL SET: the pause runs out by itself.
+            if self.m.fence.take().is_some() {
+                self.event(Event::FenceOff(master_ref(self.mc)));
+            }
             return;
         };
         let isolated = self.isolated_at(fence).is_some_and(|t| t <= self.now);

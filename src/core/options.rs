@@ -195,6 +195,7 @@ fn set_option(mc: &mut MasterConfig, deny: bool, change: &SetChange) -> Result<(
         SetChange::ParallelSyncs(v) => mc.parallel_syncs = v,
         SetChange::Quorum(v) => mc.quorum = v,
         SetChange::RebootDownAfter(v) => mc.master_reboot_down_after_period_ms = v,
+        SetChange::Fence(v) => mc.fence_ms = v,
         // Whether the file exists and is executable is the shell's
         // business: the core never touches the file system.
         SetChange::NotificationScript(_) | SetChange::ClientReconfigScript(_) if deny => {
