@@ -30,6 +30,13 @@ fn a_second_sentinel_on_the_same_config_refuses_to_start() {
     assert!(out.contains("sentinel.conf.lock"), "{out}");
     let other: u16 = other_port.parse().unwrap();
     assert!(std::net::TcpStream::connect(("127.0.0.1", other)).is_err(), "it never listened");
+    // The same file through a symbolic link from another directory.
+    let elsewhere = tempdir();
+    let link = elsewhere.path().join("linked.conf");
+    std::os::unix::fs::symlink(&conf, &link).unwrap();
+    let (code, out, err) = run_rsentinel(&[link.to_str().unwrap(), "--port", &other_port]);
+    assert_eq!(code, 1, "a link to a locked config: {out}{err}");
+    assert!(out.contains("already running"), "{out}{err}");
     // The first is untouched, and once it is gone the config is free again.
     assert_eq!(Raw::connect(first.port).ask(b"PING\r\n"), "+PONG\r\n");
     drop(first);
