@@ -54,6 +54,13 @@ type MakeHistogram = fn() -> Histogram;
 const FAILOVER_BUCKETS: [f64; 12] =
     [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 180.0];
 
+/// The `<reason>` of every `-failover-abort-<reason>` the core publishes
+/// (redis-sentinel's three, then rsentinel's `coordinated` and `stuck`): a
+/// monitored master has an `rsentinel_failovers_aborted_total` series at 0
+/// for each from the first scrape on.
+const ABORT_REASONS: [&str; 5] =
+    ["not-elected", "no-good-slave", "slave-timeout", "coordinated", "stuck"];
+
 /// What only the event stream tells: counters and the failover histogram,
 /// kept for the process's life.
 #[derive(Debug)]
@@ -151,6 +158,24 @@ impl Counters {
                     self.aborted.get_or_create(&labels).inc();
                 }
             }
+        }
+    }
+
+    /// Makes the counters of master `name` exist, at 0 until counted.
+    ///
+    /// A counter series that first appears at 1 is invisible to
+    /// `increase()` and `rate()` (Prometheus has no earlier sample to
+    /// compare with), so an alert on `increase(..._aborted_total[10m]) > 0`
+    /// would miss the first abort of each reason after every restart. The
+    /// series of a master exist from the first scrape on instead.
+    fn zero_for(&self, name: &str) {
+        let named = vec![("master_name", name.to_string())];
+        for family in [&self.started, &self.succeeded, &self.switches] {
+            drop(family.get_or_create(&named));
+        }
+        for reason in ABORT_REASONS {
+            let labels = vec![("master_name", name.to_string()), ("reason", reason.to_string())];
+            drop(self.aborted.get_or_create(&labels));
         }
     }
 
@@ -429,6 +454,9 @@ pub fn render(
         "Seconds the replica reports its link to the master down (0: up)",
         link_down,
     );
+    for m in &masters {
+        counters.zero_for(&m.instance.name);
+    }
     counters.register(&mut registry);
 
     let mut out = String::new();
@@ -550,5 +578,28 @@ mod tests {
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
         }
+    }
+
+    #[test]
+    fn a_monitored_masters_counters_exist_at_zero_before_any_failover() {
+        let c = Counters::default();
+        let text = render(&sample(), Millis(10_000), &BTreeMap::new(), &c);
+        for line in [
+            "rsentinel_failovers_started_total{master_name=\"mymaster\"} 0",
+            "rsentinel_failovers_succeeded_total{master_name=\"mymaster\"} 0",
+            "rsentinel_master_switches_total{master_name=\"mymaster\"} 0",
+            "rsentinel_failovers_aborted_total{master_name=\"mymaster\",reason=\"not-elected\"} 0",
+            "rsentinel_failovers_aborted_total{master_name=\"mymaster\",reason=\"no-good-slave\"} 0",
+            "rsentinel_failovers_aborted_total{master_name=\"mymaster\",reason=\"stuck\"} 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+        }
+        // Counted later, the same series goes on from 0.
+        c.count("+try-failover", "master mymaster 10.0.0.1 6379", Millis(11_000));
+        c.count("-failover-abort-not-elected", "master mymaster 10.0.0.1 6379", Millis(12_000));
+        let text = render(&sample(), Millis(13_000), &BTreeMap::new(), &c);
+        let aborted =
+            "rsentinel_failovers_aborted_total{master_name=\"mymaster\",reason=\"not-elected\"} 1";
+        assert!(text.lines().any(|l| l == aborted), "{text}");
     }
 }
