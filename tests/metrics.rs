@@ -91,6 +91,14 @@ fn readyz_waits_for_the_master_and_metrics_count_a_real_failover() {
                     message=\"OK 1 usable Sentinels. Quorum and failover authorization can be reached\"}";
     assert_eq!(value(&m, ckquorum), Some(1.0), "{m}");
     assert!(m.ends_with("# EOF\n"), "OpenMetrics text ends with # EOF");
+    // The master's PINGs were answered: their round trip is known (loopback:
+    // well under a second).
+    let rtt = format!(
+        "rsentinel_link_ping_rtt_seconds{{master_name=\"mymaster\",role=\"master\",\
+         address=\"127.0.0.1:{master_port}\"}}"
+    );
+    let took = value(&m, &rtt).unwrap_or_else(|| panic!("no {rtt} in\n{m}"));
+    assert!((0.0..1.0).contains(&took), "{rtt} = {took}");
     let named = "{master_name=\"mymaster\"}";
     let started = format!("rsentinel_failovers_started_total{named}");
     let started_before = value(&m, &started).unwrap_or(0.0);

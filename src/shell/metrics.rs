@@ -18,8 +18,9 @@
 //!   successful ones took (a histogram, from `+try-failover` to
 //!   `+switch-master`) and each of their phases took (election, promotion,
 //!   reconfiguration of the replicas), addresses switched, the age of each peer's last
-//!   hello, replica offsets and lag, each link's last-ping-reply age and
-//!   unanswered-ping age, the current epoch and how often TILT was entered.
+//!   hello, replica offsets and lag, each link's last-ping-reply age,
+//!   unanswered-ping age and last PING round trip, the current epoch and
+//!   how often TILT was entered.
 //!
 //! The failover series are counted from the events the actor publishes
 //! ([`Counters::count`], fed by [`count_events`]): the core stays untouched
@@ -389,7 +390,7 @@ pub fn render(
         by_master(&|m| f64::from(u8::from(m.failover_state.is_some()))),
     );
     let mut hello_age = Vec::new();
-    let (mut ping_reply_age, mut ping_pending_age) = (Vec::new(), Vec::new());
+    let (mut ping_reply_age, mut ping_pending_age, mut rtt) = (Vec::new(), Vec::new(), Vec::new());
     let (mut offsets, mut lags, mut link_down) = (Vec::new(), Vec::new(), Vec::new());
     for m in &masters {
         let master_offset = m.instance.info.as_deref().and_then(master_repl_offset);
@@ -400,6 +401,9 @@ pub fn render(
                 ("address", host_port(&i.addr)),
             ];
             ping_reply_age.push((labels.clone(), secs_since(i.last_ping_reply)));
+            if let Some(took) = i.ping_rtt {
+                rtt.push((labels.clone(), took.0 as f64 / 1000.0));
+            }
             ping_pending_age.push((labels, i.ping_pending_since.map_or(0.0, secs_since)));
         };
         link("master", &m.instance);
@@ -442,6 +446,11 @@ pub fn render(
         "rsentinel_link_ping_pending_seconds",
         "Age of the oldest unanswered PING to the instance (0: none pending)",
         ping_pending_age,
+    );
+    gauge(
+        "rsentinel_link_ping_rtt_seconds",
+        "Round trip of the last PING the instance answered (millisecond resolution)",
+        rtt,
     );
     gauge("rsentinel_replica_repl_offset", "The replica's slave_repl_offset", offsets);
     gauge(
@@ -509,6 +518,7 @@ mod tests {
         m.instance.name = "mymaster".into();
         m.instance.addr = crate::ids::Addr { host: "10.0.0.1".into(), port: 6379 };
         m.instance.flags = vec!["master"];
+        m.instance.ping_rtt = Some(Millis(4));
         m.instance.info = Some("# Replication\r\nmaster_repl_offset:1000\r\n".into());
         m.quorum = 2;
         let mut r = ReplicaView::default();
@@ -542,6 +552,7 @@ mod tests {
             "redis_sentinel_master_ckquorum_status{master_name=\"mymaster\",message=\"OK 2 usable\"} 1.0",
             "rsentinel_replica_lag_bytes{master_name=\"mymaster\",replica_address=\"10.0.0.2:6379\"} 100.0",
             "rsentinel_peer_hello_age_seconds{master_name=\"mymaster\",peer_runid=\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",peer_address=\":0\"} 3.0",
+            "rsentinel_link_ping_rtt_seconds{master_name=\"mymaster\",role=\"master\",address=\"10.0.0.1:6379\"} 0.004",
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
         }
