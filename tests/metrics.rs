@@ -3,7 +3,8 @@
 //! redis_exporter's series with the master's address and, after a real
 //! failover (the master stops answering: DEBUG SLEEP), the failover
 //! counters; Debian's prometheus-redis-exporter sees the same sentinel
-//! series in front of rsentinel as in front of redis-sentinel.
+//! series, with the same values, in front of rsentinel as in front of
+//! redis-sentinel; /healthz fails while the config directory is gone.
 
 mod common;
 
@@ -289,15 +290,15 @@ fn the_flag_starts_the_listener_the_rewrite_keeps_the_directive_and_bad_values_f
 }
 
 /// The `redis_sentinel_*` series an exporter exposes: names, label names,
-/// and the values of the labels that do not name this run's random ports
-/// (master name, status, CKQUORUM message).
+/// the values of the labels that do not name this run's random ports
+/// (master name, status, CKQUORUM message), and the series' values.
 fn sentinel_series(metrics: &str) -> BTreeSet<String> {
     metrics
         .lines()
         .filter(|l| l.starts_with("redis_sentinel_"))
         .map(|l| {
-            let series = l.rsplit_once(' ').map_or(l, |(s, _)| s);
-            match series.split_once('{') {
+            let (series, value) = l.rsplit_once(' ').unwrap_or((l, ""));
+            let series = match series.split_once('{') {
                 None => series.to_string(),
                 Some((name, labels)) => {
                     let names: Vec<String> = labels
@@ -313,7 +314,8 @@ fn sentinel_series(metrics: &str) -> BTreeSet<String> {
                         .collect();
                     format!("{name}{{{}}}", names.join(","))
                 }
-            }
+            };
+            format!("{series} {value}")
         })
         .collect()
 }
@@ -368,4 +370,26 @@ fn redis_exporter_sees_the_same_sentinel_series_as_with_redis_sentinel() {
     );
     assert_eq!(mine, reference, "series in front of rsentinel vs redis-sentinel");
     drop(replica);
+}
+
+/// /healthz fails when the config's directory takes no new file (the
+/// sentinel could not save a vote): here the directory is moved away, then
+/// put back.
+#[test]
+fn healthz_fails_while_the_config_directory_is_gone() {
+    let dir = tempdir();
+    let sub = dir.path().join("conf");
+    std::fs::create_dir(&sub).expect("mkdir");
+    let http = free_port();
+    let sentinel = start_sentinel(&sub, &format!("metrics-listen 127.0.0.1:{http}\n"));
+    wait_port(http);
+    assert_eq!(get(http, "/healthz"), Some((200, "alive\n".to_string())));
+    let moved = dir.path().join("moved");
+    std::fs::rename(&sub, &moved).expect("move the config directory away");
+    let (code, why) = get(http, "/healthz").expect("healthz answers");
+    assert_eq!(code, 503, "{why}");
+    assert!(why.contains("not writable"), "{why}");
+    std::fs::rename(&moved, &sub).expect("put it back");
+    assert_eq!(get(http, "/healthz"), Some((200, "alive\n".to_string())));
+    drop(sentinel);
 }
