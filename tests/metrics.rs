@@ -393,3 +393,46 @@ fn healthz_fails_while_the_config_directory_is_gone() {
     assert_eq!(get(http, "/healthz"), Some((200, "alive\n".to_string())));
     drop(sentinel);
 }
+
+/// A stalled process enters TILT (here stopped with SIGSTOP for longer than
+/// the TILT trigger, lowered to 500 ms): /readyz says so with 503, and
+/// /metrics shows redis_exporter's `redis_sentinel_tilt` at 1 and
+/// `rsentinel_tilt_entered` counting it.
+#[test]
+fn a_stall_enters_tilt_and_readyz_and_metrics_say_so() {
+    let dir = tempdir();
+    let _log = ShowLog(dir.path().to_path_buf());
+    let master = start_redis(&[]);
+    let http = free_port();
+    let sentinel = start_sentinel(
+        dir.path(),
+        &format!(
+            "metrics-listen 127.0.0.1:{http}\nsentinel monitor m 127.0.0.1 {} 1\n",
+            master.port
+        ),
+    );
+    wait_port(http);
+    let reply = call(sentinel.port, &["SENTINEL", "DEBUG", "tilt-trigger", "500"]);
+    assert_eq!(reply, rsentinel::resp::Frame::ok());
+    wait_for(20, "/readyz 200", || get(http, "/readyz").is_some_and(|(code, _)| code == 200));
+    let m = get(http, "/metrics").expect("metrics").1;
+    assert_eq!(value(&m, "redis_sentinel_tilt"), Some(0.0), "{m}");
+    let pid = sentinel.child.id().to_string();
+    let signal = |sig: &str| {
+        let ok = Command::new("kill").args([sig, &pid]).status().expect("kill").success();
+        assert!(ok, "kill {sig} {pid}");
+    };
+    signal("-STOP");
+    std::thread::sleep(Duration::from_millis(1500));
+    signal("-CONT");
+    wait_for(20, "/readyz 503 in TILT", || {
+        get(http, "/readyz").is_some_and(|(code, why)| code == 503 && why.contains("in TILT"))
+    });
+    let m = get(http, "/metrics").expect("metrics").1;
+    assert_eq!(value(&m, "redis_sentinel_tilt"), Some(1.0), "{m}");
+    assert!(value(&m, "rsentinel_tilt_entered") >= Some(1.0), "{m}");
+    let status: serde_json::Value =
+        serde_json::from_str(&get(http, "/status.json").expect("status").1).expect("json");
+    assert_eq!(status["tilt"], true, "{status}");
+    assert_eq!(status["ready"], false, "{status}");
+}
