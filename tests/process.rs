@@ -118,6 +118,31 @@ fn ping_answers_zero_on_pong_and_one_otherwise() {
     drop(silent);
 }
 
+/// A sentinel with `requirepass` answers a bare PING `-NOAUTH`; with
+/// redis-cli's `REDISCLI_AUTH`, `--ping` authenticates first.
+#[test]
+fn ping_authenticates_with_rediscli_auth() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), "requirepass s3cret\n");
+    let ping = |auth: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rsentinel"));
+        cmd.args(["--ping", &s.port.to_string()]).env_remove("REDISCLI_AUTH");
+        if let Some(pass) = auth {
+            cmd.env("REDISCLI_AUTH", pass);
+        }
+        let out = cmd.output().expect("run rsentinel");
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, err) = ping(None);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("NOAUTH"), "{err}");
+    let (code, err) = ping(Some("s3cret"));
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = ping(Some("wrong"));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("WRONGPASS") && err.contains("not +OK"), "{err}");
+}
+
 /// Kills the daemon named by a pid file when dropped (also when a test
 /// fails).
 struct Daemon(std::path::PathBuf);
