@@ -436,3 +436,27 @@ fn a_stall_enters_tilt_and_readyz_and_metrics_say_so() {
     assert_eq!(status["tilt"], true, "{status}");
     assert_eq!(status["ready"], false, "{status}");
 }
+
+/// `--metrics-listen` alone (no line in the file) is not written into the
+/// file by the rewrite: redis-sentinel refuses the directive, and the file
+/// must stay loadable by it.
+#[test]
+fn the_flag_alone_is_not_written_into_the_config() {
+    let dir = tempdir();
+    let (port, http) = (free_port(), free_port());
+    let path = dir.path().join("sentinel.conf");
+    std::fs::write(&path, format!("bind 127.0.0.1\nport {port}\n")).expect("config");
+    let child = Command::new(env!("CARGO_BIN_EXE_rsentinel"))
+        .arg(&path)
+        .args(["--metrics-listen", &format!("127.0.0.1:{http}"), "--log-format", "json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let _proc = Proc { child, port };
+    wait_port(port);
+    wait_port(http);
+    let conf = std::fs::read_to_string(&path).expect("config");
+    assert!(conf.contains("sentinel myid "), "rewritten at start: {conf}");
+    assert!(!conf.contains("metrics-listen") && !conf.contains("log-format"), "{conf}");
+}
