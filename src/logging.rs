@@ -13,8 +13,9 @@
 //! - `json`: `{"pid":12345,"role":"sentinel","timestamp":"...",
 //!   "level":"warning","message":"..."}`, one object per line.
 //!
-//! The level words are `loglevel`'s (`debug`, `verbose`, `notice`,
-//! `warning`). `log-timestamp-format` picks the time: `legacy` (`24 Nov
+//! The level words are Valkey's in these formats (`debug`, `info`,
+//! `notice`, `warning`: `loglevel verbose` lines say `info`), so that a log
+//! pipeline written for Valkey's logfmt reads ours. `log-timestamp-format` picks the time: `legacy` (`24 Nov
 //! 2026 23:36:48.123`), `iso8601` (`2026-11-24T23:36:48.123+01:00`) or
 //! `milliseconds` (since the Unix epoch; a number in JSON). Times are local,
 //! as redis writes them (the `TZ` of the process).
@@ -174,12 +175,13 @@ fn render_time(timestamps: LogTimestampFormat, t: &Moment) -> String {
     }
 }
 
-/// The level as redis's one-character mark and as `loglevel`'s word.
+/// The level as redis's one-character mark and as Valkey's word in logfmt
+/// (`verbose` is `info` there).
 fn level_names(level: Level) -> (char, &'static str) {
     match level {
         Level::ERROR | Level::WARN => ('#', "warning"),
         Level::INFO => ('*', "notice"),
-        Level::DEBUG => ('-', "verbose"),
+        Level::DEBUG => ('-', "info"),
         Level::TRACE => ('.', "debug"),
     }
 }
@@ -433,5 +435,20 @@ mod tests {
             "{\"pid\":7,\"role\":\"sentinel\",\"timestamp\":1795996608123,\"level\":\"warning\",\
              \"message\":\"a \\\"b\\\" \\\\ c\\nd\\u0001\"}\n"
         );
+    }
+
+    #[test]
+    fn level_words_are_valkeys() {
+        let t = moment();
+        let word = |level| {
+            render_line(LogFormat::Logfmt, LogTimestampFormat::Legacy, 7, level, &t, "m")
+                .split(' ')
+                .find_map(|f| f.strip_prefix("level=").map(str::to_string))
+                .unwrap()
+        };
+        assert_eq!(word(Level::TRACE), "debug");
+        assert_eq!(word(Level::DEBUG), "info", "Valkey calls loglevel verbose info");
+        assert_eq!(word(Level::INFO), "notice");
+        assert_eq!(word(Level::WARN), "warning");
     }
 }

@@ -26,7 +26,8 @@ struct Cli {
     check_config: bool,
     /// Send PING to a sentinel (default 127.0.0.1:26379; a bare number is
     /// a port on 127.0.0.1) and exit 0 on +PONG within 2 s, else 1 with the
-    /// reason on stderr: a probe for containers without redis-cli.
+    /// reason on stderr: a probe for containers without redis-cli. With
+    /// REDISCLI_AUTH set, AUTH with that password first.
     #[arg(long, value_name = "HOST:PORT", num_args = 0..=1, default_missing_value = DEFAULT_PING)]
     ping: Option<String>,
     /// The config file to load and keep up to date: a sentinel.conf, or
@@ -42,8 +43,27 @@ struct Cli {
 const DEFAULT_PING: &str = "127.0.0.1:26379";
 
 /// `rsentinel --ping [host:port]`: one PING, answered `+PONG` within
-/// [`PING_TIMEOUT`] or not.
+/// [`PING_TIMEOUT`] or not. With `REDISCLI_AUTH` set (redis-cli's variable),
+/// an `AUTH` with that password goes first and must be answered `+OK`: a
+/// sentinel with `requirepass` answers a bare PING `-NOAUTH`.
 fn ping(target: &str) -> Result<(), String> {
+    let password = std::env::var("REDISCLI_AUTH").ok().filter(|p| !p.is_empty());
+    let mut request = Vec::new();
+    let mut expect = Vec::new();
+    if let Some(pass) = &password {
+        request.extend_from_slice(format!("*2\r\n$4\r\nAUTH\r\n${}\r\n", pass.len()).as_bytes());
+        request.extend_from_slice(pass.as_bytes());
+        request.extend_from_slice(b"\r\n");
+        expect.push("+OK");
+    }
+    request.extend_from_slice(b"*1\r\n$4\r\nPING\r\n");
+    expect.push("+PONG");
+    ping_with(target, &request, &expect)
+}
+
+/// Sends `request` to `target` and checks that the replies, one line each,
+/// are `expect`.
+fn ping_with(target: &str, request: &[u8], expect: &[&str]) -> Result<(), String> {
     use std::io::{Read, Write};
     use std::net::{TcpStream, ToSocketAddrs};
     let target = match target.parse::<u16>() {
@@ -61,10 +81,11 @@ fn ping(target: &str) -> Result<(), String> {
             }
         };
         let deadline = std::time::Instant::now() + PING_TIMEOUT;
-        stream.write_all(b"*1\r\n$4\r\nPING\r\n").map_err(|e| format!("{target}: {e}"))?;
+        stream.write_all(request).map_err(|e| format!("{target}: {e}"))?;
         let mut reply = Vec::new();
         let mut buf = [0u8; 256];
-        while !reply.ends_with(b"\r\n") && reply.len() < 4096 {
+        let lines = |r: &[u8]| r.windows(2).filter(|w| *w == b"\r\n").count();
+        while lines(&reply) < expect.len() && reply.len() < 4096 {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             if left.is_zero() {
                 return Err(format!("{target}: no reply within {PING_TIMEOUT:?}"));
@@ -84,13 +105,16 @@ fn ping(target: &str) -> Result<(), String> {
                 Err(e) => return Err(format!("{target}: {e}")),
             }
         }
-        let line = String::from_utf8_lossy(&reply);
-        let line = line.trim_end();
-        return if line == "+PONG" {
-            Ok(())
-        } else {
-            Err(format!("{target} answered '{line}', not +PONG"))
-        };
+        if lines(&reply) < expect.len() {
+            return Err(format!("{target}: a reply too long or incomplete"));
+        }
+        let text = String::from_utf8_lossy(&reply);
+        for (line, wanted) in text.split("\r\n").zip(expect) {
+            if line != *wanted {
+                return Err(format!("{target} answered '{line}', not {wanted}"));
+            }
+        }
+        return Ok(());
     }
     Err(last)
 }

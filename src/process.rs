@@ -66,8 +66,14 @@ pub fn lock_path(config: &Path) -> PathBuf {
 
 impl ConfigLock {
     /// Takes the lock of `config`, or says who holds it.
+    ///
+    /// The lock sits beside the file the path leads to: a config reached
+    /// through a symbolic link (`/etc/rsentinel/s.conf` pointing at
+    /// `/srv/s.conf`) is the same file, and a second sentinel started on
+    /// either name must find the first one's lock.
     pub fn acquire(config: &Path) -> Result<ConfigLock, String> {
-        let path = lock_path(config);
+        let real = std::fs::canonicalize(config).unwrap_or_else(|_| config.to_path_buf());
+        let path = lock_path(&real);
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -220,6 +226,13 @@ mod tests {
         let first = ConfigLock::acquire(&config).expect("first lock");
         let err = ConfigLock::acquire(&config).expect_err("second lock refused");
         assert!(err.contains(&format!("(pid {})", std::process::id())), "{err}");
+        assert!(err.contains("s.conf.lock"), "{err}");
+        // The same file through a symbolic link is the same config.
+        std::fs::write(&config, "").unwrap();
+        let link = dir.join("link.conf");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&config, &link).unwrap();
+        let err = ConfigLock::acquire(&link).expect_err("the config through a link is locked");
         assert!(err.contains("s.conf.lock"), "{err}");
         let other = ConfigLock::acquire(&dir.join("t.conf")).expect("another config locks");
         drop((first, other));

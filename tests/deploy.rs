@@ -62,3 +62,47 @@ fn systemd_analyze_verifies_the_units() {
         assert!(out.status.success() && ours.is_empty(), "{unit}: {err}");
     }
 }
+
+/// The drop-in on Debian's own redis-sentinel.service (when installed):
+/// systemd-analyze loads the unit with it (from a copy, through
+/// `SYSTEMD_UNIT_PATH`) without a warning; without the empty `ExecStart=`
+/// first, it would be a second ExecStart, an error for a notify service.
+#[test]
+fn systemd_analyze_verifies_debians_unit_with_the_drop_in() {
+    let debian = Path::new("/lib/systemd/system/redis-sentinel.service");
+    if Command::new("systemd-analyze").arg("--version").output().is_err() || !debian.exists() {
+        eprintln!("skipped: no systemd-analyze or no Debian redis-sentinel.service");
+        return;
+    }
+    let verify = |dropin: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let unit = dir.path().join("redis-sentinel.service");
+        std::fs::copy(debian, &unit).unwrap();
+        let d = dir.path().join("redis-sentinel.service.d");
+        std::fs::create_dir(&d).unwrap();
+        let text = dropin.replace("/usr/local/bin/rsentinel", env!("CARGO_BIN_EXE_rsentinel"));
+        std::fs::write(d.join("rsentinel.conf"), text).unwrap();
+        let out = Command::new("systemd-analyze")
+            .env("SYSTEMD_UNIT_PATH", format!("{}:", dir.path().display()))
+            .arg("verify")
+            .arg(&unit)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        let ours: Vec<String> = err
+            .lines()
+            .filter(|l| l.contains(dir.path().to_str().unwrap()) || l.contains("redis-sentinel"))
+            .map(str::to_string)
+            .collect();
+        (out.status.success() && ours.is_empty(), err)
+    };
+    let dropin = read("redis-sentinel.service.d-rsentinel.conf");
+    let (ok, err) = verify(&dropin);
+    assert!(ok, "Debian's unit with the drop-in: {err}");
+    // The check can fail: the same drop-in without the line that clears
+    // Debian's ExecStart.
+    let broken: String =
+        dropin.lines().filter(|l| *l != "ExecStart=").map(|l| l.to_string() + "\n").collect();
+    let (ok, err) = verify(&broken);
+    assert!(!ok && err.contains("more than one ExecStart"), "a second ExecStart is refused: {err}");
+}

@@ -169,7 +169,7 @@ fn logfmt_lines_with_millisecond_times() {
         let ms: u128 = ms.trim_matches('"').parse().expect(line);
         assert!(now_ms.abs_diff(ms) < 60_000, "{line}");
         let (level, message) = rest.split_once(' ').expect(line);
-        assert!(["level=notice", "level=warning", "level=verbose"].contains(&level), "{line}");
+        assert!(["level=notice", "level=warning", "level=info"].contains(&level), "{line}");
         assert!(message.starts_with("message=\"") && message.ends_with('"'), "{line}");
     }
     assert!(

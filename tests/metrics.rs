@@ -3,7 +3,8 @@
 //! redis_exporter's series with the master's address and, after a real
 //! failover (the master stops answering: DEBUG SLEEP), the failover
 //! counters; Debian's prometheus-redis-exporter sees the same sentinel
-//! series in front of rsentinel as in front of redis-sentinel.
+//! series, with the same values, in front of rsentinel as in front of
+//! redis-sentinel; /healthz fails while the config directory is gone.
 
 mod common;
 
@@ -91,10 +92,18 @@ fn readyz_waits_for_the_master_and_metrics_count_a_real_failover() {
                     message=\"OK 1 usable Sentinels. Quorum and failover authorization can be reached\"}";
     assert_eq!(value(&m, ckquorum), Some(1.0), "{m}");
     assert!(m.ends_with("# EOF\n"), "OpenMetrics text ends with # EOF");
+    // The master's PINGs were answered: their round trip is known (loopback:
+    // well under a second).
+    let rtt = format!(
+        "rsentinel_link_ping_rtt_seconds{{master_name=\"mymaster\",role=\"master\",\
+         address=\"127.0.0.1:{master_port}\"}}"
+    );
+    let took = value(&m, &rtt).unwrap_or_else(|| panic!("no {rtt} in\n{m}"));
+    assert!((0.0..1.0).contains(&took), "{rtt} = {took}");
     let named = "{master_name=\"mymaster\"}";
     let started = format!("rsentinel_failovers_started_total{named}");
     let started_before = value(&m, &started).unwrap_or(0.0);
-    assert_eq!(value(&m, &format!("rsentinel_failovers_succeeded_total{named}")), None, "{m}");
+    assert_eq!(value(&m, &format!("rsentinel_failovers_succeeded_total{named}")), Some(0.0), "{m}");
 
     // A real failover: the master stops answering for longer than
     // down-after-milliseconds.
@@ -155,12 +164,16 @@ fn an_aborted_failover_is_counted_by_reason() {
     );
     wait_port(http);
     wait_for(20, "/readyz 200", || get(http, "/readyz").is_some_and(|(code, _)| code == 200));
+    // The series exists at 0 before the abort, so that Prometheus'
+    // increase() sees the first abort (a series born at 1 shows none).
+    let aborted =
+        "rsentinel_failovers_aborted_total{master_name=\"mymaster\",reason=\"no-good-slave\"}";
+    let m = get(http, "/metrics").expect("metrics").1;
+    assert_eq!(value(&m, aborted), Some(0.0), "{m}");
     let port = master.port;
     let sleeper = std::thread::spawn(move || {
         let _ = try_call(port, &["DEBUG", "SLEEP", "4"]);
     });
-    let aborted =
-        "rsentinel_failovers_aborted_total{master_name=\"mymaster\",reason=\"no-good-slave\"}";
     wait_for(20, "the aborted failover in /metrics", || {
         let m = get(http, "/metrics").map(|r| r.1).unwrap_or_default();
         value(&m, aborted) == Some(1.0)
@@ -168,7 +181,7 @@ fn an_aborted_failover_is_counted_by_reason() {
     let m = get(http, "/metrics").expect("metrics").1;
     let named = "{master_name=\"mymaster\"}";
     assert_eq!(value(&m, &format!("rsentinel_failovers_started_total{named}")), Some(1.0), "{m}");
-    assert_eq!(value(&m, &format!("rsentinel_failovers_succeeded_total{named}")), None, "{m}");
+    assert_eq!(value(&m, &format!("rsentinel_failovers_succeeded_total{named}")), Some(0.0), "{m}");
     assert_eq!(value(&m, &format!("rsentinel_failover_duration_seconds_count{named}")), None);
     sleeper.join().expect("sleeper");
 }
@@ -277,15 +290,15 @@ fn the_flag_starts_the_listener_the_rewrite_keeps_the_directive_and_bad_values_f
 }
 
 /// The `redis_sentinel_*` series an exporter exposes: names, label names,
-/// and the values of the labels that do not name this run's random ports
-/// (master name, status, CKQUORUM message).
+/// the values of the labels that do not name this run's random ports
+/// (master name, status, CKQUORUM message), and the series' values.
 fn sentinel_series(metrics: &str) -> BTreeSet<String> {
     metrics
         .lines()
         .filter(|l| l.starts_with("redis_sentinel_"))
         .map(|l| {
-            let series = l.rsplit_once(' ').map_or(l, |(s, _)| s);
-            match series.split_once('{') {
+            let (series, value) = l.rsplit_once(' ').unwrap_or((l, ""));
+            let series = match series.split_once('{') {
                 None => series.to_string(),
                 Some((name, labels)) => {
                     let names: Vec<String> = labels
@@ -301,7 +314,8 @@ fn sentinel_series(metrics: &str) -> BTreeSet<String> {
                         .collect();
                     format!("{name}{{{}}}", names.join(","))
                 }
-            }
+            };
+            format!("{series} {value}")
         })
         .collect()
 }
@@ -356,4 +370,93 @@ fn redis_exporter_sees_the_same_sentinel_series_as_with_redis_sentinel() {
     );
     assert_eq!(mine, reference, "series in front of rsentinel vs redis-sentinel");
     drop(replica);
+}
+
+/// /healthz fails when the config's directory takes no new file (the
+/// sentinel could not save a vote): here the directory is moved away, then
+/// put back.
+#[test]
+fn healthz_fails_while_the_config_directory_is_gone() {
+    let dir = tempdir();
+    let sub = dir.path().join("conf");
+    std::fs::create_dir(&sub).expect("mkdir");
+    let http = free_port();
+    let sentinel = start_sentinel(&sub, &format!("metrics-listen 127.0.0.1:{http}\n"));
+    wait_port(http);
+    assert_eq!(get(http, "/healthz"), Some((200, "alive\n".to_string())));
+    let moved = dir.path().join("moved");
+    std::fs::rename(&sub, &moved).expect("move the config directory away");
+    let (code, why) = get(http, "/healthz").expect("healthz answers");
+    assert_eq!(code, 503, "{why}");
+    assert!(why.contains("not writable"), "{why}");
+    std::fs::rename(&moved, &sub).expect("put it back");
+    assert_eq!(get(http, "/healthz"), Some((200, "alive\n".to_string())));
+    drop(sentinel);
+}
+
+/// A stalled process enters TILT (here stopped with SIGSTOP for longer than
+/// the TILT trigger, lowered to 500 ms): /readyz says so with 503, and
+/// /metrics shows redis_exporter's `redis_sentinel_tilt` at 1 and
+/// `rsentinel_tilt_entered` counting it.
+#[test]
+fn a_stall_enters_tilt_and_readyz_and_metrics_say_so() {
+    let dir = tempdir();
+    let _log = ShowLog(dir.path().to_path_buf());
+    let master = start_redis(&[]);
+    let http = free_port();
+    let sentinel = start_sentinel(
+        dir.path(),
+        &format!(
+            "metrics-listen 127.0.0.1:{http}\nsentinel monitor m 127.0.0.1 {} 1\n",
+            master.port
+        ),
+    );
+    wait_port(http);
+    let reply = call(sentinel.port, &["SENTINEL", "DEBUG", "tilt-trigger", "500"]);
+    assert_eq!(reply, rsentinel::resp::Frame::ok());
+    wait_for(20, "/readyz 200", || get(http, "/readyz").is_some_and(|(code, _)| code == 200));
+    let m = get(http, "/metrics").expect("metrics").1;
+    assert_eq!(value(&m, "redis_sentinel_tilt"), Some(0.0), "{m}");
+    let pid = sentinel.child.id().to_string();
+    let signal = |sig: &str| {
+        let ok = Command::new("kill").args([sig, &pid]).status().expect("kill").success();
+        assert!(ok, "kill {sig} {pid}");
+    };
+    signal("-STOP");
+    std::thread::sleep(Duration::from_millis(1500));
+    signal("-CONT");
+    wait_for(20, "/readyz 503 in TILT", || {
+        get(http, "/readyz").is_some_and(|(code, why)| code == 503 && why.contains("in TILT"))
+    });
+    let m = get(http, "/metrics").expect("metrics").1;
+    assert_eq!(value(&m, "redis_sentinel_tilt"), Some(1.0), "{m}");
+    assert!(value(&m, "rsentinel_tilt_entered") >= Some(1.0), "{m}");
+    let status: serde_json::Value =
+        serde_json::from_str(&get(http, "/status.json").expect("status").1).expect("json");
+    assert_eq!(status["tilt"], true, "{status}");
+    assert_eq!(status["ready"], false, "{status}");
+}
+
+/// `--metrics-listen` alone (no line in the file) is not written into the
+/// file by the rewrite: redis-sentinel refuses the directive, and the file
+/// must stay loadable by it.
+#[test]
+fn the_flag_alone_is_not_written_into_the_config() {
+    let dir = tempdir();
+    let (port, http) = (free_port(), free_port());
+    let path = dir.path().join("sentinel.conf");
+    std::fs::write(&path, format!("bind 127.0.0.1\nport {port}\n")).expect("config");
+    let child = Command::new(env!("CARGO_BIN_EXE_rsentinel"))
+        .arg(&path)
+        .args(["--metrics-listen", &format!("127.0.0.1:{http}"), "--log-format", "json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let _proc = Proc { child, port };
+    wait_port(port);
+    wait_port(http);
+    let conf = std::fs::read_to_string(&path).expect("config");
+    assert!(conf.contains("sentinel myid "), "rewritten at start: {conf}");
+    assert!(!conf.contains("metrics-listen") && !conf.contains("log-format"), "{conf}");
 }

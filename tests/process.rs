@@ -30,6 +30,13 @@ fn a_second_sentinel_on_the_same_config_refuses_to_start() {
     assert!(out.contains("sentinel.conf.lock"), "{out}");
     let other: u16 = other_port.parse().unwrap();
     assert!(std::net::TcpStream::connect(("127.0.0.1", other)).is_err(), "it never listened");
+    // The same file through a symbolic link from another directory.
+    let elsewhere = tempdir();
+    let link = elsewhere.path().join("linked.conf");
+    std::os::unix::fs::symlink(&conf, &link).unwrap();
+    let (code, out, err) = run_rsentinel(&[link.to_str().unwrap(), "--port", &other_port]);
+    assert_eq!(code, 1, "a link to a locked config: {out}{err}");
+    assert!(out.contains("already running"), "{out}{err}");
     // The first is untouched, and once it is gone the config is free again.
     assert_eq!(Raw::connect(first.port).ask(b"PING\r\n"), "+PONG\r\n");
     drop(first);
@@ -109,6 +116,31 @@ fn ping_answers_zero_on_pong_and_one_otherwise() {
     assert!(start.elapsed() < Duration::from_secs(5), "{err}");
     assert!(err.contains("no reply") || err.contains("timed out"), "{err}");
     drop(silent);
+}
+
+/// A sentinel with `requirepass` answers a bare PING `-NOAUTH`; with
+/// redis-cli's `REDISCLI_AUTH`, `--ping` authenticates first.
+#[test]
+fn ping_authenticates_with_rediscli_auth() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), "requirepass s3cret\n");
+    let ping = |auth: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_rsentinel"));
+        cmd.args(["--ping", &s.port.to_string()]).env_remove("REDISCLI_AUTH");
+        if let Some(pass) = auth {
+            cmd.env("REDISCLI_AUTH", pass);
+        }
+        let out = cmd.output().expect("run rsentinel");
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let (code, err) = ping(None);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("NOAUTH"), "{err}");
+    let (code, err) = ping(Some("s3cret"));
+    assert_eq!(code, Some(0), "{err}");
+    let (code, err) = ping(Some("wrong"));
+    assert_eq!(code, Some(1));
+    assert!(err.contains("WRONGPASS") && err.contains("not +OK"), "{err}");
 }
 
 /// Kills the daemon named by a pid file when dropped (also when a test

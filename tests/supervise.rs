@@ -1,7 +1,7 @@
 //! systemd supervision: a test socket plays systemd's `NOTIFY_SOCKET`, and
 //! rsentinel must tell it `STATUS=`, `READY=1` (only once it listens and its
 //! config is on disk), `STOPPING=1` at SIGTERM, and ping the watchdog when
-//! `WATCHDOG_USEC` asks for it.
+//! `WATCHDOG_USEC` asks for it, on a socket file or an abstract socket.
 
 mod common;
 
@@ -22,6 +22,14 @@ impl Systemd {
         let path = dir.join("notify.sock");
         let socket = UnixDatagram::bind(&path).expect("bind the notify socket");
         Systemd { socket, path }
+    }
+
+    /// A fake systemd on an abstract socket: `NOTIFY_SOCKET=@name`.
+    fn abstract_socket(name: &str) -> Systemd {
+        use std::os::linux::net::SocketAddrExt;
+        let addr = std::os::unix::net::SocketAddr::from_abstract_name(name).unwrap();
+        let socket = UnixDatagram::bind_addr(&addr).expect("bind the abstract notify socket");
+        Systemd { socket, path: format!("@{name}").into() }
     }
 
     /// The next message (its lines), or None after `wait`.
@@ -134,4 +142,17 @@ fn a_missing_notify_socket_is_a_warning_and_info_says_no() {
     wait_port(s.port);
     let info = Raw::connect(s.port).ask(b"INFO server\r\n");
     assert!(info.contains("process_supervised:no\r\n"), "{info}");
+}
+
+/// systemd in a container may pass an abstract socket (`@name`), which
+/// libsystemd (Debian's redis-sentinel) accepts.
+#[test]
+fn an_abstract_notify_socket_hears_ready_and_stopping() {
+    let dir = tempdir();
+    let systemd = Systemd::abstract_socket(&format!("rsentinel-test-{}", std::process::id()));
+    let mut s = start(dir.path(), "systemd", &[("NOTIFY_SOCKET", systemd.path.to_str().unwrap())]);
+    systemd.until("READY=1", Duration::from_secs(10));
+    sigterm(s.child.id());
+    systemd.until("STOPPING=1", Duration::from_secs(5));
+    assert_eq!(s.child.wait().unwrap().code(), Some(0));
 }

@@ -10,7 +10,12 @@
 //!    give (the last line wins) differs from the model's, the last line is
 //!    replaced and earlier ones are dropped; with no line, one is appended
 //!    unless the model has the default value. So `--port 5000` on the
-//!    command line ends up in the file, as with redis-sentinel. `user` lines
+//!    command line ends up in the file, as with redis-sentinel. The
+//!    directives redis-sentinel does not know ([`NOT_REDIS_KEYS`]:
+//!    `metrics-listen`, Valkey's `log-format` and `log-timestamp-format`)
+//!    are never appended, only their lines updated: given on the command
+//!    line alone, they stay there, and the file stays loadable by
+//!    redis-sentinel. `user` lines
 //!    follow the model the same way, as a block (`ACL SETUSER` changes
 //!    them), and so do `tls-*` lines ([`rewrite_tls`]: a `--tls-port` from
 //!    the command line is written, as redis-sentinel writes it);
@@ -35,7 +40,8 @@
 //! Unlike redis-sentinel, every argument is quoted when it needs to be
 //! ([`quote`]), so a password with a space and a quote survives a restart:
 //! `parse(&rewrite(original, &config)) == Ok(config)` for any loadable
-//! config whose `rename_commands` are what `original` says.
+//! config whose `rename_commands` are what `original` says and whose
+//! [`NOT_REDIS_KEYS`] have a line in `original` or their default value.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -148,6 +154,12 @@ pub(crate) const SERVER_KEYS: &[&str] = &[
     "metrics-listen",
 ];
 
+/// The [`SERVER_KEYS`] that redis-sentinel 7.0 refuses (`Bad directive`):
+/// a line of theirs is updated, none is appended, so that a flag such as
+/// `--metrics-listen` never makes the file unloadable by redis-sentinel.
+pub(crate) const NOT_REDIS_KEYS: &[&str] =
+    &["metrics-listen", "log-format", "log-timestamp-format"];
+
 /// The arguments of directive `name` for `server`; `None` when the option
 /// is unset (no line expresses it: `dir`, `pidfile`, `requirepass` unset,
 /// or `bind` empty).
@@ -177,7 +189,8 @@ fn server_args(name: &str, server: &ServerConfig) -> Option<Vec<String>> {
 /// lines are `old`) equal the model's. Lines already saying the same value,
 /// in any spelling (`loglevel WARNING`), are left alone. Otherwise the last
 /// line is replaced and the earlier ones dropped; with no line, one is
-/// appended when the model's value is not the default.
+/// appended when the model's value is not the default (never for
+/// [`NOT_REDIS_KEYS`]).
 fn rewrite_server_directive(
     lines: &mut [Option<String>],
     name: &str,
@@ -187,7 +200,8 @@ fn rewrite_server_directive(
 ) {
     let wanted = server_args(name, server);
     let Some(&last) = old.back() else {
-        if wanted != server_args(name, &ServerConfig::default()) {
+        if !NOT_REDIS_KEYS.contains(&name) && wanted != server_args(name, &ServerConfig::default())
+        {
             appended.extend(wanted.map(|args| directive_line(name, &args)));
         }
         return;

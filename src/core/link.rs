@@ -168,6 +168,9 @@ pub(crate) struct Link {
     pub last_avail: Millis,
     /// Last PING reply of any kind.
     pub last_pong: Millis,
+    /// Round trip of the last PING answered when no other was pending (the
+    /// reply then answers the last one sent): `None` until one is.
+    pub last_rtt: Option<Millis>,
     /// Last frame of any kind on a pub/sub link.
     pub last_activity: Millis,
 }
@@ -186,6 +189,7 @@ impl Link {
             last_ping: None,
             last_avail: now,
             last_pong: now,
+            last_rtt: None,
             last_activity: now,
         }
     }
@@ -270,6 +274,18 @@ impl Link {
     pub fn on_ping_sent(&mut self, now: Millis) {
         self.last_ping = Some(now);
         self.act_ping.get_or_insert(now);
+    }
+
+    /// A PING reply arrived at `now` (its command already taken off
+    /// `pending`): when no other PING is pending, replies come in order, so
+    /// it answers the last one sent, and its round trip is known.
+    pub fn on_ping_answered(&mut self, now: Millis) {
+        self.last_pong = now;
+        if let Some(sent) = self.last_ping
+            && !self.pending.values().any(|c| *c == Cmd::Ping)
+        {
+            self.last_rtt = Some(now - sent);
+        }
     }
 
     /// When the next PING is due (spec §7.1 rule 1): the last reply is
@@ -368,5 +384,32 @@ mod tests {
         assert_eq!(link.ping_due(Millis(1000)), Some(Millis(1100)));
         link.last_ping = Some(Millis(900));
         assert_eq!(link.ping_due(Millis(1000)), Some(Millis(1400)));
+    }
+
+    #[test]
+    fn the_round_trip_is_known_when_the_reply_answers_the_last_ping() {
+        let mut link = Link::new(LinkKind::Command, Millis(0));
+        link.on_up(Millis(0), LinkId(1), None);
+        // Two PINGs pending (sent at 1000 and 1500): the first reply answers
+        // the one of 1000, whose send time was not kept.
+        link.pending.insert(Tag(1), Cmd::Ping);
+        link.on_ping_sent(Millis(1000));
+        link.pending.insert(Tag(2), Cmd::Ping);
+        link.on_ping_sent(Millis(1500));
+        link.pending.remove(&Tag(1));
+        link.on_ping_answered(Millis(1600));
+        assert_eq!(link.last_rtt, None, "not the last PING's reply");
+        assert_eq!(link.last_pong, Millis(1600));
+        // The second reply answers the last PING sent.
+        link.pending.remove(&Tag(2));
+        link.on_ping_answered(Millis(1570));
+        assert_eq!(link.last_rtt, Some(Millis(70)));
+        // Other commands pending do not matter.
+        link.pending.insert(Tag(3), Cmd::Info);
+        link.pending.insert(Tag(4), Cmd::Ping);
+        link.on_ping_sent(Millis(2000));
+        link.pending.remove(&Tag(4));
+        link.on_ping_answered(Millis(2003));
+        assert_eq!(link.last_rtt, Some(Millis(3)));
     }
 }

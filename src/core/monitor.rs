@@ -192,7 +192,7 @@ impl Sentinel {
         };
         let Sentinel { masters, peers, out, .. } = self;
         let Some(link) = find_link(masters, peers, owner) else { return };
-        link.last_pong = now;
+        link.on_ping_answered(now);
         if ["PONG", "LOADING", "MASTERDOWN"].iter().any(|p| text.starts_with(p)) {
             link.last_avail = now;
             link.act_ping = None;

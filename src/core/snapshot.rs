@@ -68,6 +68,7 @@ fn instance(name: String, addr: &Addr, link: &Link, down_after: u64, flags: Flag
         ping_pending_since: link.act_ping,
         last_ok_ping_reply: link.last_avail,
         last_ping_reply: link.last_pong,
+        ping_rtt: link.last_rtt,
         down_after_ms: down_after,
         role_reported: "master",
         ..InstanceView::default()

@@ -134,6 +134,8 @@ pub struct InstanceView {
     pub last_ok_ping_reply: Millis,
     /// Last reply of any kind.
     pub last_ping_reply: Millis,
+    /// Round trip of the last PING answered alone (none other pending).
+    pub ping_rtt: Option<Millis>,
     /// Since when the instance is SDOWN.
     pub sdown_since: Option<Millis>,
     /// `down-after-milliseconds`.

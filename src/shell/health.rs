@@ -79,6 +79,7 @@ pub fn status_json(view: &View, now: Millis) -> Value {
             "runid": i.runid.as_ref().map(|r| r.0.clone()),
             "flags": i.flags,
             "last_ping_reply_ms_ago": ago(i.last_ping_reply),
+            "ping_rtt_ms": i.ping_rtt.map(|t| t.0),
         })
     };
     let masters: Vec<Value> = view

@@ -18,8 +18,9 @@
 //!   successful ones took (a histogram, from `+try-failover` to
 //!   `+switch-master`) and each of their phases took (election, promotion,
 //!   reconfiguration of the replicas), addresses switched, the age of each peer's last
-//!   hello, replica offsets and lag, each link's last-ping-reply age and
-//!   unanswered-ping age, the current epoch and how often TILT was entered.
+//!   hello, replica offsets and lag, each link's last-ping-reply age,
+//!   unanswered-ping age and last PING round trip, the current epoch and
+//!   how often TILT was entered.
 //!
 //! The failover series are counted from the events the actor publishes
 //! ([`Counters::count`], fed by [`count_events`]): the core stays untouched
@@ -53,6 +54,13 @@ type MakeHistogram = fn() -> Histogram;
 /// few seconds), and at most about `failover-timeout` (3 min by default).
 const FAILOVER_BUCKETS: [f64; 12] =
     [0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0, 120.0, 180.0];
+
+/// The `<reason>` of every `-failover-abort-<reason>` the core publishes
+/// (redis-sentinel's three, then rsentinel's `coordinated` and `stuck`): a
+/// monitored master has an `rsentinel_failovers_aborted_total` series at 0
+/// for each from the first scrape on.
+const ABORT_REASONS: [&str; 5] =
+    ["not-elected", "no-good-slave", "slave-timeout", "coordinated", "stuck"];
 
 /// What only the event stream tells: counters and the failover histogram,
 /// kept for the process's life.
@@ -151,6 +159,24 @@ impl Counters {
                     self.aborted.get_or_create(&labels).inc();
                 }
             }
+        }
+    }
+
+    /// Makes the counters of master `name` exist, at 0 until counted.
+    ///
+    /// A counter series that first appears at 1 is invisible to
+    /// `increase()` and `rate()` (Prometheus has no earlier sample to
+    /// compare with), so an alert on `increase(..._aborted_total[10m]) > 0`
+    /// would miss the first abort of each reason after every restart. The
+    /// series of a master exist from the first scrape on instead.
+    fn zero_for(&self, name: &str) {
+        let named = vec![("master_name", name.to_string())];
+        for family in [&self.started, &self.succeeded, &self.switches] {
+            drop(family.get_or_create(&named));
+        }
+        for reason in ABORT_REASONS {
+            let labels = vec![("master_name", name.to_string()), ("reason", reason.to_string())];
+            drop(self.aborted.get_or_create(&labels));
         }
     }
 
@@ -364,7 +390,7 @@ pub fn render(
         by_master(&|m| f64::from(u8::from(m.failover_state.is_some()))),
     );
     let mut hello_age = Vec::new();
-    let (mut ping_reply_age, mut ping_pending_age) = (Vec::new(), Vec::new());
+    let (mut ping_reply_age, mut ping_pending_age, mut rtt) = (Vec::new(), Vec::new(), Vec::new());
     let (mut offsets, mut lags, mut link_down) = (Vec::new(), Vec::new(), Vec::new());
     for m in &masters {
         let master_offset = m.instance.info.as_deref().and_then(master_repl_offset);
@@ -375,6 +401,9 @@ pub fn render(
                 ("address", host_port(&i.addr)),
             ];
             ping_reply_age.push((labels.clone(), secs_since(i.last_ping_reply)));
+            if let Some(took) = i.ping_rtt {
+                rtt.push((labels.clone(), took.0 as f64 / 1000.0));
+            }
             ping_pending_age.push((labels, i.ping_pending_since.map_or(0.0, secs_since)));
         };
         link("master", &m.instance);
@@ -418,6 +447,11 @@ pub fn render(
         "Age of the oldest unanswered PING to the instance (0: none pending)",
         ping_pending_age,
     );
+    gauge(
+        "rsentinel_link_ping_rtt_seconds",
+        "Round trip of the last PING the instance answered (millisecond resolution)",
+        rtt,
+    );
     gauge("rsentinel_replica_repl_offset", "The replica's slave_repl_offset", offsets);
     gauge(
         "rsentinel_replica_lag_bytes",
@@ -429,6 +463,9 @@ pub fn render(
         "Seconds the replica reports its link to the master down (0: up)",
         link_down,
     );
+    for m in &masters {
+        counters.zero_for(&m.instance.name);
+    }
     counters.register(&mut registry);
 
     let mut out = String::new();
@@ -481,6 +518,7 @@ mod tests {
         m.instance.name = "mymaster".into();
         m.instance.addr = crate::ids::Addr { host: "10.0.0.1".into(), port: 6379 };
         m.instance.flags = vec!["master"];
+        m.instance.ping_rtt = Some(Millis(4));
         m.instance.info = Some("# Replication\r\nmaster_repl_offset:1000\r\n".into());
         m.quorum = 2;
         let mut r = ReplicaView::default();
@@ -514,6 +552,7 @@ mod tests {
             "redis_sentinel_master_ckquorum_status{master_name=\"mymaster\",message=\"OK 2 usable\"} 1.0",
             "rsentinel_replica_lag_bytes{master_name=\"mymaster\",replica_address=\"10.0.0.2:6379\"} 100.0",
             "rsentinel_peer_hello_age_seconds{master_name=\"mymaster\",peer_runid=\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\",peer_address=\":0\"} 3.0",
+            "rsentinel_link_ping_rtt_seconds{master_name=\"mymaster\",role=\"master\",address=\"10.0.0.1:6379\"} 0.004",
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
         }
@@ -550,5 +589,28 @@ mod tests {
         ] {
             assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
         }
+    }
+
+    #[test]
+    fn a_monitored_masters_counters_exist_at_zero_before_any_failover() {
+        let c = Counters::default();
+        let text = render(&sample(), Millis(10_000), &BTreeMap::new(), &c);
+        for line in [
+            "rsentinel_failovers_started_total{master_name=\"mymaster\"} 0",
+            "rsentinel_failovers_succeeded_total{master_name=\"mymaster\"} 0",
+            "rsentinel_master_switches_total{master_name=\"mymaster\"} 0",
+            "rsentinel_failovers_aborted_total{master_name=\"mymaster\",reason=\"not-elected\"} 0",
+            "rsentinel_failovers_aborted_total{master_name=\"mymaster\",reason=\"no-good-slave\"} 0",
+            "rsentinel_failovers_aborted_total{master_name=\"mymaster\",reason=\"stuck\"} 0",
+        ] {
+            assert!(text.lines().any(|l| l == line), "missing {line:?} in\n{text}");
+        }
+        // Counted later, the same series goes on from 0.
+        c.count("+try-failover", "master mymaster 10.0.0.1 6379", Millis(11_000));
+        c.count("-failover-abort-not-elected", "master mymaster 10.0.0.1 6379", Millis(12_000));
+        let text = render(&sample(), Millis(13_000), &BTreeMap::new(), &c);
+        let aborted =
+            "rsentinel_failovers_aborted_total{master_name=\"mymaster\",reason=\"not-elected\"} 1";
+        assert!(text.lines().any(|l| l == aborted), "{text}");
     }
 }

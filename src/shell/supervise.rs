@@ -18,12 +18,21 @@
 //! - **auto**: upstart when `UPSTART_JOB` is set, systemd when
 //!   `NOTIFY_SOCKET` is set, else nothing (redis's rule).
 //!
+//! `$NOTIFY_SOCKET` may name a file (systemd's `/run/systemd/notify`,
+//! which `sd-notify` serves) or an abstract socket (`@name`, as libsystemd,
+//! which Debian's redis uses, accepts it; `sd-notify` 0.5 would look for a
+//! file named `@name`): `send_states` sends to the latter itself.
+//!
 //! As in redis, a supervisor that was asked for but not found (no
 //! `NOTIFY_SOCKET`) is a warning, not an error, and INFO's
 //! `process_supervised` says `no`; when one is found, `daemonize yes` is
 //! ignored.
 
 use std::collections::BTreeSet;
+use std::io;
+use std::os::linux::net::SocketAddrExt;
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::net::{SocketAddr, UnixDatagram};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -108,7 +117,7 @@ impl Supervisor {
     /// Sends `states` to systemd; nothing for other supervisors.
     fn notify(self, states: &[NotifyState]) {
         if let Supervisor::Systemd { .. } = self
-            && let Err(e) = sd_notify::notify(states)
+            && let Err(e) = send_states(states)
         {
             warn!("systemd supervision error: sd_notify: {e}");
         }
@@ -204,6 +213,23 @@ pub fn status_line(view: &View) -> String {
         line.push_str("; TILT");
     }
     line
+}
+
+/// Sends `states` on `$NOTIFY_SOCKET`, one per line: through `sd-notify`
+/// for a socket file, here for an abstract socket (`@name`).
+fn send_states(states: &[NotifyState]) -> io::Result<()> {
+    let Some(socket) = std::env::var_os("NOTIFY_SOCKET") else { return Ok(()) };
+    let Some(name) = socket.as_bytes().strip_prefix(b"@") else {
+        return sd_notify::notify(states);
+    };
+    let addr = SocketAddr::from_abstract_name(name)?;
+    let message: String = states.iter().map(|s| format!("{s}\n")).collect();
+    let sent = UnixDatagram::unbound()?.send_to_addr(message.as_bytes(), &addr)?;
+    if sent == message.len() {
+        Ok(())
+    } else {
+        Err(io::Error::new(io::ErrorKind::WriteZero, "incomplete notify message"))
+    }
 }
 
 #[cfg(test)]
