@@ -42,7 +42,8 @@ pub enum Input {
     LinkDown {
         /// The link.
         link: LinkId,
-        /// Why, for the log.
+        /// Why, for the log: [`TLS_FAILED`] when the TLS session could not
+        /// be set up, which (before the link was up) is also an event.
         reason: String,
     },
     /// A reply to a command sent with `Output::Send`.
@@ -90,3 +91,8 @@ pub enum Input {
         signal: Option<i32>,
     },
 }
+
+/// `Input::LinkDown`'s reason when the TLS handshake failed: the text of
+/// redis-sentinel's `-cmd-link-reconnection` / `-pubsub-link-reconnection`
+/// in that case (`sentinelReconnectInstance`).
+pub const TLS_FAILED: &str = "Failed to initialize TLS";

@@ -219,7 +219,7 @@ pub use command::{
 pub use event::{Event, EventLevel, InstanceKind, InstanceRef};
 pub use hello::{HELLO_CHANNEL, Hello};
 pub use info::{InfoReport, Role, parse_info};
-pub use input::{Input, LinkId, RequestId, Tag};
+pub use input::{Input, LinkId, RequestId, TLS_FAILED, Tag};
 pub use output::{LinkKind, Output};
 pub use rng::Rng;
 pub use scripts::ScriptId;

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 
 use bytes::Bytes;
 
+use super::event::Event;
 use super::hello::HELLO_CHANNEL;
 use super::ids::{Addr, RunId};
-use super::input::{LinkId, Tag};
-use super::instance::{Monitor, PeerLink};
+use super::input::{LinkId, TLS_FAILED, Tag};
+use super::instance::{Monitor, PeerLink, master_ref, peer_ref, replica_ref};
 use super::link::{Cmd, Link, LinkOwner, command};
 use super::names::is_ip;
 use super::output::LinkKind;
@@ -134,9 +135,46 @@ impl Sentinel {
         tracing::debug!(link = id.0, reason, "link down");
         let Sentinel { masters, peers, out, .. } = self;
         let Some(owner) = out.owners.get(&id).cloned() else { return };
-        if let Some(link) = find_link(masters, peers, &owner).filter(|l| l.id() == Some(id)) {
-            link.on_down(out);
+        let Some(link) = find_link(masters, peers, &owner).filter(|l| l.id() == Some(id)) else {
+            return;
+        };
+        let never_up = !link.is_up();
+        link.on_down(out);
+        if never_up && reason == TLS_FAILED {
+            self.link_reconnection(&owner, reason);
         }
+    }
+
+    /// `-cmd-link-reconnection` / `-pubsub-link-reconnection` (debug, not
+    /// published): the TLS session of a new connection could not be set
+    /// up. redis-sentinel emits them when hiredis fails at once while it
+    /// connects (`sentinelReconnectInstance`): with `#Failed to initialize
+    /// TLS` for a TLS failure (a certificate the CA did not sign, seen with
+    /// 7.0.15); a refused or reset TCP connection is reported later, by
+    /// the event loop, with no event, and so it has none here either.
+    fn link_reconnection(&mut self, owner: &LinkOwner, reason: &str) {
+        let (instance, kind) = match owner {
+            LinkOwner::Master(name, kind) => match self.masters.config(name) {
+                Some(mc) => (master_ref(mc), *kind),
+                None => return,
+            },
+            LinkOwner::Replica(name, addr, kind) => match self.masters.config(name) {
+                Some(mc) => (replica_ref(mc, addr), *kind),
+                None => return,
+            },
+            LinkOwner::Peer(runid) => {
+                let (Some(mc), Some(peer)) = (self.peer_master(runid), self.peers.get(runid))
+                else {
+                    return;
+                };
+                (peer_ref(mc, runid, &peer.addr), LinkKind::Command)
+            }
+        };
+        let error = reason.to_string();
+        self.event(match kind {
+            LinkKind::Command => Event::CmdLinkReconnection { instance, error },
+            LinkKind::PubSub => Event::PubsubLinkReconnection { instance, error },
+        });
     }
 
     /// A reply to a command we sent.

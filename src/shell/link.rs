@@ -19,7 +19,7 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_rustls::TlsConnector;
 
-use crate::core::{Addr, Input, LinkId, LinkKind, Tag};
+use crate::core::{Addr, Input, LinkId, LinkKind, TLS_FAILED, Tag};
 use crate::resp::{Frame, Limits, decode_reply, encode_command};
 
 /// How long a connection attempt may take before it counts as failed.
@@ -99,12 +99,14 @@ async fn drive(
         // The handshake has the connection's time limit too: a server that
         // accepts and never answers is a failed connection.
         let handshake = super::tls::connect(&tls, &addr.host, socket);
-        let socket = match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
-            Ok(Ok(s)) => s,
-            Ok(Err(e)) => return Err(e),
-            Err(_) => return Err("TLS handshake timed out".into()),
+        let failure = match tokio::time::timeout(CONNECT_TIMEOUT, handshake).await {
+            Ok(Ok(socket)) => return serve(socket, up, link, kind, commands, inputs).await,
+            Ok(Err(e)) => e,
+            Err(_) => "TLS handshake timed out (does the server speak TLS?)".into(),
         };
-        serve(socket, up, link, kind, commands, inputs).await
+        // The core reports redis-sentinel's words; the cause is logged here.
+        tracing::debug!(addr = %addr.name(), kind = ?kind, "{failure}");
+        Err(TLS_FAILED.into())
     })
     .await
 }
