@@ -20,6 +20,12 @@ impl Certs {
     /// redis's `gen-test-certs.sh` does), `client` (for redis-cli), and
     /// `enc.key`, `redis`'s key encrypted with the passphrase `s3cret`.
     fn new() -> Certs {
+        Certs::with_ca("rsentinel-test-ca")
+    }
+
+    /// [`Certs::new`] with a CA of this common name (the same name as
+    /// another CA's makes its certificates' issuer name match that CA).
+    fn with_ca(ca_name: &str) -> Certs {
         let certs = Certs { dir: tempdir() };
         std::fs::write(
             certs.path("openssl.cnf"),
@@ -35,10 +41,10 @@ impl Certs {
         .expect("write openssl.cnf");
         let ec_key = "genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out";
         certs.run(&format!("{ec_key} ca.key"));
-        certs.run(
-            "req -x509 -new -key ca.key -subj /CN=rsentinel-test-ca -days 2 -config openssl.cnf \
-             -extensions ca -out ca.crt",
-        );
+        certs.run(&format!(
+            "req -x509 -new -key ca.key -subj /CN={ca_name} -days 2 -config openssl.cnf \
+                 -extensions ca -out ca.crt"
+        ));
         // `noname`: signed by the CA, for another host than 127.0.0.1.
         for (name, section) in [("redis", "leaf"), ("client", "leaf"), ("noname", "noname")] {
             certs.run(&format!("{ec_key} {name}.key"));
@@ -51,6 +57,14 @@ impl Certs {
             ));
         }
         certs.run("pkcs8 -topk8 -in redis.key -v2 aes-256-cbc -passout pass:s3cret -out enc.key");
+        // `v1`: X.509 version 1, what `openssl x509 -req` signs without
+        // `-extfile` (no extensions at all), with an RSA key (the others are
+        // EC) for the other signature algorithms.
+        certs.run("genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out v1.key");
+        certs.run("req -new -key v1.key -subj /CN=v1 -config openssl.cnf -out v1.csr");
+        certs.run(
+            "x509 -req -in v1.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -out v1.crt",
+        );
         certs
     }
 
@@ -234,6 +248,115 @@ fn links_check_the_chain_not_the_name() {
     });
 }
 
+/// X.509 version 1 certificates work where redis-sentinel takes them: as
+/// the sentinel's own (served on `tls-port`, shown on its links), as a
+/// monitored server's, and as a client's; one signed by another CA is
+/// still refused, both ways.
+#[test]
+fn version_1_certificates_are_taken_as_redis_sentinel_takes_them() {
+    let certs = Certs::new();
+    let other = Certs::new();
+    let version = Command::new("openssl")
+        .args(["x509", "-noout", "-text", "-in", &certs.p("v1.crt")])
+        .output()
+        .expect("openssl");
+    assert!(String::from_utf8_lossy(&version.stdout).contains("Version: 1 (0x0)"));
+    // The server asks for a client certificate: ours (v1) must pass its CA
+    // check too. TLS 1.2 only, for the TLS 1.2 signature path.
+    let server = certs.start_redis_as("v1", &["--tls-protocols", "TLSv1.2"]);
+    let foreign = other.start_redis_as("v1", &["--tls-auth-clients", "no"]);
+    let dir = tempdir();
+    let tls_port = free_port();
+    let body = format!(
+        "tls-port {tls_port}\ntls-cert-file {}\ntls-key-file {}\ntls-ca-cert-file {}\n\
+         tls-replication yes\nloglevel debug\n\
+         sentinel monitor v1 127.0.0.1 {} 1\nsentinel down-after-milliseconds v1 500\n\
+         sentinel monitor foreign 127.0.0.1 {} 1\n\
+         sentinel down-after-milliseconds foreign 500\n",
+        certs.p("v1.crt"),
+        certs.p("v1.key"),
+        certs.p("ca.crt"),
+        server.port,
+        foreign.port
+    );
+    let s = start_sentinel(dir.path(), &body);
+    let guard = Logs(&|| log(dir.path()));
+    let master = |name: &str| fields(&call(s.port, &["SENTINEL", "MASTER", name]));
+    wait_for(10, "the v1 master answering INFO over TLS", || {
+        let m = master("v1");
+        m["role-reported"] == "master" && m["flags"] == "master"
+    });
+    wait_for(10, "the master with a foreign v1 certificate down", || {
+        master("foreign")["flags"].contains("s_down")
+    });
+    // As a client of our tls-port: ours is served, the other CA's refused.
+    let (ok, out) = certs.cli(tls_port, Some("v1"), &["PING"]);
+    assert!(ok && out.trim() == "PONG", "{out}");
+    let refused = Command::new("redis-cli")
+        .args(["--tls", "--cacert", &certs.p("ca.crt"), "--cert", &other.p("v1.crt")])
+        .args(["--key", &other.p("v1.key"), "-p", &tls_port.to_string(), "PING"])
+        .output()
+        .expect("redis-cli");
+    let refused = String::from_utf8_lossy(&refused.stdout);
+    assert!(!refused.contains("PONG"), "a client certificate of another CA was served: {refused}");
+    let text = log(dir.path());
+    assert!(text.contains("BadSignature (the server's certificate names a CA"), "{text}");
+    drop(guard);
+}
+
+/// A link whose TLS session cannot be set up is logged (at `loglevel
+/// debug`) with redis-sentinel's words, `-cmd-link-reconnection` and
+/// `-pubsub-link-reconnection` `... #Failed to initialize TLS`, the cause
+/// on the line before; none is published. A TLS server reached in plain
+/// TCP gets no such event (it closes a connection that was up), as with
+/// redis-sentinel.
+#[test]
+fn tls_link_failures_are_logged_with_redis_sentinel_words() {
+    let certs = Certs::new();
+    let other = Certs::with_ca("another-ca");
+    let foreign = other.start_redis(&["--tls-auth-clients", "no"]);
+    let dir = tempdir();
+    let body = format!(
+        "{}tls-replication yes\nloglevel debug\nsentinel monitor foreign 127.0.0.1 {} 1\n",
+        certs.sentinel_lines(free_port(), "redis.key"),
+        foreign.port
+    );
+    let s = start_sentinel(dir.path(), &body);
+    let mut events = Events::subscribe(s.port);
+    let want = |kind: &str| {
+        format!(
+            "-{kind}-link-reconnection master foreign 127.0.0.1 {} #Failed to initialize TLS",
+            foreign.port
+        )
+    };
+    wait_for(10, "both reconnection events in the log", || {
+        let text = log(dir.path());
+        text.contains(&want("cmd")) && text.contains(&want("pubsub"))
+    });
+    let text = log(dir.path());
+    assert!(
+        text.contains("TLS handshake failed: invalid peer certificate: UnknownIssuer"),
+        "{text}"
+    );
+    // Plain links to a TLS-only server: it closes them, no event.
+    let plain_dir = tempdir();
+    let tls_only = certs.start_redis(&["--tls-auth-clients", "no"]);
+    let plain_body = format!(
+        "loglevel debug\nsentinel monitor tlsonly 127.0.0.1 {} 1\n\
+         sentinel down-after-milliseconds tlsonly 500\n",
+        tls_only.port
+    );
+    let plain = start_sentinel(plain_dir.path(), &plain_body);
+    wait_for(10, "the TLS-only master down for a plain sentinel", || {
+        fields(&call(plain.port, &["SENTINEL", "MASTER", "tlsonly"]))["flags"].contains("s_down")
+    });
+    let text = log(plain_dir.path());
+    assert!(!text.contains("link-reconnection"), "{text}");
+    // Debug events are not published.
+    assert!(!events.try_wait("-cmd-link-reconnection"), "{:?}", events.seen);
+    assert!(!events.try_wait("-pubsub-link-reconnection"), "{:?}", events.seen);
+}
+
 /// A start with a certificate that does not load fails as redis-sentinel's
 /// does, before binding anything.
 #[test]
@@ -254,6 +377,34 @@ fn a_missing_certificate_ends_the_start() {
     let all = format!("{out}{err}");
     assert!(all.contains("Failed to load certificate: /nonexistent.crt"), "{all}");
     assert!(all.contains("Failed to configure TLS. Check logs for more info."), "{all}");
+}
+
+/// Our own version 1 certificate with a key that is not its own: the start
+/// fails, naming the mismatch (rustls's own check cannot read a version 1
+/// certificate, ours does).
+#[test]
+fn a_version_1_certificate_with_another_key_ends_the_start() {
+    let certs = Certs::new();
+    let dir = tempdir();
+    let path = dir.path().join("sentinel.conf");
+    let body = format!(
+        "port 0\ntls-port {}\ntls-cert-file {}\ntls-key-file {}\ntls-auth-clients no\n\
+         sentinel monitor m 127.0.0.1 1 1\n",
+        free_port(),
+        certs.p("v1.crt"),
+        certs.p("redis.key")
+    );
+    std::fs::write(&path, body).unwrap();
+    let (code, out, err) = run_rsentinel(&[path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}{err}");
+    let all = format!("{out}{err}");
+    assert!(
+        all.contains(
+            "Failed to load certificate and private key: the private key does not match the \
+             certificate"
+        ),
+        "{all}"
+    );
 }
 
 /// The whole failover over TLS: a master and a replica on TLS ports only,

@@ -9,6 +9,7 @@ mod listen;
 mod metrics;
 pub mod supervise;
 mod tls;
+mod x509_v1;
 
 use std::path::PathBuf;
 use std::sync::Arc;

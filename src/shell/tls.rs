@@ -14,6 +14,13 @@
 //!   but not its name (hiredis's `redisInitiateSSL` as redis-sentinel calls
 //!   it checks no host name: instances are addressed by IP and their
 //!   certificates seldom name it).
+//! - X.509 version 1 certificates, which OpenSSL takes and webpki refuses,
+//!   are taken as leaves, ours and our peers', checked by [`super::x509_v1`]
+//!   (chain to a configured CA, signature, dates); version 3 chains are
+//!   left to webpki alone.
+//! - A link whose handshake fails is reported to the core as
+//!   [`TLS_FAILED`](crate::core::TLS_FAILED), redis-sentinel's words for
+//!   it; the cause ([`explain`]) is logged by the link.
 //!
 //! The crypto provider is *ring*: it builds with the C compiler alone,
 //! where aws-lc-rs's build wants cmake (and nasm on some targets), which
@@ -26,19 +33,22 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
 use rustls::crypto::ring::{cipher_suite as suite, default_provider};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName, UnixTime};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::server::{NoServerSessionStorage, ServerSessionMemoryCache, WebPkiClientVerifier};
+use rustls::sign::SingleCertAndKey;
 use rustls::{
-    CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, ServerConfig,
-    SignatureScheme, SupportedCipherSuite, SupportedProtocolVersion,
+    CertificateError, ClientConfig, DigitallySignedStruct, DistinguishedName, RootCertStore,
+    ServerConfig, SignatureScheme, SupportedCipherSuite, SupportedProtocolVersion,
 };
 use tokio::net::TcpStream;
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 use tracing::warn;
 
+use super::x509_v1::{self, V1Cert};
 use crate::config::{AuthClients, TlsSettings, default_protocols, protocols, suite_names};
 
 /// What TLS needs at run time: an acceptor for `tls-port`, a connector for
@@ -69,7 +79,30 @@ pub async fn connect(
 ) -> Result<tokio_rustls::client::TlsStream<TcpStream>, String> {
     let name = ServerName::try_from(host.to_string())
         .map_err(|e| format!("invalid TLS server name '{host}': {e}"))?;
-    connector.connect(name, tcp).await.map_err(|e| format!("TLS handshake failed: {e}"))
+    let session = connector.connect(name, tcp).await;
+    session.map_err(|e| format!("TLS handshake failed: {}", explain(&e)))
+}
+
+/// A failed handshake's error, with what it most likely means in a
+/// sentinel's setup where rustls's words alone would puzzle.
+fn explain(e: &std::io::Error) -> String {
+    use rustls::{AlertDescription as Alert, Error as E};
+    let Some(tls) = e.get_ref().and_then(|e| e.downcast_ref::<E>()) else { return e.to_string() };
+    let hint = match tls {
+        E::InvalidCertificate(CertificateError::UnknownIssuer) => {
+            "the server's certificate is not signed by a CA of tls-ca-cert-file / tls-ca-cert-dir"
+        }
+        E::InvalidCertificate(CertificateError::BadSignature) => {
+            "the server's certificate names a CA of tls-ca-cert-file / tls-ca-cert-dir as its \
+             issuer, but that CA's key did not sign it"
+        }
+        E::AlertReceived(Alert::BadCertificate | Alert::UnknownCA | Alert::CertificateRequired) => {
+            "the server refused our certificate (tls-client-cert-file, else tls-cert-file): \
+             is it signed by a CA the server trusts?"
+        }
+        _ => return tls.to_string(),
+    };
+    format!("{tls} ({hint})")
 }
 
 /// Builds TLS from the settings; the error is the line to log before
@@ -279,23 +312,23 @@ fn server_config(
         .with_protocol_versions(versions)
         .map_err(|e| format!("Failed to configure TLS versions: {e}"))?;
     let verifier = || WebPkiClientVerifier::builder_with_provider(roots.clone(), provider.clone());
+    let clients = |built: Result<Arc<dyn ClientCertVerifier>, _>| {
+        built.map(|inner| ClientV1::wrap(inner, roots, provider)).map_err(
+            |e: rustls::server::VerifierBuilderError| {
+                format!("Failed to configure CA certificate(s): {e}")
+            },
+        )
+    };
     let builder = match s.auth_clients {
         AuthClients::No => builder.with_no_client_auth(),
-        AuthClients::Yes => builder.with_client_cert_verifier(
-            verifier()
-                .build()
-                .map_err(|e| format!("Failed to configure CA certificate(s): {e}"))?,
-        ),
-        AuthClients::Optional => builder.with_client_cert_verifier(
-            verifier()
-                .allow_unauthenticated()
-                .build()
-                .map_err(|e| format!("Failed to configure CA certificate(s): {e}"))?,
-        ),
+        AuthClients::Yes => builder.with_client_cert_verifier(clients(verifier().build())?),
+        AuthClients::Optional => {
+            builder.with_client_cert_verifier(clients(verifier().allow_unauthenticated().build())?)
+        }
     };
-    let mut config = builder
-        .with_single_cert(certs, key)
+    let certified = x509_v1::certified_key(provider, certs, key)
         .map_err(|e| format!("Failed to load certificate and private key: {e}"))?;
+    let mut config = builder.with_cert_resolver(Arc::new(SingleCertAndKey::from(certified)));
     config.ignore_client_order = s.prefer_server_ciphers;
     config.session_storage = match (s.session_caching, s.session_cache_size) {
         (false, _) => Arc::new(NoServerSessionStorage {}),
@@ -314,23 +347,35 @@ fn client_config(
     certs: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
 ) -> Result<ClientConfig, String> {
-    let chain =
-        rustls::client::WebPkiServerVerifier::builder_with_provider(roots, provider.clone())
-            .build()
-            .map_err(|e| format!("Failed to configure CA certificate(s): {e}"))?;
-    ClientConfig::builder_with_provider(provider.clone())
+    let chain = rustls::client::WebPkiServerVerifier::builder_with_provider(
+        roots.clone(),
+        provider.clone(),
+    )
+    .build()
+    .map_err(|e| format!("Failed to configure CA certificate(s): {e}"))?;
+    let verifier = ChainOnly { chain, roots, algs: provider.signature_verification_algorithms };
+    let certified = x509_v1::certified_key(provider, certs, key)
+        .map_err(|e| format!("Failed to load client certificate and private key: {e}"))?;
+    Ok(ClientConfig::builder_with_provider(provider.clone())
         .with_protocol_versions(versions)
         .map_err(|e| format!("Failed to configure TLS versions: {e}"))?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(ChainOnly(chain)))
-        .with_client_auth_cert(certs, key)
-        .map_err(|e| format!("Failed to load client certificate and private key: {e}"))
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_client_cert_resolver(Arc::new(SingleCertAndKey::from(certified))))
 }
 
 /// Checks a server's certificate chain against the CA, not the name it is
-/// for (see the module doc).
+/// for (see the module doc); a version 1 certificate, which webpki cannot
+/// read, is checked by [`x509_v1`].
 #[derive(Debug)]
-struct ChainOnly(Arc<rustls::client::WebPkiServerVerifier>);
+struct ChainOnly {
+    /// webpki's verifier, for everything but the name.
+    chain: Arc<rustls::client::WebPkiServerVerifier>,
+    /// The CA certificates, for a version 1 certificate.
+    roots: Arc<RootCertStore>,
+    /// The provider's algorithms, for a version 1 certificate.
+    algs: WebPkiSupportedAlgorithms,
+}
 
 impl ServerCertVerifier for ChainOnly {
     fn verify_server_cert(
@@ -343,11 +388,17 @@ impl ServerCertVerifier for ChainOnly {
     ) -> Result<ServerCertVerified, rustls::Error> {
         // webpki checks the chain first and the name last: a name error
         // means the chain was good.
-        match self.0.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
+        match self.chain.verify_server_cert(end_entity, intermediates, server_name, ocsp, now) {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) => Ok(ServerCertVerified::assertion()),
-            other => other,
+            Err(e) => match V1Cert::parse(end_entity) {
+                Some(v1) => v1
+                    .verify(&self.roots, now, &self.algs)
+                    .map(|()| ServerCertVerified::assertion()),
+                None => Err(e),
+            },
+            ok => ok,
         }
     }
 
@@ -357,7 +408,8 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls12_signature(message, cert, dss)
+        let checked = self.chain.verify_tls12_signature(message, cert, dss);
+        or_v1(checked, cert, |v1| v1.verify_handshake(message, dss, &self.algs, false))
     }
 
     fn verify_tls13_signature(
@@ -366,11 +418,98 @@ impl ServerCertVerifier for ChainOnly {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.0.verify_tls13_signature(message, cert, dss)
+        let checked = self.chain.verify_tls13_signature(message, cert, dss);
+        or_v1(checked, cert, |v1| v1.verify_handshake(message, dss, &self.algs, true))
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.supported_verify_schemes()
+        self.chain.supported_verify_schemes()
+    }
+}
+
+/// webpki's verdict `checked` on `cert`, or when it failed and `cert` is
+/// version 1 (which webpki cannot read), `v1`'s.
+fn or_v1<T>(
+    checked: Result<T, rustls::Error>,
+    cert: &CertificateDer<'_>,
+    v1: impl FnOnce(V1Cert) -> Result<T, rustls::Error>,
+) -> Result<T, rustls::Error> {
+    match checked {
+        Err(e) => V1Cert::parse(cert).map_or(Err(e), v1),
+        ok => ok,
+    }
+}
+
+/// `tls-auth-clients`: webpki's client verifier, and [`x509_v1`] for a
+/// version 1 client certificate.
+#[derive(Debug)]
+struct ClientV1 {
+    /// webpki's verifier.
+    inner: Arc<dyn ClientCertVerifier>,
+    /// The CA certificates, for a version 1 certificate.
+    roots: Arc<RootCertStore>,
+    /// The provider's algorithms, for a version 1 certificate.
+    algs: WebPkiSupportedAlgorithms,
+}
+
+impl ClientV1 {
+    fn wrap(
+        inner: Arc<dyn ClientCertVerifier>,
+        roots: &Arc<RootCertStore>,
+        provider: &CryptoProvider,
+    ) -> Arc<dyn ClientCertVerifier> {
+        let algs = provider.signature_verification_algorithms;
+        Arc::new(ClientV1 { inner, roots: roots.clone(), algs })
+    }
+}
+
+impl ClientCertVerifier for ClientV1 {
+    fn offer_client_auth(&self) -> bool {
+        self.inner.offer_client_auth()
+    }
+
+    fn client_auth_mandatory(&self) -> bool {
+        self.inner.client_auth_mandatory()
+    }
+
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        self.inner.root_hint_subjects()
+    }
+
+    fn verify_client_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        let checked = self.inner.verify_client_cert(end_entity, intermediates, now);
+        or_v1(checked, end_entity, |v1| {
+            v1.verify(&self.roots, now, &self.algs).map(|()| ClientCertVerified::assertion())
+        })
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let checked = self.inner.verify_tls12_signature(message, cert, dss);
+        or_v1(checked, cert, |v1| v1.verify_handshake(message, dss, &self.algs, false))
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        let checked = self.inner.verify_tls13_signature(message, cert, dss);
+        or_v1(checked, cert, |v1| v1.verify_handshake(message, dss, &self.algs, true))
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
     }
 }
 
