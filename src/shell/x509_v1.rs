@@ -206,18 +206,87 @@ pub fn certified_key(
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
+    use rustls::crypto::ring::default_provider;
+    use rustls::pki_types::pem::PemObject;
+
     use super::*;
+
+    // Made with `openssl x509 -req` (v1 without `-extfile`, v3 with it),
+    // valid for a hundred years from 30 Nov 2026; the keys are test keys.
+    const CA: &[u8] = include_bytes!("testdata/x509_v1/ca.crt");
+    const V1: &[u8] = include_bytes!("testdata/x509_v1/v1.crt");
+    const V1_KEY: &[u8] = include_bytes!("testdata/x509_v1/v1.key");
+    const V3: &[u8] = include_bytes!("testdata/x509_v1/v3.crt");
+    const OTHER_KEY: &[u8] = include_bytes!("testdata/x509_v1/other.key");
+
+    fn der(pem: &[u8]) -> CertificateDer<'static> {
+        CertificateDer::from_pem_slice(pem).expect("a PEM certificate")
+    }
+
+    fn roots() -> RootCertStore {
+        let mut roots = RootCertStore::empty();
+        roots.add(der(CA)).expect("the CA");
+        roots
+    }
+
+    fn at(secs: u64) -> UnixTime {
+        UnixTime::since_unix_epoch(Duration::from_secs(secs))
+    }
+
+    #[test]
+    fn a_v1_leaf_of_the_ca_is_valid_within_its_dates() {
+        let algs = default_provider().signature_verification_algorithms;
+        let v1 = V1Cert::parse(&der(V1)).expect("a version 1 certificate");
+        assert_eq!(v1.verify(&roots(), at(v1.not_before), &algs), Ok(()));
+        assert_eq!(v1.verify(&roots(), at(v1.not_after), &algs), Ok(()));
+        let early = v1.verify(&roots(), at(v1.not_before - 1), &algs);
+        assert_eq!(early, Err(CertificateError::NotValidYet.into()));
+        let late = v1.verify(&roots(), at(v1.not_after + 1), &algs);
+        assert_eq!(late, Err(CertificateError::Expired.into()));
+    }
+
+    #[test]
+    fn another_issuer_or_a_changed_byte_is_refused() {
+        let algs = default_provider().signature_verification_algorithms;
+        let v1 = V1Cert::parse(&der(V1)).expect("a version 1 certificate");
+        let now = at(v1.not_before + 1);
+        let none = v1.verify(&RootCertStore::empty(), now, &algs);
+        assert_eq!(none, Err(CertificateError::UnknownIssuer.into()));
+        // A byte of the serial number (still DER, no longer what was signed).
+        let mut changed = der(V1).to_vec();
+        assert_eq!(changed[7..9], [0x02, 0x14], "the serial's tag and length");
+        changed[12] ^= 1;
+        let changed = V1Cert::parse(&changed).expect("still a version 1 certificate");
+        let refused = changed.verify(&roots(), now, &algs);
+        assert_eq!(refused, Err(CertificateError::BadSignature.into()));
+    }
+
+    #[test]
+    fn version_3_and_garbage_are_not_taken() {
+        assert_eq!(V1Cert::parse(&der(V3)), None);
+        assert_eq!(V1Cert::parse(&der(CA)), None);
+        assert_eq!(V1Cert::parse(b"not a certificate"), None);
+        assert_eq!(V1Cert::parse(&[]), None);
+    }
+
+    #[test]
+    fn our_v1_certificate_is_matched_with_its_key() {
+        let key = PrivateKeyDer::from_pem_slice(V1_KEY).expect("a PEM key");
+        let provider = default_provider();
+        assert!(certified_key(&provider, vec![der(V1)], key.clone_key()).is_ok());
+        // The v3 certificate has the same key (same request): rustls checks it.
+        assert!(certified_key(&provider, vec![der(V3)], key.clone_key()).is_ok());
+        let other = PrivateKeyDer::from_pem_slice(OTHER_KEY).expect("a PEM key");
+        let err = certified_key(&provider, vec![der(V1)], other).unwrap_err();
+        assert_eq!(err, "the private key does not match the certificate");
+    }
 
     #[test]
     fn contents_strip_the_tag_and_length() {
         // SEQUENCE { NULL }
         assert_eq!(contents(&[0x30, 0x02, 0x05, 0x00]), Some(vec![0x05, 0x00]));
         assert_eq!(contents(&[0x30, 0x05, 0x05]), None);
-    }
-
-    #[test]
-    fn garbage_is_not_a_certificate() {
-        assert_eq!(V1Cert::parse(b"not a certificate"), None);
-        assert_eq!(V1Cert::parse(&[]), None);
     }
 }
