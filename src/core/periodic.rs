@@ -171,7 +171,10 @@ impl Rules<'_> {
             return;
         }
         let horizon = now + Millis(self.ping_period().0 / 2);
-        if reached(ping, horizon) {
+        // A PING goes early only when none is unanswered: right after the
+        // link-up PING, the INFO due with it would pull in a second one.
+        let early_ping = if mon.cmd.act_ping.is_none() { horizon } else { now };
+        if reached(ping, early_ping) {
             mon.cmd.send(out, Cmd::Ping, self.cmd("PING", &[]));
             mon.cmd.on_ping_sent(now);
         }
