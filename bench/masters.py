@@ -183,8 +183,10 @@ def rss_mb(pid):
     raise RuntimeError("no VmRSS")
 
 
-def bench(port, args, pipeline):
-    cmd = ["redis-benchmark", "-p", str(port), "-c", "50", "-n", "200000", "-q"]
+def bench(port, args, pipeline, requests=200000, conn=()):
+    """Requests per second (None when redis-benchmark gave none in 120 s);
+    `conn`: more connection options (--tls ...)."""
+    cmd = ["redis-benchmark", "-p", str(port), "-c", "50", "-n", str(requests), "-q", *conn]
     if pipeline:
         cmd += ["-P", str(pipeline)]
     try:

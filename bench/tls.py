@@ -23,9 +23,10 @@ requests per second (higher is better).
 Needs redis-server, redis-sentinel, redis-benchmark and openssl on PATH and
 target/release/rsentinel (cargo build --release).
 """
-import argparse, os, re, statistics, subprocess, sys, tempfile, time
+import argparse, os, statistics, subprocess, sys, tempfile, time
 
 from failover import wait_port  # noqa: E402  (bench/ is the script's directory)
+import masters  # noqa: E402
 from masters import KINDS, free_port, start_redis, start_sentinel, stop, Conn  # noqa: E402
 
 QUERIES = [("get-master-addr", ["SENTINEL", "get-master-addr-by-name", "m0"]), ("PING", ["PING"])]
@@ -52,19 +53,9 @@ def make_certs(tmp):
 
 def bench(port, certs, args, pipeline, requests):
     """Thousands of requests per second, or None when redis-benchmark gave none in 120 s."""
-    cmd = ["redis-benchmark", "-p", str(port), "-c", "50", "-n", str(requests), "-q"]
-    if certs:
-        cmd += ["--tls", "--cacert", certs["ca.crt"], "--cert", certs["s.crt"], "--key", certs["s.key"]]
-    if pipeline:
-        cmd += ["-P", str(pipeline)]
-    try:
-        out = subprocess.run(cmd + args, capture_output=True, text=True, timeout=120).stdout
-    except subprocess.TimeoutExpired:
-        return None
-    found = re.findall(r"([\d.]+) requests per second", out)
-    if not found:
-        raise RuntimeError(f"redis-benchmark {' '.join(args)}: no result in {out[-200:]!r}")
-    return float(found[-1]) / 1000
+    tls = ["--tls", "--cacert", certs["ca.crt"], "--cert", certs["s.crt"], "--key", certs["s.key"]] if certs else []
+    rate = masters.bench(port, args, pipeline, requests, tls)
+    return None if rate is None else rate / 1000
 
 
 def wait_answer(port, master_port, secs=10):

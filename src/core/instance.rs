@@ -29,8 +29,6 @@ pub(crate) struct Monitor {
     pub pubsub: Link,
     /// `run_id` from INFO.
     pub runid: Option<RunId>,
-    /// The role our configuration gives the instance.
-    pub configured: Role,
     /// The role the instance reports (initially the configured one).
     pub role_reported: Role,
     /// When `role_reported` last changed.
@@ -76,15 +74,14 @@ impl Monitor {
         self.handover.is_some() || self.handover_sent
     }
 
-    /// True for a replica that reported `role:master`, or has not answered
-    /// INFO yet: it may be an old master cut off from us and fenced by its
-    /// own sentinel (`fence.rs`), its writes paused. A hello published
-    /// there would wait until that pause runs out, and hold every command
-    /// queued behind it on the link: the `SLAVEOF` that converts it
+    /// For a replica: true when it reported `role:master`, or has not
+    /// answered INFO yet. It may be an old master cut off from us and
+    /// fenced by its own sentinel (`fence.rs`), its writes paused. A hello
+    /// published there would wait until that pause runs out, and hold every
+    /// command queued behind it on the link: the `SLAVEOF` that converts it
     /// (`reconcile.rs`) waited up to 2 s in `bench/partition.py`.
     pub fn maybe_fenced(&self) -> bool {
-        self.configured == Role::Replica
-            && (self.info_refresh.is_none() || self.role_reported == Role::Master)
+        self.info_refresh.is_none() || self.role_reported == Role::Master
     }
 
     /// Sends INFO on the command link now, unless it cannot take one more
@@ -109,7 +106,6 @@ impl Monitor {
             cmd: Link::new(LinkKind::Command, now),
             pubsub: Link::new(LinkKind::PubSub, now),
             runid: None,
-            configured: role,
             role_reported: role,
             role_reported_time: now,
             info: None,

@@ -353,7 +353,7 @@ fn client_config(
     )
     .build()
     .map_err(|e| format!("Failed to configure CA certificate(s): {e}"))?;
-    let verifier = ChainOnly { chain, roots, algs: provider.signature_verification_algorithms };
+    let verifier = ChainOnly { chain, v1: V1Fallback::new(&roots, provider) };
     let certified = x509_v1::certified_key(provider, certs, key)
         .map_err(|e| format!("Failed to load client certificate and private key: {e}"))?;
     Ok(ClientConfig::builder_with_provider(provider.clone())
@@ -371,10 +371,8 @@ fn client_config(
 struct ChainOnly {
     /// webpki's verifier, for everything but the name.
     chain: Arc<rustls::client::WebPkiServerVerifier>,
-    /// The CA certificates, for a version 1 certificate.
-    roots: Arc<RootCertStore>,
-    /// The provider's algorithms, for a version 1 certificate.
-    algs: WebPkiSupportedAlgorithms,
+    /// For a version 1 certificate.
+    v1: V1Fallback,
 }
 
 impl ServerCertVerifier for ChainOnly {
@@ -392,13 +390,7 @@ impl ServerCertVerifier for ChainOnly {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) => Ok(ServerCertVerified::assertion()),
-            Err(e) => match V1Cert::parse(end_entity) {
-                Some(v1) => v1
-                    .verify(&self.roots, now, &self.algs)
-                    .map(|()| ServerCertVerified::assertion()),
-                None => Err(e),
-            },
-            ok => ok,
+            checked => self.v1.leaf(checked, end_entity, now, ServerCertVerified::assertion),
         }
     }
 
@@ -409,7 +401,7 @@ impl ServerCertVerifier for ChainOnly {
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
         let checked = self.chain.verify_tls12_signature(message, cert, dss);
-        or_v1(checked, cert, |v1| v1.verify_handshake(message, dss, &self.algs, false))
+        self.v1.handshake(checked, message, cert, dss, false)
     }
 
     fn verify_tls13_signature(
@@ -419,7 +411,7 @@ impl ServerCertVerifier for ChainOnly {
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
         let checked = self.chain.verify_tls13_signature(message, cert, dss);
-        or_v1(checked, cert, |v1| v1.verify_handshake(message, dss, &self.algs, true))
+        self.v1.handshake(checked, message, cert, dss, true)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
@@ -427,16 +419,57 @@ impl ServerCertVerifier for ChainOnly {
     }
 }
 
-/// webpki's verdict `checked` on `cert`, or when it failed and `cert` is
-/// version 1 (which webpki cannot read), `v1`'s.
-fn or_v1<T>(
-    checked: Result<T, rustls::Error>,
-    cert: &CertificateDer<'_>,
-    v1: impl FnOnce(V1Cert) -> Result<T, rustls::Error>,
-) -> Result<T, rustls::Error> {
-    match checked {
-        Err(e) => V1Cert::parse(cert).map_or(Err(e), v1),
-        ok => ok,
+/// What both verifiers do when webpki refused a certificate: if it is a
+/// version 1 one (which webpki cannot read), [`x509_v1`] decides instead.
+#[derive(Debug)]
+struct V1Fallback {
+    /// The CA certificates.
+    roots: Arc<RootCertStore>,
+    /// The provider's algorithms.
+    algs: WebPkiSupportedAlgorithms,
+}
+
+impl V1Fallback {
+    fn new(roots: &Arc<RootCertStore>, provider: &CryptoProvider) -> V1Fallback {
+        V1Fallback { roots: roots.clone(), algs: provider.signature_verification_algorithms }
+    }
+
+    /// webpki's verdict `checked` on the leaf `cert`, or [`x509_v1`]'s
+    /// (`valid` makes the verifier's token for a good one).
+    fn leaf<T>(
+        &self,
+        checked: Result<T, rustls::Error>,
+        cert: &CertificateDer<'_>,
+        now: UnixTime,
+        valid: fn() -> T,
+    ) -> Result<T, rustls::Error> {
+        self.or_v1(checked, cert, |v1| v1.verify(&self.roots, now, &self.algs).map(|()| valid()))
+    }
+
+    /// webpki's verdict `checked` on a handshake signature made with
+    /// `cert`'s key, or [`x509_v1`]'s.
+    fn handshake(
+        &self,
+        checked: Result<HandshakeSignatureValid, rustls::Error>,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+        tls13: bool,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.or_v1(checked, cert, |v1| v1.verify_handshake(message, dss, &self.algs, tls13))
+    }
+
+    /// `checked`, or when it failed and `cert` is version 1, `v1`'s verdict.
+    fn or_v1<T>(
+        &self,
+        checked: Result<T, rustls::Error>,
+        cert: &CertificateDer<'_>,
+        v1: impl FnOnce(V1Cert) -> Result<T, rustls::Error>,
+    ) -> Result<T, rustls::Error> {
+        match checked {
+            Err(e) => V1Cert::parse(cert).map_or(Err(e), v1),
+            ok => ok,
+        }
     }
 }
 
@@ -446,10 +479,8 @@ fn or_v1<T>(
 struct ClientV1 {
     /// webpki's verifier.
     inner: Arc<dyn ClientCertVerifier>,
-    /// The CA certificates, for a version 1 certificate.
-    roots: Arc<RootCertStore>,
-    /// The provider's algorithms, for a version 1 certificate.
-    algs: WebPkiSupportedAlgorithms,
+    /// For a version 1 certificate.
+    v1: V1Fallback,
 }
 
 impl ClientV1 {
@@ -458,8 +489,7 @@ impl ClientV1 {
         roots: &Arc<RootCertStore>,
         provider: &CryptoProvider,
     ) -> Arc<dyn ClientCertVerifier> {
-        let algs = provider.signature_verification_algorithms;
-        Arc::new(ClientV1 { inner, roots: roots.clone(), algs })
+        Arc::new(ClientV1 { inner, v1: V1Fallback::new(roots, provider) })
     }
 }
 
@@ -483,9 +513,7 @@ impl ClientCertVerifier for ClientV1 {
         now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
         let checked = self.inner.verify_client_cert(end_entity, intermediates, now);
-        or_v1(checked, end_entity, |v1| {
-            v1.verify(&self.roots, now, &self.algs).map(|()| ClientCertVerified::assertion())
-        })
+        self.v1.leaf(checked, end_entity, now, ClientCertVerified::assertion)
     }
 
     fn verify_tls12_signature(
@@ -495,7 +523,7 @@ impl ClientCertVerifier for ClientV1 {
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
         let checked = self.inner.verify_tls12_signature(message, cert, dss);
-        or_v1(checked, cert, |v1| v1.verify_handshake(message, dss, &self.algs, false))
+        self.v1.handshake(checked, message, cert, dss, false)
     }
 
     fn verify_tls13_signature(
@@ -505,7 +533,7 @@ impl ClientCertVerifier for ClientV1 {
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
         let checked = self.inner.verify_tls13_signature(message, cert, dss);
-        or_v1(checked, cert, |v1| v1.verify_handshake(message, dss, &self.algs, true))
+        self.v1.handshake(checked, message, cert, dss, true)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
