@@ -256,6 +256,8 @@ fn the_flag_starts_the_listener_the_rewrite_keeps_the_directive_and_bad_values_f
     wait_port(port);
     wait_port(http);
     assert_eq!(get(http, "/readyz"), Some((200, "ready\n".to_string())), "no master: ready");
+    // The port accepts before the first save; clients are served after it.
+    assert_eq!(Raw::connect(port).ask(b"PING\r\n"), "+PONG\r\n");
     // The start-up rewrite (a new myid) keeps the line.
     let conf = std::fs::read_to_string(&path).expect("config");
     assert!(conf.contains("sentinel myid "), "{conf}");
@@ -456,6 +458,8 @@ fn the_flag_alone_is_not_written_into_the_config() {
     let _proc = Proc { child, port };
     wait_port(port);
     wait_port(http);
+    // The port accepts before the first save; clients are served after it.
+    assert_eq!(Raw::connect(port).ask(b"PING\r\n"), "+PONG\r\n");
     let conf = std::fs::read_to_string(&path).expect("config");
     assert!(conf.contains("sentinel myid "), "rewritten at start: {conf}");
     assert!(!conf.contains("metrics-listen") && !conf.contains("log-format"), "{conf}");
