@@ -230,3 +230,67 @@ fn silent_changes_reach_queries() {
         assert!(age < 1000, "last-ping-reply {age} ms ago: the view was not refreshed");
     }
 }
+
+/// Hundreds of masters share one link to each peer: every hello period
+/// the hellos of all of them go out together on it, and each is answered.
+/// The link task once held at most 256 commands and dropped the rest
+/// while the core went on waiting for their replies: the link's pending
+/// commands grew by the overflow every 2 s, without end (a leak of 100 KB
+/// a second at a thousand masters). The masters here are addresses where
+/// nothing listens (one port on many loopback addresses): hellos to peers
+/// go out whether or not a master answers.
+#[test]
+fn every_hello_on_a_shared_peer_link_is_answered() {
+    const MASTERS: usize = 400;
+    let dead = free_port();
+    let ports = [free_port(), free_port()];
+    let ids = ["a".repeat(40), "b".repeat(40)];
+    let dirs = [tempdir(), tempdir()];
+    let procs: Vec<Proc> = (0..2)
+        .map(|me| {
+            let other = 1 - me;
+            let mut conf =
+                format!("bind 127.0.0.1\nport {}\nsentinel myid {}\n", ports[me], ids[me]);
+            for i in 0..MASTERS {
+                let host = format!("127.0.{}.{}", 1 + i / 250, 1 + i % 250);
+                conf += &format!("sentinel monitor m{i} {host} {dead} 2\n");
+                conf += &format!(
+                    "sentinel known-sentinel m{i} 127.0.0.1 {} {}\n",
+                    ports[other], ids[other]
+                );
+            }
+            let path = dirs[me].path().join("sentinel.conf");
+            std::fs::write(&path, conf).expect("write config");
+            let child = std::process::Command::new(env!("CARGO_BIN_EXE_rsentinel"))
+                .arg(&path)
+                .stdout(std::fs::File::create(dirs[me].path().join("stdout.log")).expect("log"))
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("spawn rsentinel");
+            Proc { child, port: ports[me] }
+        })
+        .collect();
+    for p in &procs {
+        wait_port(p.port);
+    }
+    let pending = |port: u16| -> usize {
+        let peers = call(port, &["SENTINEL", "SENTINELS", "m0"]);
+        let rsentinel::resp::Frame::Array(peers) = peers else { panic!("not an array") };
+        fields(&peers[0])["link-pending-commands"].parse().expect("a number")
+    };
+    // Four hello periods: the overflow of each would have stayed pending.
+    std::thread::sleep(std::time::Duration::from_secs(8));
+    for p in &procs {
+        let seen: Vec<usize> = (0..5)
+            .map(|_| {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                pending(p.port)
+            })
+            .collect();
+        assert!(
+            seen.iter().any(|&n| n < 10),
+            "commands left unanswered on the peer link of port {}: {seen:?}",
+            p.port
+        );
+    }
+}

@@ -25,10 +25,6 @@ use crate::resp::{Frame, Limits, decode_reply, encode_command};
 /// How long a connection attempt may take before it counts as failed.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// Commands queued for one link before new ones are dropped (the core's own
-/// pending-command cap and timeouts notice the loss).
-const LINK_QUEUE: usize = 256;
-
 /// A command for a link task.
 #[derive(Debug)]
 pub struct LinkCommand {
@@ -39,15 +35,24 @@ pub struct LinkCommand {
 }
 
 /// The actor's handle on a running link task. Dropping it closes the link.
+///
+/// Its queue has no bound of its own: the core bounds what it sends on a
+/// link (`can_queue` in `core::link`, redis-sentinel's 100 pending
+/// commands per master sharing the link) and expects a reply to each. A
+/// bound here dropped commands the core went on waiting for: with a
+/// thousand masters sharing a peer's link, the hellos of one grid step
+/// overflowed a queue of 256, and their pending entries piled up for good
+/// (100 KB a second of memory, hellos lost).
 #[derive(Debug)]
 pub struct LinkHandle {
-    tx: mpsc::Sender<LinkCommand>,
+    tx: mpsc::UnboundedSender<LinkCommand>,
 }
 
 impl LinkHandle {
-    /// Queues a command; false when the link's queue is full or it is gone.
+    /// Queues a command; false when the link task is gone (its `LinkDown`
+    /// input is on its way to the core, which forgets the pending commands).
     pub fn send(&self, cmd: LinkCommand) -> bool {
-        self.tx.try_send(cmd).is_ok()
+        self.tx.send(cmd).is_ok()
     }
 }
 
@@ -60,7 +65,7 @@ pub fn spawn(
     tls: Option<TlsConnector>,
     inputs: mpsc::UnboundedSender<Input>,
 ) -> LinkHandle {
-    let (tx, rx) = mpsc::channel(LINK_QUEUE);
+    let (tx, rx) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         let reason = drive(link, &addr, kind, tls, rx, &inputs).await;
         if let Err(reason) = reason {
@@ -77,7 +82,7 @@ async fn drive(
     addr: &Addr,
     kind: LinkKind,
     tls: Option<TlsConnector>,
-    commands: mpsc::Receiver<LinkCommand>,
+    commands: mpsc::UnboundedReceiver<LinkCommand>,
     inputs: &mpsc::UnboundedSender<Input>,
 ) -> Result<(), String> {
     let socket = match tokio::time::timeout(CONNECT_TIMEOUT, connect(addr)).await {
@@ -118,7 +123,7 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     up: Input,
     link: LinkId,
     kind: LinkKind,
-    mut commands: mpsc::Receiver<LinkCommand>,
+    mut commands: mpsc::UnboundedReceiver<LinkCommand>,
     inputs: &mpsc::UnboundedSender<Input>,
 ) -> Result<(), String> {
     if inputs.send(up).is_err() {
