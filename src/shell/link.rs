@@ -191,19 +191,21 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     loop {
         tokio::select! {
             () = commands.wake.notified() => {
+                // Every command queued goes out in one write, also those
+                // queued just before the handle was dropped (the last
+                // commands to a master being left, as a tokio channel
+                // delivers what it holds after its senders are gone).
+                out.clear();
+                if commands.take_into(&mut out, &mut pending) {
+                    socket.write_all(&out).await.map_err(|e| e.to_string())?;
+                    // A no-op for TCP; sends what TLS still holds.
+                    socket.flush().await.map_err(|e| e.to_string())?;
+                    if out.capacity() > KEEP_OUT {
+                        out = Vec::new();
+                    }
+                }
                 if commands.closed.load(Ordering::Acquire) {
                     return Ok(());
-                }
-                // Every command queued goes out in one write.
-                out.clear();
-                if !commands.take_into(&mut out, &mut pending) {
-                    continue;
-                }
-                socket.write_all(&out).await.map_err(|e| e.to_string())?;
-                // A no-op for TCP; sends what TLS still holds.
-                socket.flush().await.map_err(|e| e.to_string())?;
-                if out.capacity() > KEEP_OUT {
-                    out = Vec::new();
                 }
             }
             read = std::future::poll_fn(|cx| {
@@ -384,5 +386,26 @@ mod tests {
         assert!(matches!(rx.recv().await, Some(Input::Reply { tag: Tag(2), .. })));
         drop(server);
         assert!(matches!(rx.recv().await, Some(Input::LinkDown { link: LinkId(7), .. })));
+    }
+
+    /// Commands queued just before the handle is dropped still go out,
+    /// then the connection closes: the hand-over's last commands to an old
+    /// master (CLIENT KILL) are queued as its link is let go.
+    #[tokio::test]
+    async fn commands_queued_before_the_drop_are_written_then_the_link_closes() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let handle = spawn(LinkId(8), Addr::new("127.0.0.1", port), LinkKind::Command, None, tx);
+        let (mut server, _) = listener.accept().await.unwrap();
+        assert!(matches!(rx.recv().await, Some(Input::LinkUp { link: LinkId(8), .. })));
+        for tag in [1, 2] {
+            assert!(handle.send(LinkCommand { tag: Tag(tag), args: vec![Bytes::from("PING")] }));
+        }
+        drop(handle);
+        let mut asked = Vec::new();
+        let read = tokio::time::timeout(Duration::from_secs(5), server.read_to_end(&mut asked));
+        read.await.expect("the link closes").unwrap();
+        assert_eq!(asked, b"*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPING\r\n");
     }
 }
