@@ -8,9 +8,21 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// A free TCP port on 127.0.0.1 (bound and released; a tiny race is accepted).
+/// A free TCP port on 127.0.0.1 (bound and released; a tiny race with
+/// other processes is accepted). Never the same port twice in one test
+/// binary: its tests run in parallel, and the kernel may hand a port just
+/// released to the next bind, so two tests could be given one port (a
+/// metrics test's rsentinel once never came up in CI, most likely so).
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind :0").local_addr().expect("addr").port()
+    static GIVEN: std::sync::Mutex<std::collections::BTreeSet<u16>> =
+        std::sync::Mutex::new(std::collections::BTreeSet::new());
+    loop {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind :0");
+        let port = listener.local_addr().expect("addr").port();
+        if GIVEN.lock().unwrap_or_else(|e| e.into_inner()).insert(port) {
+            return port;
+        }
+    }
 }
 
 /// A child process killed (SIGKILL) and reaped when dropped.
