@@ -345,19 +345,30 @@ mod tests {
     use tokio::io::AsyncReadExt;
     use tokio::net::TcpListener;
 
+    /// A link task connected to a listener of the test's, with two PINGs
+    /// queued: the server's end, the handle and the core's inputs (the
+    /// link-up taken).
+    async fn connected(
+        link: LinkId,
+        kind: LinkKind,
+    ) -> (tokio::net::TcpStream, LinkHandle, mpsc::UnboundedReceiver<Input>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let handle = spawn(link, Addr::new("127.0.0.1", port), kind, None, tx);
+        let (server, _) = listener.accept().await.unwrap();
+        assert!(matches!(rx.recv().await, Some(Input::LinkUp { link: l, .. }) if l == link));
+        for tag in [1, 2] {
+            assert!(handle.send(LinkCommand { tag: Tag(tag), args: vec![Bytes::from("PING")] }));
+        }
+        (server, handle, rx)
+    }
+
     /// Replies cut across reads, several in one read, and a pub/sub
     /// message among replies all reach the core whole and in order.
     #[tokio::test]
     async fn replies_cut_and_joined_by_reads_are_reported_whole() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let handle = spawn(LinkId(7), Addr::new("127.0.0.1", port), LinkKind::PubSub, None, tx);
-        let (mut server, _) = listener.accept().await.unwrap();
-        assert!(matches!(rx.recv().await, Some(Input::LinkUp { link: LinkId(7), .. })));
-        for tag in [1, 2] {
-            assert!(handle.send(LinkCommand { tag: Tag(tag), args: vec![Bytes::from("PING")] }));
-        }
+        let (mut server, _handle, mut rx) = connected(LinkId(7), LinkKind::PubSub).await;
         let mut asked = [0u8; 64];
         let mut got = 0;
         while got < 28 {
@@ -393,15 +404,7 @@ mod tests {
     /// master (CLIENT KILL) are queued as its link is let go.
     #[tokio::test]
     async fn commands_queued_before_the_drop_are_written_then_the_link_closes() {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        let (tx, mut rx) = mpsc::unbounded_channel();
-        let handle = spawn(LinkId(8), Addr::new("127.0.0.1", port), LinkKind::Command, None, tx);
-        let (mut server, _) = listener.accept().await.unwrap();
-        assert!(matches!(rx.recv().await, Some(Input::LinkUp { link: LinkId(8), .. })));
-        for tag in [1, 2] {
-            assert!(handle.send(LinkCommand { tag: Tag(tag), args: vec![Bytes::from("PING")] }));
-        }
+        let (mut server, handle, _rx) = connected(LinkId(8), LinkKind::Command).await;
         drop(handle);
         let mut asked = Vec::new();
         let read = tokio::time::timeout(Duration::from_secs(5), server.read_to_end(&mut asked));
