@@ -261,13 +261,7 @@ fn every_hello_on_a_shared_peer_link_is_answered() {
             }
             let path = dirs[me].path().join("sentinel.conf");
             std::fs::write(&path, conf).expect("write config");
-            let child = std::process::Command::new(env!("CARGO_BIN_EXE_rsentinel"))
-                .arg(&path)
-                .stdout(std::fs::File::create(dirs[me].path().join("stdout.log")).expect("log"))
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .expect("spawn rsentinel");
-            Proc { child, port: ports[me] }
+            spawn_rsentinel(&path, ports[me], &[])
         })
         .collect();
     for p in &procs {

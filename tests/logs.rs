@@ -9,30 +9,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Proc, Raw, free_port, start_redis_sentinel, tempdir, wait_port};
+use common::{Proc, Raw, start_redis_sentinel, start_sentinel, tempdir};
 
 /// Starts rsentinel logging to `dir/s.log` with `extra` config lines.
 fn start(dir: &Path, extra: &str) -> (Proc, PathBuf) {
-    let port = free_port();
-    let conf = dir.join("sentinel.conf");
     let log = dir.join("s.log");
-    std::fs::write(
-        &conf,
-        format!(
-            "bind 127.0.0.1\nport {port}\nlogfile {}\n{extra}sentinel monitor m 127.0.0.1 1 2\n",
-            log.display()
-        ),
-    )
-    .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_rsentinel"))
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn rsentinel");
-    let p = Proc { child, port };
-    wait_port(port);
-    (p, log)
+    let body = format!("logfile {}\n{extra}sentinel monitor m 127.0.0.1 1 2\n", log.display());
+    (start_sentinel(dir, &body), log)
 }
 
 fn read(path: &Path) -> String {

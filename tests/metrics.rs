@@ -448,14 +448,9 @@ fn the_flag_alone_is_not_written_into_the_config() {
     let (port, http) = (free_port(), free_port());
     let path = dir.path().join("sentinel.conf");
     std::fs::write(&path, format!("bind 127.0.0.1\nport {port}\n")).expect("config");
-    let child = Command::new(env!("CARGO_BIN_EXE_rsentinel"))
-        .arg(&path)
-        .args(["--metrics-listen", &format!("127.0.0.1:{http}"), "--log-format", "json"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let _proc = Proc { child, port };
+    let listen = format!("127.0.0.1:{http}");
+    let _proc =
+        spawn_rsentinel(&path, port, &["--metrics-listen", &listen, "--log-format", "json"]);
     wait_port(port);
     wait_port(http);
     // The port accepts before the first save; clients are served after it.

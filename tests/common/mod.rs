@@ -75,11 +75,20 @@ pub fn spawn_sentinel(dir: &Path, body: &str) -> Proc {
     let port = free_port();
     let path = dir.join("sentinel.conf");
     std::fs::write(&path, format!("bind 127.0.0.1\nport {port}\n{body}")).expect("write config");
-    let log = std::fs::File::create(dir.join("stdout.log")).expect("log file");
+    spawn_rsentinel(&path, port, &[])
+}
+
+/// Starts rsentinel on the config file `path`, which gives `port`, with
+/// these command-line arguments after it; its output goes to `stdout.log`
+/// and `stderr.log` beside the config.
+pub fn spawn_rsentinel(path: &Path, port: u16, args: &[&str]) -> Proc {
+    let dir = path.parent().expect("the config is in a directory");
+    let log = |name: &str| std::fs::File::create(dir.join(name)).expect("log file");
     let child = Command::new(env!("CARGO_BIN_EXE_rsentinel"))
-        .arg(&path)
-        .stdout(log)
-        .stderr(std::fs::File::create(dir.join("stderr.log")).expect("log file"))
+        .arg(path)
+        .args(args)
+        .stdout(log("stdout.log"))
+        .stderr(log("stderr.log"))
         .spawn()
         .expect("spawn rsentinel");
     Proc { child, port }
