@@ -35,6 +35,8 @@
 //! - [`clock`]: the monotonic clock, read by the actor and the server.
 //! - [`process`]: process life before the runtime: the config file's
 //!   lock, `daemonize`, the pid file.
+//! - [`inbox`]: the queue the link and script tasks report to the core's
+//!   actor through.
 //! - [`scripts`]: spawns the notification and client-reconfig scripts the
 //!   core asks for and reports their exit.
 //!
@@ -44,9 +46,10 @@
 //! change the two lists together):
 //!
 //! ```text
-//!  6  shell                                  tokio: wires everything
-//!  5  server                                 client connections
-//!  4  scripts  clock  logging  process      processes, time, log file
+//!  7  shell                                  tokio: wires everything
+//!  6  server                                 client connections
+//!  5  scripts  clock  logging  process      processes, time, log file
+//!  4  inbox                                  what the tasks report to the core
 //!  3  core                                   the sentinel
 //!  2  config  errors                         the model; reply texts
 //!  1  resp  acl                              codec; users
@@ -66,6 +69,7 @@ pub mod core;
 pub mod errors;
 pub mod glob;
 pub mod ids;
+pub mod inbox;
 pub mod logging;
 pub mod millis;
 pub mod process;

@@ -12,10 +12,11 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::Stdio;
 
 use tokio::process::Command;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tracing::warn;
 
 use crate::core::{Input, ScriptId};
+use crate::inbox;
 
 /// True when `path` is a file with an execute bit: what redis-sentinel
 /// requires of a script, at load and at `SENTINEL SET`.
@@ -41,12 +42,7 @@ impl ScriptHandle {
 
 /// Spawns `path args...`; reports `Input::ScriptStarted` and then
 /// `Input::ScriptExited` on `inputs`.
-pub fn spawn(
-    id: ScriptId,
-    path: String,
-    args: Vec<String>,
-    inputs: mpsc::UnboundedSender<Input>,
-) -> ScriptHandle {
+pub fn spawn(id: ScriptId, path: String, args: Vec<String>, inputs: inbox::Sender) -> ScriptHandle {
     let (kill, killed) = oneshot::channel();
     tokio::spawn(run(id, path, args, killed, inputs));
     ScriptHandle { kill: Some(kill) }
@@ -57,7 +53,7 @@ async fn run(
     path: String,
     args: Vec<String>,
     mut killed: oneshot::Receiver<()>,
-    inputs: mpsc::UnboundedSender<Input>,
+    inputs: inbox::Sender,
 ) {
     let mut command = Command::new(&path);
     command.args(&args).stdin(Stdio::null());
@@ -65,12 +61,12 @@ async fn run(
         Ok(child) => child,
         Err(e) => {
             warn!("cannot run script {path}: {e}");
-            let _ = inputs.send(Input::ScriptExited { id, code: Some(2), signal: None });
+            inputs.send(Input::ScriptExited { id, code: Some(2), signal: None });
             return;
         }
     };
     if let Some(pid) = child.id() {
-        let _ = inputs.send(Input::ScriptStarted { id, pid });
+        inputs.send(Input::ScriptStarted { id, pid });
     }
     let status = tokio::select! {
         status = child.wait() => status,
@@ -86,5 +82,5 @@ async fn run(
             (Some(2), None)
         }
     };
-    let _ = inputs.send(Input::ScriptExited { id, code, signal });
+    inputs.send(Input::ScriptExited { id, code, signal });
 }

@@ -14,6 +14,7 @@ use super::event::Event;
 use super::ids::Addr;
 use super::input::RequestId;
 use super::instance::{Master, master_ref};
+use super::link::LinkOwner;
 use super::output::Output;
 use super::pattern::glob_match;
 use super::quorum::ckquorum;
@@ -144,7 +145,14 @@ impl Sentinel {
         };
         let event = Event::Unmonitor(master_ref(mc));
         self.with_master(now, name, |c| c.reset(false));
+        let id = self.masters.id(name);
         self.masters.remove(name);
+        // Its links are closed: no connection routes to its id, which a
+        // master added later may be given (`LinkOwner`).
+        debug_assert!(!self.out.owners.values().any(|o| match o {
+            LinkOwner::Master(m, _) | LinkOwner::Replica(m, _, _) => Some(*m) == id,
+            LinkOwner::Peer(_) => false,
+        }));
         self.sync_peer_links(now);
         self.persist();
         self.event(event);

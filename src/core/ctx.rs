@@ -37,6 +37,8 @@ use crate::config::{Config, MasterConfig};
 pub(crate) struct MasterCtx<'a> {
     /// The time of the input being handled.
     pub now: Millis,
+    /// The master's id (its links' owner).
+    pub id: MasterId,
     /// The master's configuration (kept as it is persisted).
     pub mc: &'a mut MasterConfig,
     /// The master's run-time state.
@@ -182,6 +184,7 @@ impl Sentinel {
         let (mc, m) = masters.both_mut_by_id(id)?;
         let mut ctx = MasterCtx {
             now,
+            id,
             myid,
             mc,
             m,

@@ -278,12 +278,12 @@ impl Sentinel {
     pub(crate) fn on_message(&mut self, now: Millis, id: LinkId, channel: &[u8], payload: &[u8]) {
         let Some(owner) = self.out.owners.get(&id) else { return };
         let link = match owner {
-            LinkOwner::Master(name, LinkKind::PubSub) => {
-                self.masters.get_mut(name).map(|m| &mut m.mon.pubsub)
+            LinkOwner::Master(id, LinkKind::PubSub) => {
+                self.masters.get_mut_by_id(*id).map(|m| &mut m.mon.pubsub)
             }
-            LinkOwner::Replica(name, addr, LinkKind::PubSub) => self
+            LinkOwner::Replica(id, addr, LinkKind::PubSub) => self
                 .masters
-                .get_mut(name)
+                .get_mut_by_id(*id)
                 .and_then(|m| m.replicas.get_mut(addr))
                 .map(|r| &mut r.mon.pubsub),
             _ => None,

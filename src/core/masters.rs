@@ -96,6 +96,26 @@ impl Masters {
         self.named(name).map(|r| &r.config)
     }
 
+    /// The configuration of master `id`.
+    pub fn config_by_id(&self, id: MasterId) -> Option<&MasterConfig> {
+        self.slot(id).map(|r| &r.config)
+    }
+
+    /// The state of master `id`, to change.
+    pub fn get_mut_by_id(&mut self, id: MasterId) -> Option<&mut Master> {
+        self.slot_mut(id).map(|r| &mut r.state)
+    }
+
+    /// The state of master `id`.
+    pub fn get_by_id(&self, id: MasterId) -> Option<&Master> {
+        self.slot(id).map(|r| &r.state)
+    }
+
+    /// Master `id`'s configuration, and its state to change.
+    pub fn record_mut_by_id(&mut self, id: MasterId) -> Option<(&MasterConfig, &mut Master)> {
+        self.slot_mut(id).map(|r| (&r.config, &mut r.state))
+    }
+
     /// Master `name`'s configuration and state.
     pub fn record(&self, name: &str) -> Option<(&MasterConfig, &Master)> {
         self.named(name).map(|r| (&r.config, &r.state))
@@ -138,11 +158,6 @@ impl Masters {
     /// The state of master `name`.
     pub fn get(&self, name: &str) -> Option<&Master> {
         self.named(name).map(|r| &r.state)
-    }
-
-    /// The state of master `name`, to change.
-    pub fn get_mut(&mut self, name: &str) -> Option<&mut Master> {
-        self.named_mut(name).map(|r| &mut r.state)
     }
 
     /// Starts monitoring a master (replacing a record of that name, whose
@@ -214,9 +229,9 @@ impl Masters {
         }
     }
 
-    /// The masters whose deadline is at or before `now`.
-    pub fn due_at(&self, now: Millis) -> Vec<MasterId> {
-        self.due.iter().take_while(|(at, _)| *at <= now).map(|(_, id)| *id).collect()
+    /// Appends the masters whose deadline is at or before `now` to `ids`.
+    pub fn due_at(&self, now: Millis, ids: &mut Vec<MasterId>) {
+        ids.extend(self.due.iter().take_while(|(at, _)| *at <= now).map(|(_, id)| *id));
     }
 
     /// The earliest deadline of any master.
@@ -234,12 +249,9 @@ impl Masters {
     /// Records master `id`'s deadline after a visit, and that its view
     /// must be built again.
     pub fn visited(&mut self, id: MasterId, next: Option<(Millis, Timer)>) {
-        let Masters { slots, due, unbuilt, .. } = self;
+        self.touched(id);
+        let Masters { slots, due, .. } = self;
         let Some(record) = slots.get_mut(id.0 as usize).and_then(Option::as_mut) else { return };
-        if !record.unbuilt {
-            record.unbuilt = true;
-            unbuilt.push(id);
-        }
         if record.next.map(|(at, _)| at) != next.map(|(at, _)| at) {
             if let Some((at, _)) = record.next {
                 due.remove(&(at, id));
@@ -249,6 +261,17 @@ impl Masters {
             }
         }
         record.next = next;
+    }
+
+    /// Marks master `id`'s view to be built again, its deadline kept (an
+    /// input changed what the view shows, not when its rules are due).
+    pub fn touched(&mut self, id: MasterId) {
+        let Masters { slots, unbuilt, .. } = self;
+        let Some(record) = slots.get_mut(id.0 as usize).and_then(Option::as_mut) else { return };
+        if !record.unbuilt {
+            record.unbuilt = true;
+            unbuilt.push(id);
+        }
     }
 
     /// The masters whose view is to be built (visited since the last

@@ -41,8 +41,8 @@ impl Sentinel {
             self.learn_name(&owner, &remote.host);
         }
         let mc = match &owner {
-            LinkOwner::Master(name, _) | LinkOwner::Replica(name, _, _) => {
-                self.masters.config(name)
+            LinkOwner::Master(id, _) | LinkOwner::Replica(id, _, _) => {
+                self.masters.config_by_id(*id)
             }
             LinkOwner::Peer(runid) => self.peer_master(runid),
         };
@@ -88,7 +88,7 @@ impl Sentinel {
     /// that is where the name leads now (`names.rs`).
     fn learn_name(&mut self, owner: &LinkOwner, ip: &str) {
         let host = match owner {
-            LinkOwner::Master(name, _) => self.masters.config(name).map(|mc| &mc.addr.host),
+            LinkOwner::Master(id, _) => self.masters.config_by_id(*id).map(|mc| &mc.addr.host),
             LinkOwner::Replica(_, addr, _) => Some(&addr.host),
             LinkOwner::Peer(runid) => self.peers.get(runid).map(|pl| &pl.addr.host),
         };
@@ -154,11 +154,11 @@ impl Sentinel {
     /// the event loop, with no event, and so it has none here either.
     fn link_reconnection(&mut self, owner: &LinkOwner, reason: &str) {
         let (instance, kind) = match owner {
-            LinkOwner::Master(name, kind) => match self.masters.config(name) {
+            LinkOwner::Master(id, kind) => match self.masters.config_by_id(*id) {
                 Some(mc) => (master_ref(mc), *kind),
                 None => return,
             },
-            LinkOwner::Replica(name, addr, kind) => match self.masters.config(name) {
+            LinkOwner::Replica(id, addr, kind) => match self.masters.config_by_id(*id) {
                 Some(mc) => (replica_ref(mc, addr), *kind),
                 None => return,
             },
@@ -195,13 +195,13 @@ impl Sentinel {
         }
         match (cmd, owner) {
             (Cmd::Ping, owner) => self.on_ping_reply(now, &owner, &frame),
-            (Cmd::Info, LinkOwner::Master(name, _)) => {
+            (Cmd::Info, LinkOwner::Master(id, _)) => {
                 let Some(text) = info_text(&frame) else { return };
-                self.with_master(now, &name, |c| c.on_master_info(text));
+                self.with_master_id(now, id, |c| c.on_master_info(text));
             }
-            (Cmd::Info, LinkOwner::Replica(name, addr, _)) => {
+            (Cmd::Info, LinkOwner::Replica(id, addr, _)) => {
                 let Some(text) = info_text(&frame) else { return };
-                self.with_master(now, &name, |c| c.on_replica_info(&addr, text));
+                self.with_master_id(now, id, |c| c.on_replica_info(&addr, text));
             }
             (Cmd::AskMasterDown(master, asked), LinkOwner::Peer(runid)) => {
                 self.with_master(now, &master, |c| c.on_ask_reply(&asked, &runid, &frame));
@@ -212,11 +212,11 @@ impl Sentinel {
             (Cmd::ConfirmAddr(claim), LinkOwner::Peer(runid)) => {
                 self.with_master(now, &claim.master, |c| c.on_confirm_addr(&runid, &claim, &frame));
             }
-            (Cmd::Exec, LinkOwner::Replica(name, addr, LinkKind::Command)) => {
-                self.with_master(now, &name, |c| c.on_exec_reply(&addr));
+            (Cmd::Exec, LinkOwner::Replica(id, addr, LinkKind::Command)) => {
+                self.with_master_id(now, id, |c| c.on_exec_reply(&addr));
             }
-            (Cmd::FailoverTo, LinkOwner::Master(name, LinkKind::Command)) => {
-                self.with_master(now, &name, |c| c.on_failover_to_reply(&frame));
+            (Cmd::FailoverTo, LinkOwner::Master(id, LinkKind::Command)) => {
+                self.with_master_id(now, id, |c| c.on_failover_to_reply(&frame));
             }
             _ => {}
         }
@@ -236,15 +236,15 @@ impl Sentinel {
             link.act_ping = None;
         }
         let (mc, mon) = match owner {
-            LinkOwner::Master(name, _) => {
-                let Some((mc, m)) = masters.record_mut(name) else { return };
+            LinkOwner::Master(id, _) => {
+                let Some((mc, m)) = masters.record_mut_by_id(*id) else { return };
                 if text.starts_with("PONG") {
                     m.reboot_since = None;
                 }
                 (mc, &mut m.mon)
             }
-            LinkOwner::Replica(name, addr, _) => {
-                let Some((mc, m)) = masters.record_mut(name) else { return };
+            LinkOwner::Replica(id, addr, _) => {
+                let Some((mc, m)) = masters.record_mut_by_id(*id) else { return };
                 let Some(r) = m.replicas.get_mut(addr) else { return };
                 (mc, &mut r.mon)
             }
@@ -266,9 +266,9 @@ pub(crate) fn find_link<'a>(
     owner: &LinkOwner,
 ) -> Option<&'a mut Link> {
     Some(match owner {
-        LinkOwner::Master(name, kind) => masters.get_mut(name)?.mon.link_mut(*kind),
-        LinkOwner::Replica(name, addr, kind) => {
-            masters.get_mut(name)?.replicas.get_mut(addr)?.mon.link_mut(*kind)
+        LinkOwner::Master(id, kind) => masters.get_mut_by_id(*id)?.mon.link_mut(*kind),
+        LinkOwner::Replica(id, addr, kind) => {
+            masters.get_mut_by_id(*id)?.replicas.get_mut(addr)?.mon.link_mut(*kind)
         }
         LinkOwner::Peer(runid) => &mut peers.get_mut(runid)?.link,
     })

@@ -261,14 +261,20 @@ impl MasterCtx<'_> {
     /// Periodic work for the master and the hellos to its peers (its
     /// replicas: [`MasterCtx::replicas_periodic`]).
     pub(crate) fn master_periodic(&mut self) {
+        let id = self.id;
         let (rules, m, out, peers) = self.split();
         let (mc, now) = (rules.master, rules.now);
         let client = m.failover.as_ref().and_then(Failover::client_addr).unwrap_or(&mc.addr);
-        let owner = |kind| LinkOwner::Master(mc.name.clone(), kind);
+        let owner = |kind| LinkOwner::Master(id, kind);
         let info = rules.periods.info();
         let paused = m.mon.writes_paused();
         rules.step_instance(out, &mut m.mon, &mc.addr, owner, info, client, paused);
         for (runid, peer) in m.sentinels.iter_mut() {
+            // The peer's link is looked up (by run id) only when its hello
+            // may be due: most visits come for a PING.
+            if rules.hello_after(peer.hello_sent) > now {
+                continue;
+            }
             let Some(pl) = peers.get_mut(runid) else { continue };
             if !reached(rules.peer_hello_due(peer, pl), now) {
                 continue;
@@ -282,13 +288,13 @@ impl MasterCtx<'_> {
 
     /// Periodic work for the replicas.
     pub(crate) fn replicas_periodic(&mut self) {
-        let troubled = self.troubled();
+        let (troubled, id) = (self.troubled(), self.id);
         let (rules, m, out, _) = self.split();
         let mc = rules.master;
         let client = m.failover.as_ref().and_then(Failover::client_addr).unwrap_or(&mc.addr);
         for (addr, r) in m.replicas.iter_mut() {
             let period = replica_info_period(m.failover.as_ref(), troubled, r, rules.periods);
-            let owner = |kind| LinkOwner::Replica(mc.name.clone(), addr.clone(), kind);
+            let owner = |kind| LinkOwner::Replica(id, addr.clone(), kind);
             let paused = replica_paused(m.failover.as_ref(), addr, &r.mon);
             rules.step_instance(out, &mut r.mon, addr, owner, period, client, paused);
         }
@@ -306,6 +312,11 @@ impl MasterCtx<'_> {
             rules.instance_deadlines(e, &r.mon, addr, period, paused);
         }
         for (runid, peer) in &m.sentinels {
+            // A hello due no earlier than what is kept changes nothing: its
+            // link is not looked up.
+            if e.holds_by(rules.hello_after(peer.hello_sent)) {
+                continue;
+            }
             if let Some(pl) = self.peers.get(runid) {
                 e.arm(Timer::Hello, rules.peer_hello_due(peer, pl));
             }

@@ -18,7 +18,7 @@ use super::ids::{Addr, RunId};
 use super::input::Input;
 use super::instance::{Master, PeerLink, master_ref};
 use super::link::Outbox;
-use super::masters::Masters;
+use super::masters::{MasterId, Masters};
 use super::names::Names;
 use super::output::Output;
 use super::rng::Rng;
@@ -71,6 +71,11 @@ pub struct Sentinel {
     /// The smallest `peer_patience` of any master: when the masters that
     /// know a peer must see its unanswered PING (`PeerLink::pings_due`).
     pub(crate) peer_patience: Millis,
+    /// The list of masters a step visits, kept between steps for its
+    /// room: a grid step visits a few hundred masters with a thousand
+    /// monitored, and growing a new list each time (to be freed right
+    /// after) made the allocator consolidate its free chunks.
+    pub(crate) visiting: Vec<MasterId>,
     /// The periods `SENTINEL DEBUG` can change.
     pub(crate) periods: Periods,
     /// Since when we are in TILT.
@@ -147,6 +152,7 @@ impl Sentinel {
             peers_changed: 0,
             peer_patience: Millis::ZERO,
             peer_links_made: 0,
+            visiting: Vec::new(),
             periods: Periods::default(),
             tilt_since: None,
             total_tilt: 0,
@@ -204,13 +210,25 @@ impl Sentinel {
         // The masters not visited kept deadlines no later than their rules
         // give now: nothing they read changed (else the step visits them,
         // `Marks`), except a peer's PING answered, which only moves its
-        // SDOWN later (`PeerLink::pings_due`).
+        // SDOWN later, and a peer's PING sent, whose SDOWN the masters see
+        // when the sentinel's own deadline for it comes
+        // (`PeerLink::pings_due`, `PeerLink::quiet_at`), before it is due.
         #[cfg(debug_assertions)]
         for id in self.masters.ids().collect::<Vec<_>>() {
-            let stored = self.masters.next(id).map(|(at, _)| at);
-            let now_due = self.master_deadline(now, id).map(|(at, _)| at);
+            let stored = self.masters.next(id);
+            let now_due = self.master_deadline(now, id);
+            let peer_quiet_by = |due: Millis| {
+                self.masters.get_by_id(id).is_some_and(|m| {
+                    m.sentinels
+                        .keys()
+                        .filter_map(|r| self.peers.get(r))
+                        .any(|pl| pl.quiet_at(self.peer_patience).is_some_and(|quiet| quiet <= due))
+                })
+            };
             debug_assert!(
-                now_due.is_none_or(|due| stored.is_some_and(|at| at <= due)),
+                now_due.is_none_or(
+                    |(due, _)| stored.is_some_and(|(at, _)| at <= due) || peer_quiet_by(due)
+                ),
                 "{:?}'s deadline moved earlier unvisited by {input_kind} ({scope:?}) at {now}: \
                  {stored:?} kept, {now_due:?} due",
                 self.masters.name(id)
@@ -299,8 +317,8 @@ impl Sentinel {
         let view = self.snapshot();
         // Only the visited masters' views could change, except the fields
         // a peer's entry takes from the shared peer link (its pending
-        // commands and PING times), which lag until the master is visited
-        // (at least once a PING period).
+        // commands, PING times and round trip), which lag until the master
+        // is visited (at least once a PING period).
         #[cfg(debug_assertions)]
         {
             let full = self.full_snapshot();
@@ -310,6 +328,7 @@ impl Sentinel {
                     let i = &mut s.instance;
                     (i.link_pending_commands, i.ping_pending_since) = (0, None);
                     (i.last_ok_ping_reply, i.last_ping_reply) = (Millis::ZERO, Millis::ZERO);
+                    i.ping_rtt = None;
                 }
                 m
             };

@@ -18,12 +18,13 @@
 //! after, redis-sentinel 0.7 % on the same machine.
 
 use super::command::AdminCommand;
-use super::hello::named_master;
+use super::hello::{HELLO_CHANNEL, named_master};
 use super::ids::{Epoch, RunId};
 use super::input::{Input, LinkId};
 use super::instance::{PeerLink, peer_patience};
 use super::link::{Cmd, LinkOwner};
 use super::masters::MasterId;
+use super::output::LinkKind;
 use super::output::Output;
 use super::sentinel::Sentinel;
 use super::timer::{Earliest, Millis, Timer, reached};
@@ -35,6 +36,11 @@ pub(crate) enum Scope {
     All,
     /// This master, and those due.
     One(MasterId),
+    /// The masters due; this master's view is built again, but its rules
+    /// are not run: the input can only move them later
+    /// ([`Sentinel::only_postpones`]), and the deadline it keeps is no
+    /// later than theirs.
+    Touched(MasterId),
     /// These two masters, and those due: a hello on one master's link that
     /// names another.
     Two(MasterId, MasterId),
@@ -120,13 +126,18 @@ impl Sentinel {
             _ => return Scope::All,
         };
         let own = match self.out.owners.get(link) {
-            Some(LinkOwner::Master(name, _) | LinkOwner::Replica(name, _, _)) => {
-                self.masters.id(name)
+            Some(LinkOwner::Master(id, _) | LinkOwner::Replica(id, _, _)) => {
+                self.masters.name(*id).map(|_| *id)
             }
             Some(LinkOwner::Peer(runid)) => return self.peer_scope(runid, input),
             None => return Scope::All,
         };
         let Some(own) = own else { return Scope::Due };
+        if let Some(owner) = self.out.owners.get(link)
+            && self.only_postpones(owner, input)
+        {
+            return Scope::Touched(own);
+        }
         // A hello on this master's link may name another master (two
         // masters once shared an address): that one changes too.
         let named = match input {
@@ -138,6 +149,61 @@ impl Sentinel {
         match named {
             Some(other) if other != own => Scope::Two(own, other),
             _ => Scope::One(own),
+        }
+    }
+
+    /// Whether `input`, on a link of a master or a replica (`owner`), can
+    /// only move that master's rules later, so that visiting it would
+    /// change nothing but its deadline, which may stay where it is: the
+    /// master is visited when that comes, finds nothing due, and re-arms.
+    ///
+    /// - the reply to a hello we published, the link having had room (room
+    ///   made could make a command due);
+    /// - a message on a pub/sub link that is not a peer's hello (our own
+    ///   hello comes back on every pub/sub link: it counts as activity
+    ///   only, which postpones the link's staleness);
+    /// - anything on a connection that is no longer the instance's.
+    ///
+    /// With a thousand masters in a fleet of three these are one input in
+    /// five, and visiting a master touches its record's cold memory. A
+    /// `PONG` is not among them although it too only postpones: while a
+    /// PING is unanswered the next one is due half a period after it
+    /// (spec §7.1), so the deadline kept would come before the one the
+    /// visit sets, and the master would be visited then instead, for
+    /// nothing. Debug builds check that every master not visited kept a
+    /// deadline no later than its rules give.
+    fn only_postpones(&self, owner: &LinkOwner, input: &Input) -> bool {
+        let (id, replica, kind) = match owner {
+            LinkOwner::Master(id, kind) => (*id, None, *kind),
+            LinkOwner::Replica(id, addr, kind) => (*id, Some(addr), *kind),
+            LinkOwner::Peer(_) => return false,
+        };
+        let Some(m) = self.masters.get_by_id(id) else { return false };
+        let mon = match replica {
+            None => &m.mon,
+            Some(addr) => match m.replicas.get(addr) {
+                Some(r) => &r.mon,
+                None => return false,
+            },
+        };
+        let link = match kind {
+            LinkKind::Command => &mon.cmd,
+            LinkKind::PubSub => &mon.pubsub,
+        };
+        match input {
+            Input::Reply { link: id, .. } | Input::Message { link: id, .. }
+                if link.id() != Some(*id) =>
+            {
+                true
+            }
+            Input::Message { channel, payload, .. } => {
+                channel != HELLO_CHANNEL.as_bytes()
+                    || std::str::from_utf8(payload).is_ok_and(|p| p.contains(self.myid().as_str()))
+            }
+            Input::Reply { tag, .. } => {
+                link.can_queue(1) && link.pending.get(tag) == Some(&Cmd::Publish)
+            }
+            _ => false,
         }
     }
 
@@ -187,27 +253,30 @@ impl Sentinel {
     ) -> Stepped {
         self.maybe_exit_tilt(now);
         self.peer_links_periodic(now);
-        let mut ids = match scope {
-            Scope::All => self.masters.ids().collect(),
-            Scope::Due => self.masters.due_at(now),
+        let mut ids = std::mem::take(&mut self.visiting);
+        ids.clear();
+        match scope {
+            Scope::All => ids.extend(self.masters.ids()),
+            Scope::Due => self.masters.due_at(now, &mut ids),
+            Scope::Touched(id) => {
+                self.masters.touched(*id);
+                self.masters.due_at(now, &mut ids);
+            }
             Scope::One(id) => {
-                let mut ids = self.masters.due_at(now);
+                self.masters.due_at(now, &mut ids);
                 ids.push(*id);
-                ids
             }
             Scope::Two(a, b) => {
-                let mut ids = self.masters.due_at(now);
+                self.masters.due_at(now, &mut ids);
                 ids.extend([*a, *b]);
-                ids
             }
             Scope::Peer(runid) => {
-                let mut ids = self.masters.due_at(now);
+                self.masters.due_at(now, &mut ids);
                 if let Some(pl) = self.peers.get(runid) {
                     ids.extend(pl.masters.iter().filter_map(|n| self.masters.id(n)));
                 }
-                ids
             }
-        };
+        }
         self.masters.sort_by_name(&mut ids);
         self.visit(now, &ids);
         let stepped = loop {
@@ -223,6 +292,7 @@ impl Sentinel {
                 for pl in self.peers.values_mut() {
                     pl.pings_seen = pl.link.act_ping;
                 }
+                self.visiting = ids;
                 break Stepped::All;
             }
             // A shared peer link changed, or its PINGs concern the masters
@@ -290,14 +360,18 @@ impl Sentinel {
                 // or at start, which visit every master.
                 let patience = self.masters.records().map(|(mc, _)| peer_patience(mc));
                 self.peer_patience = patience.min().unwrap_or(Millis::ZERO);
-                self.masters.ids().collect::<Vec<MasterId>>()
+                let mut ids = std::mem::take(&mut self.visiting);
+                ids.clear();
+                ids.extend(self.masters.ids());
+                ids
             }
             Stepped::Some(ids) => ids,
         };
-        for id in ids {
+        for &id in &ids {
             let next = self.master_deadline(now, id);
             self.masters.visited(id, next);
         }
+        self.visiting = ids;
         let mut earliest = Earliest::default();
         earliest.arm(Timer::TiltEnd, self.tilt_end_due());
         earliest.arm(Timer::Persist, self.out.persist_due);

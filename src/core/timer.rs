@@ -70,6 +70,12 @@ impl Earliest {
             self.0 = Some((at, timer));
         }
     }
+
+    /// Whether what is kept is no later than `at`: arming a deadline at
+    /// `at` or later would change nothing.
+    pub fn holds_by(&self, at: Millis) -> bool {
+        self.0.is_some_and(|(t, _)| t <= at)
+    }
 }
 
 /// The latest of two optional times (`None` = no constraint).

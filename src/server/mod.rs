@@ -43,8 +43,9 @@ pub struct PubMessage {
 pub struct AdminRequest {
     /// The command, parsed.
     pub command: AdminCommand,
-    /// Where the core's reply goes.
-    pub reply: oneshot::Sender<Frame>,
+    /// Where the core's reply goes; `None` when nobody waits for it (a
+    /// peer's hello, [`Shared::tell_core`]).
+    pub reply: Option<oneshot::Sender<Frame>>,
 }
 
 /// Fixed facts about this process, shown by INFO and HELLO.
@@ -127,7 +128,7 @@ impl Shared {
     /// Sends a command to the core and waits for its reply.
     pub async fn ask_core(&self, command: AdminCommand) -> Frame {
         let (tx, rx) = oneshot::channel();
-        if self.admin.send(AdminRequest { command, reply: tx }).await.is_err() {
+        if self.admin.send(AdminRequest { command, reply: Some(tx) }).await.is_err() {
             return Frame::error(crate::errors::SHUTTING_DOWN);
         }
         rx.await.unwrap_or_else(|_| Frame::error(crate::errors::SHUTTING_DOWN))
@@ -138,10 +139,10 @@ impl Shared {
     /// publishes one hello per master every 2 s on one connection: with a
     /// thousand masters, waiting for the core after each held that
     /// connection's PINGs behind a queue of hellos, until the peer judged
-    /// us down.
+    /// us down. The channel's bound holds a connection that floods
+    /// hellos back until the core has handled them.
     pub async fn tell_core(&self, command: AdminCommand) -> bool {
-        let (reply, _) = oneshot::channel();
-        self.admin.send(AdminRequest { command, reply }).await.is_ok()
+        self.admin.send(AdminRequest { command, reply: None }).await.is_ok()
     }
 
     /// Makes the published view current within [`VIEW_REFRESH`] before a

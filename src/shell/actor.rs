@@ -6,7 +6,7 @@
 //! order (a persist is durable before the next output runs) → publish the
 //! view → move the single sleep to the core's next deadline.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -19,6 +19,7 @@ use crate::config::{Config, Format, persist, render};
 use crate::core::{
     Event, EventLevel, Input, LinkId, Millis, Output, RequestId, ScriptId, Sentinel,
 };
+use crate::inbox;
 use crate::resp::Frame;
 use crate::scripts::{self, ScriptHandle};
 use crate::server::{AdminRequest, PubMessage, Shared};
@@ -90,7 +91,9 @@ pub async fn run(
     tls: Option<tokio_rustls::TlsConnector>,
 ) -> Option<i32> {
     let mut ready = Some(ready);
-    let (inputs_tx, mut inputs) = mpsc::unbounded_channel::<Input>();
+    let (inputs_tx, inputs) = inbox::inbox();
+    // Inputs taken from the inbox and not handled yet.
+    let mut queued: VecDeque<Input> = VecDeque::new();
     let mut links: BTreeMap<LinkId, LinkHandle> = BTreeMap::new();
     let mut running: BTreeMap<ScriptId, ScriptHandle> = BTreeMap::new();
     let mut waiting: BTreeMap<RequestId, oneshot::Sender<Frame>> = BTreeMap::new();
@@ -170,24 +173,36 @@ pub async fn run(
             }
         }
         let input = tokio::select! {
-            Some(input) = inputs.recv() => {
+            () = inbox_ready(&inputs, queued.is_empty()) => {
                 // Everything the links reported meanwhile is handled before
                 // the outputs are carried out, in the order it came: the
                 // commands a batch of replies makes due leave together.
-                handle_link_input(&mut core, &shared, &mut running, input);
-                for _ in 1..INPUT_BATCH {
-                    match inputs.try_recv() {
-                        Ok(input) => handle_link_input(&mut core, &shared, &mut running, input),
-                        Err(_) => break,
-                    }
+                if queued.is_empty() {
+                    inputs.take(&mut queued);
+                }
+                for input in queued.drain(..queued.len().min(INPUT_BATCH)) {
+                    handle_link_input(&mut core, &shared, &mut running, input);
                 }
                 continue;
             }
             Some(req) = admin.recv() => {
-                next_request += 1;
-                let request = RequestId(next_request);
-                waiting.insert(request, req.reply);
-                Input::Admin { request, command: req.command }
+                // Peers' hellos come in bursts (one per master): those
+                // queued behind are handled with it, as link inputs are.
+                let mut req = Some(req);
+                for _ in 0..INPUT_BATCH {
+                    let Some(AdminRequest { command, reply }) =
+                        req.take().or_else(|| admin.try_recv().ok())
+                    else {
+                        break;
+                    };
+                    next_request += 1;
+                    let request = RequestId(next_request);
+                    if let Some(reply) = reply {
+                        waiting.insert(request, reply);
+                    }
+                    core.handle(shared.clock.now(), Input::Admin { request, command });
+                }
+                continue;
             }
             _ = &mut sleep, if armed.is_some() => {
                 armed = None;
@@ -210,9 +225,17 @@ pub async fn run(
     None
 }
 
-/// How many link inputs the actor handles before it carries out their
-/// outputs and looks at clients' commands again.
+/// How many link inputs (or clients' commands) the actor handles before it
+/// carries out their outputs and looks at the other sources again.
 const INPUT_BATCH: usize = 64;
+
+/// Resolves when the actor has inputs to handle: at once when `wait` is
+/// false (some are already taken), else when the inbox is woken.
+async fn inbox_ready(inputs: &inbox::Receiver, wait: bool) {
+    if wait {
+        inputs.ready().await;
+    }
+}
 
 /// Hands one input from a link or a script to the core.
 fn handle_link_input(

@@ -18,10 +18,11 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 use tokio_rustls::TlsConnector;
 
 use crate::core::{Addr, Input, LinkId, LinkKind, TLS_FAILED, Tag};
+use crate::inbox;
 use crate::resp::{Frame, Limits, decode_reply, encode_command};
 
 /// How long a connection attempt may take before it counts as failed.
@@ -78,7 +79,7 @@ impl Queue {
             encode_command(&cmd.args, out);
             pending.push_back(cmd.tag);
         }
-        // A burst (a thousand masters' hellos to a peer) is not kept.
+        // Room beyond a peer link's usual burst ([`KEEP_QUEUED`]) is not kept.
         if commands.capacity() > KEEP_QUEUED {
             *commands = VecDeque::new();
         }
@@ -114,14 +115,14 @@ pub fn spawn(
     addr: Addr,
     kind: LinkKind,
     tls: Option<TlsConnector>,
-    inputs: mpsc::UnboundedSender<Input>,
+    inputs: inbox::Sender,
 ) -> LinkHandle {
     let queue = Arc::new(Queue::default());
     let commands = queue.clone();
     tokio::spawn(async move {
         let reason = drive(link, &addr, kind, tls, &commands, &inputs).await;
         if let Err(reason) = reason {
-            let _ = inputs.send(Input::LinkDown { link, reason });
+            inputs.send(Input::LinkDown { link, reason });
         }
     });
     LinkHandle { queue }
@@ -135,7 +136,7 @@ async fn drive(
     kind: LinkKind,
     tls: Option<TlsConnector>,
     commands: &Queue,
-    inputs: &mpsc::UnboundedSender<Input>,
+    inputs: &inbox::Sender,
 ) -> Result<(), String> {
     let socket = match tokio::time::timeout(CONNECT_TIMEOUT, connect(addr)).await {
         Ok(Ok(s)) => s,
@@ -176,9 +177,9 @@ async fn serve<S: AsyncRead + AsyncWrite + Unpin>(
     link: LinkId,
     kind: LinkKind,
     commands: &Queue,
-    inputs: &mpsc::UnboundedSender<Input>,
+    inputs: &inbox::Sender,
 ) -> Result<(), String> {
-    if inputs.send(up).is_err() {
+    if !inputs.send(up) {
         return Ok(());
     }
     let mut pending: VecDeque<Tag> = VecDeque::new();
@@ -228,7 +229,7 @@ fn read_and_report<S: AsyncRead + Unpin>(
     link: LinkId,
     kind: LinkKind,
     pending: &mut VecDeque<Tag>,
-    inputs: &mpsc::UnboundedSender<Input>,
+    inputs: &inbox::Sender,
 ) -> Poll<Result<(), String>> {
     SCRATCH.with_borrow_mut(|scratch| {
         let mut buf = ReadBuf::new(scratch);
@@ -261,11 +262,18 @@ fn read_and_report<S: AsyncRead + Unpin>(
 /// Bytes read at once into the thread's scratch buffer.
 const SCRATCH_SIZE: usize = 64 * 1024;
 
-/// A write buffer grown beyond this (a long command) is not kept.
-const KEEP_OUT: usize = 4096;
+/// A write buffer grown beyond this (a long command) is not kept. A link
+/// to a peer sentinel carries the hellos of every master that knows it:
+/// with a thousand masters, fifty or so at each step of the grid, 10 KB.
+/// Growing that buffer anew for each burst and freeing it after made the
+/// allocator consolidate its free chunks, a few percent of the idle CPU;
+/// the few peer links keep it, and the links to masters and replicas
+/// (three commands at a time) never grow that far.
+const KEEP_OUT: usize = 64 * 1024;
 
-/// The most queued commands a link keeps room for between writes.
-const KEEP_QUEUED: usize = 16;
+/// The most queued commands a link keeps room for between writes (a peer
+/// link's burst, as for [`KEEP_OUT`]).
+const KEEP_QUEUED: usize = 1024;
 
 thread_local! {
     /// The read buffer all the links of a thread share: a link task reads
@@ -280,7 +288,7 @@ fn report(
     link: LinkId,
     kind: LinkKind,
     pending: &mut VecDeque<Tag>,
-    inputs: &mpsc::UnboundedSender<Input>,
+    inputs: &inbox::Sender,
 ) -> Result<usize, String> {
     let mut at = 0;
     loop {
@@ -301,7 +309,7 @@ fn report(
             },
         };
         // The actor gone means the process is stopping: nothing to report.
-        let _ = inputs.send(input);
+        inputs.send(input);
     }
 }
 
@@ -345,16 +353,30 @@ mod tests {
     use tokio::io::AsyncReadExt;
     use tokio::net::TcpListener;
 
+    /// The core's end of the inbox, one input at a time.
+    struct Inputs(inbox::Receiver, VecDeque<Input>);
+
+    impl Inputs {
+        async fn recv(&mut self) -> Option<Input> {
+            while self.1.is_empty() {
+                self.0.ready().await;
+                self.0.take(&mut self.1);
+            }
+            self.1.pop_front()
+        }
+    }
+
     /// A link task connected to a listener of the test's, with two PINGs
     /// queued: the server's end, the handle and the core's inputs (the
     /// link-up taken).
     async fn connected(
         link: LinkId,
         kind: LinkKind,
-    ) -> (tokio::net::TcpStream, LinkHandle, mpsc::UnboundedReceiver<Input>) {
+    ) -> (tokio::net::TcpStream, LinkHandle, Inputs) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
-        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (tx, rx) = inbox::inbox();
+        let mut rx = Inputs(rx, VecDeque::new());
         let handle = spawn(link, Addr::new("127.0.0.1", port), kind, None, tx);
         let (server, _) = listener.accept().await.unwrap();
         assert!(matches!(rx.recv().await, Some(Input::LinkUp { link: l, .. }) if l == link));
