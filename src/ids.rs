@@ -101,19 +101,118 @@ impl fmt::Display for Addr {
     }
 }
 
-/// A 40-character run id: a sentinel's `myid`, or a Redis server's `run_id`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RunId(pub String);
+/// A run id: a sentinel's `myid`, or a Redis server's `run_id` (40
+/// characters).
+///
+/// Kept inline when it has at most [`RUN_ID_INLINE`] bytes, as every run
+/// id a Redis server or a sentinel makes does; on the heap otherwise (what
+/// a client or a peer may send). Run ids key the maps of peers that every
+/// master's rules look into at each visit: inline, a comparison reads
+/// bytes in the map's node instead of following a pointer to a string
+/// elsewhere on the heap, cold in the cache with a thousand masters.
+#[derive(Clone)]
+pub struct RunId(Repr);
+
+/// Bytes of a run id kept inline.
+pub const RUN_ID_INLINE: usize = 40;
+
+#[derive(Clone)]
+enum Repr {
+    Inline { len: u8, bytes: [u8; RUN_ID_INLINE] },
+    Heap(Box<str>),
+}
 
 impl RunId {
     /// The run id as a string.
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            // Only ever filled from a `str` (`From<String>`).
+            Repr::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Repr::Heap(s) => s,
+        }
+    }
+}
+
+impl From<String> for RunId {
+    fn from(s: String) -> Self {
+        match u8::try_from(s.len()) {
+            Ok(len) if s.len() <= RUN_ID_INLINE => {
+                let mut bytes = [0; RUN_ID_INLINE];
+                bytes[..s.len()].copy_from_slice(s.as_bytes());
+                RunId(Repr::Inline { len, bytes })
+            }
+            _ => RunId(Repr::Heap(s.into_boxed_str())),
+        }
+    }
+}
+
+impl Default for RunId {
+    fn default() -> Self {
+        RunId::from(String::new())
+    }
+}
+
+impl PartialEq for RunId {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for RunId {}
+
+impl PartialOrd for RunId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for RunId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for RunId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl fmt::Debug for RunId {
+    /// As the tuple struct it was: `RunId("…")`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("RunId").field(&self.as_str()).finish()
     }
 }
 
 impl fmt::Display for RunId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Run ids kept inline and on the heap read back as given, and order
+    /// and compare as their strings do, whichever way each is kept.
+    #[test]
+    fn run_ids_compare_as_their_strings_inline_or_not() {
+        let texts =
+            ["", "b", &"a".repeat(40), &"a".repeat(41), &"b".repeat(40), "é".repeat(30).as_str()]
+                .map(String::from);
+        let ids = texts.clone().map(RunId::from);
+        for (a, ta) in ids.iter().zip(&texts) {
+            assert_eq!(a.as_str(), ta);
+            assert_eq!(a.to_string(), *ta);
+            for (b, tb) in ids.iter().zip(&texts) {
+                assert_eq!(a.cmp(b), ta.cmp(tb), "{ta:?} against {tb:?}");
+                assert_eq!(a == b, ta == tb);
+            }
+        }
+        assert_eq!(format!("{:?}", ids[1]), r#"RunId("b")"#);
     }
 }

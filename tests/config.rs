@@ -40,7 +40,7 @@ fn mutate(config: &mut Config, args: &[String]) {
     match args.as_slice() {
         ["port", p] => config.server.port = port(p),
         ["current-epoch", n] => config.sentinel.current_epoch = Epoch(number(n)),
-        ["myid", id] => config.sentinel.myid = Some(RunId(id.to_string())),
+        ["myid", id] => config.sentinel.myid = Some(RunId::from(id.to_string())),
         [cmd, name, rest @ ..] => {
             let m = config.master_mut(name).unwrap_or_else(|| panic!("no master {name}"));
             match (*cmd, rest) {
@@ -55,7 +55,7 @@ fn mutate(config: &mut Config, args: &[String]) {
                 }
                 ("add-sentinel", [h, p, id]) => m.known_sentinels.push(KnownSentinel {
                     addr: Addr::new(*h, port(p)),
-                    runid: RunId(id.to_string()),
+                    runid: RunId::from(id.to_string()),
                 }),
                 ("remove-sentinel", [id]) => m.known_sentinels.retain(|s| s.runid.as_str() != *id),
                 ("remove-master", []) => {

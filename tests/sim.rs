@@ -230,8 +230,11 @@ fn revive_all<C: Core>(w: &mut World<C>, at: u64) {
 /// (c) Every running sentinel knows every other sentinel (by run id) and
 /// every replica of the master it believes in.
 fn check_discovery<C: Core>(w: &World<C>) -> Result<(), String> {
-    let myids: Vec<Option<String>> =
-        w.sentinels.iter().map(|s| s.disk.sentinel.myid.as_ref().map(|id| id.0.clone())).collect();
+    let myids: Vec<Option<String>> = w
+        .sentinels
+        .iter()
+        .map(|s| s.disk.sentinel.myid.as_ref().map(|id| id.as_str().to_owned()))
+        .collect();
     for i in 0..w.sentinels.len() {
         let Some(view) = w.view(i) else { continue };
         let m = view.master(MASTER).ok_or(format!("S{i} does not monitor {MASTER}"))?;
@@ -239,7 +242,7 @@ fn check_discovery<C: Core>(w: &World<C>) -> Result<(), String> {
             .sentinels
             .iter()
             .filter_map(|s| s.instance.runid.as_ref())
-            .map(|r| r.0.clone())
+            .map(|r| r.as_str().to_owned())
             .collect();
         known.sort();
         let mut expected: Vec<String> =

@@ -198,7 +198,7 @@ const NASTY: &[&str] = &["plain", "a b", "p a\"ss", "", "#x", "it's", "back\\sla
 fn mutate(config: &mut Config, rng: &mut Lcg, serial: &mut u64) {
     *serial += 1;
     let n = *serial;
-    let id = |n: u64| RunId(format!("{n:040x}"));
+    let id = |n: u64| RunId::from(format!("{n:040x}"));
     let nasty = NASTY[rng.below(NASTY.len())].to_string();
     let choice = rng.below(16);
     if config.masters.is_empty() || choice == 0 {

@@ -130,7 +130,7 @@ fn apply_one(config: &mut Config, args: &[String], last: Bytes) -> Result<(), St
                     id.len()
                 ));
             }
-            global.myid = Some(RunId(id.clone()));
+            global.myid = Some(RunId::from(id.clone()));
         }
         ("monitor", [name, host, port, quorum]) => monitor(config, name, host, port, quorum)?,
         (sub, [name, values @ ..]) => master_directive(config, sub, name, values, last)?,
@@ -233,7 +233,7 @@ fn master_directive(
             if master.known_sentinels.iter().any(|s| s.runid.as_str() == runid) {
                 return Err("Duplicate runid for sentinel.".into());
             }
-            master.known_sentinels.push(KnownSentinel { addr, runid: RunId(runid.clone()) });
+            master.known_sentinels.push(KnownSentinel { addr, runid: RunId::from(runid.clone()) });
         }
         _ => unreachable!("is_master_directive accepted {sub} with {} values", values.len()),
     }
@@ -382,7 +382,7 @@ mod tests {
              sentinel announce-hostnames yes\n"
         );
         let s = parse(&text).expect("ok").sentinel;
-        assert_eq!(s.myid, Some(RunId(ID_A.into())));
+        assert_eq!(s.myid, Some(RunId::from(String::from(ID_A))));
         assert_eq!((s.announce_ip, s.announce_port), (None, 1));
         assert!(!s.deny_scripts_reconfig && s.announce_hostnames && !s.resolve_hostnames);
         assert_eq!((s.sentinel_user.as_deref(), s.sentinel_pass), (Some(&b"u"[..]), None));

@@ -191,7 +191,7 @@ impl MasterCtx<'_> {
             if peer.leader.as_ref().is_none_or(|(_, e)| *e != epoch) {
                 tracing::debug!(peer = %runid, leader, %epoch, "peer voted");
             }
-            peer.leader = Some((RunId(leader.to_owned()), epoch));
+            peer.leader = Some((RunId::from(leader.to_owned()), epoch));
         }
     }
 
@@ -266,10 +266,11 @@ impl Sentinel {
                 tracing::warn!(req_epoch, runid, "vote request with an absurd epoch refused");
                 Epoch::ZERO
             });
-            let vote = self.with_master(now, name, |c| c.vote_leader(req_epoch, RunId(runid)));
+            let vote =
+                self.with_master(now, name, |c| c.vote_leader(req_epoch, RunId::from(runid)));
             (leader, leader_epoch, persisted) = vote.unwrap_or((None, Epoch::ZERO, false));
         }
-        let leader = leader.map_or_else(|| "*".to_owned(), |l| l.0);
+        let leader = leader.map_or_else(|| "*".to_owned(), |l| l.as_str().to_owned());
         let frame = Frame::Array(vec![
             Frame::Integer(i64::from(down)),
             Frame::bulk(leader),

@@ -18,7 +18,7 @@ fn replica() -> InstanceRef {
 }
 
 fn peer() -> InstanceRef {
-    let id = RunId("dd4a3c65cf770865927dc26d755f357e10326738".into());
+    let id = RunId::from(String::from("dd4a3c65cf770865927dc26d755f357e10326738"));
     InstanceRef::sentinel(&id, addr(27314), "mymaster", addr(27311))
 }
 
@@ -30,7 +30,7 @@ const S: &str =
 /// Every variant: the event, its level, and its full log text.
 fn table() -> Vec<(Event, EventLevel, String)> {
     use Event::*;
-    let leader = RunId("01f7e11e51c241e18ddf33f7a6a16d0bbc4b6c61".into());
+    let leader = RunId::from(String::from("01f7e11e51c241e18ddf33f7a6a16d0bbc4b6c61"));
     let set = |option: &str, value: &str| Set {
         master: master(),
         option: option.into(),

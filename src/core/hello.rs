@@ -76,7 +76,7 @@ impl Hello {
         }
         Some(Hello {
             sentinel_addr: Addr::new(ip, parse_port(port)?),
-            runid: RunId(runid.to_owned()),
+            runid: RunId::from(runid.to_owned()),
             current_epoch: Epoch::parse_accepted(epoch)?,
             master_name: name.to_owned(),
             master_addr: Addr::new(master_ip, parse_port(master_port)?),
@@ -127,7 +127,7 @@ mod tests {
     ) -> Hello {
         Hello {
             sentinel_addr: Addr::new(ip, port),
-            runid: RunId(runid.into()),
+            runid: RunId::from(String::from(runid)),
             current_epoch: Epoch(epoch),
             master_name: name.into(),
             master_addr: Addr::new(mip, mport),

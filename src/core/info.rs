@@ -107,7 +107,7 @@ fn replid(value: &str) -> Option<String> {
 /// Applies one `key:value` line to the report.
 fn apply_line(report: &mut InfoReport, key: &str, value: &str) {
     match key {
-        "run_id" if value.len() == 40 => report.run_id = Some(RunId(value.to_owned())),
+        "run_id" if value.len() == 40 => report.run_id = Some(RunId::from(value.to_owned())),
         "role" => {
             report.role = match value {
                 "master" => Some(Role::Master),
@@ -213,7 +213,10 @@ mod tests {
     fn real_master() {
         assert!(MASTER.contains("\r\n"), "captured with CRLF line ends");
         let r = parse_info(MASTER);
-        assert_eq!(r.run_id, Some(RunId("c6d65d9ad1c00f84320069c7a083d75b24891d41".into())));
+        assert_eq!(
+            r.run_id,
+            Some(RunId::from(String::from("c6d65d9ad1c00f84320069c7a083d75b24891d41")))
+        );
         assert_eq!(r.role, Some(Role::Master));
         assert_eq!(r.master_host, None);
         assert_eq!(r.master_port, None);
@@ -234,7 +237,10 @@ mod tests {
     #[test]
     fn real_replica() {
         let r = parse_info(REPLICA);
-        assert_eq!(r.run_id, Some(RunId("1080ac67eec920873bffbacd9842c839992d667a".into())));
+        assert_eq!(
+            r.run_id,
+            Some(RunId::from(String::from("1080ac67eec920873bffbacd9842c839992d667a")))
+        );
         assert_eq!(r.role, Some(Role::Replica));
         assert_eq!(r.master_host.as_deref(), Some("127.0.0.1"));
         assert_eq!(r.master_port, Some(27311));
@@ -305,7 +311,7 @@ mod tests {
         let cases: &[(String, InfoReport)] = &[
             (
                 format!("run_id:{id40}"),
-                InfoReport { run_id: Some(RunId(id40.into())), ..Default::default() },
+                InfoReport { run_id: Some(RunId::from(String::from(id40))), ..Default::default() },
             ),
             (format!("run_id:{id40}0"), InfoReport::default()),
             ("run_id:abc".into(), InfoReport::default()),

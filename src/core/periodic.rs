@@ -16,10 +16,10 @@ use bytes::Bytes;
 use super::coordinated::COORDINATED_POLL;
 use super::ctx::MasterCtx;
 use super::failover::Failover;
-use super::hello::{HELLO_CHANNEL, Hello};
+use super::hello::Hello;
 use super::ids::{Addr, RunId};
 use super::instance::{Master, Monitor, Peer, PeerLink, Replica};
-use super::link::{Cmd, Link, LinkOwner, Outbox, command};
+use super::link::{Cmd, Link, LinkOwner, Outbox, command, publish_hello};
 use super::names::Names;
 use super::output::LinkKind;
 use super::sentinel::Sentinel;
@@ -185,7 +185,7 @@ impl Rules<'_> {
         if reached(hello, horizon)
             && let Some(payload) = self.hello_payload(mon.cmd.local_addr.as_ref(), hello_addr)
         {
-            mon.cmd.send(out, Cmd::Publish, self.cmd("PUBLISH", &[HELLO_CHANNEL, &payload]));
+            mon.cmd.send(out, Cmd::Publish, publish_hello(&self.master.rename_commands, payload));
             mon.hello_sent = Some(now);
         }
     }
@@ -280,7 +280,11 @@ impl MasterCtx<'_> {
                 continue;
             }
             if let Some(payload) = rules.hello_payload(pl.link.local_addr.as_ref(), client) {
-                pl.link.send(out, Cmd::Publish, rules.cmd("PUBLISH", &[HELLO_CHANNEL, &payload]));
+                pl.link.send(
+                    out,
+                    Cmd::Publish,
+                    publish_hello(&rules.master.rename_commands, payload),
+                );
                 peer.hello_sent = Some(now);
             }
         }

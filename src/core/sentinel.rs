@@ -122,7 +122,7 @@ impl Sentinel {
         let myid = match &config.sentinel.myid {
             Some(myid) => myid.clone(),
             None => {
-                let myid = RunId(rng.hex40());
+                let myid = RunId::from(rng.hex40());
                 config.sentinel.myid = Some(myid.clone());
                 out.push(Output::Persist(Box::new(config.clone())));
                 myid

@@ -76,7 +76,7 @@ pub fn status_json(view: &View, now: Millis) -> Value {
     let instance = |i: &InstanceView| {
         json!({
             "address": host_port(&i.addr),
-            "runid": i.runid.as_ref().map(|r| r.0.clone()),
+            "runid": i.runid.as_ref().map(|r| r.as_str().to_owned()),
             "flags": i.flags,
             "last_ping_reply_ms_ago": ago(i.last_ping_reply),
             "ping_rtt_ms": i.ping_rtt.map(|t| t.0),
@@ -112,7 +112,7 @@ pub fn status_json(view: &View, now: Millis) -> Value {
         })
         .collect();
     json!({
-        "myid": view.myid.0,
+        "myid": view.myid.as_str(),
         "current_epoch": view.current_epoch.0,
         "tilt": view.tilt_since.is_some(),
         "ready": readiness(view, now).is_ok(),
@@ -130,7 +130,7 @@ mod tests {
     fn master(quorum: u32, runid: bool, hellos: &[u64]) -> View {
         let mut m = MasterView::default();
         m.instance.name = "m".into();
-        m.instance.runid = runid.then(|| RunId("r".repeat(40)));
+        m.instance.runid = runid.then(|| RunId::from("r".repeat(40)));
         m.quorum = quorum;
         for &at in hellos {
             m.sentinels.push(SentinelView { last_hello: Some(Millis(at)), ..Default::default() });

@@ -265,7 +265,7 @@ mod tests {
         assert_eq!(status_line(&view), "monitoring 0 master(s), 0 peer sentinel(s), epoch 0");
         let peer = |id: char| {
             let mut s = SentinelView::default();
-            s.instance.runid = Some(RunId(id.to_string().repeat(40)));
+            s.instance.runid = Some(RunId::from(id.to_string().repeat(40)));
             s
         };
         for (name, down, failover) in [("a", true, Some("wait_start")), ("b", false, None)] {

@@ -161,7 +161,7 @@ impl Checker {
             Event::ElectedLeader(m) => {
                 let key = (i, m.name.clone());
                 let epoch = self.failover_epoch.get(&key).copied().unwrap_or(view.current_epoch);
-                let me = (i, view.myid.0.clone());
+                let me = (i, view.myid.as_str().to_owned());
                 match self.leaders.get(&(m.name.clone(), epoch)) {
                     Some(other) if other.1 != me.1 => {
                         let msg = format!(
@@ -183,14 +183,14 @@ impl Checker {
                 }
                 let key = (i, master.name.clone(), *epoch);
                 match self.votes.get(&key) {
-                    Some(prev) if *prev != leader.0 => {
+                    Some(prev) if *prev != leader.as_str() => {
                         let msg = format!(
                             "DESIGN 2: S{i} voted for {prev} and for {leader} in epoch {epoch}"
                         );
                         self.violation(now, msg);
                     }
                     _ => {
-                        self.votes.insert(key, leader.0.clone());
+                        self.votes.insert(key, leader.as_str().to_owned());
                     }
                 }
             }

@@ -145,7 +145,7 @@ impl Probe {
         let host = self.announce_host.clone()?;
         let h = Hello {
             sentinel_addr: Addr::new(host, self.config.server.port),
-            runid: RunId(self.myid.clone()),
+            runid: RunId::from(self.myid.clone()),
             current_epoch: self.config.sentinel.current_epoch,
             master_name: self.config.masters[0].name.clone(),
             master_addr: self.master.clone(),
@@ -231,7 +231,7 @@ impl Probe {
                         InstanceRef::replica(a.clone(), &mref.name, mref.addr.clone())
                     }
                     Target::Peer(id) => InstanceRef::sentinel(
-                        &RunId(id.clone()),
+                        &RunId::from(id.clone()),
                         h.addr.clone(),
                         &mref.name,
                         mref.addr.clone(),
@@ -277,13 +277,13 @@ impl Probe {
 
     fn on_hello(&mut self, now: Millis, payload: &[u8]) {
         let Some(h) = std::str::from_utf8(payload).ok().and_then(Hello::parse) else { return };
-        if h.runid.0 == self.myid || h.master_name != self.config.masters[0].name {
+        if h.runid.as_str() == self.myid || h.master_name != self.config.masters[0].name {
             return;
         }
-        let t = Target::Peer(h.runid.0.clone());
+        let t = Target::Peer(h.runid.as_str().to_owned());
         if !self.instances.contains_key(&t) {
             let mut health = Health::new(h.sentinel_addr.clone(), now);
-            health.runid = Some(h.runid.0.clone());
+            health.runid = Some(h.runid.as_str().to_owned());
             self.instances.insert(t.clone(), health);
             let mref = self.master_ref();
             let who = InstanceRef::sentinel(&h.runid, h.sentinel_addr, &mref.name, mref.addr);
@@ -310,7 +310,7 @@ impl Probe {
                 let Some(text) = frame.as_str() else { return };
                 let report = parse_info(text);
                 if let Some(h) = self.instances.get_mut(&target) {
-                    h.runid = report.run_id.map(|r| r.0);
+                    h.runid = report.run_id.map(|r| r.as_str().to_owned());
                 }
                 if target == Target::Data(self.master.clone()) {
                     for r in report.replicas {
@@ -366,7 +366,7 @@ impl Probe {
         let inst = |name: String, h: &Health| InstanceView {
             name,
             addr: h.addr.clone(),
-            runid: h.runid.clone().map(RunId),
+            runid: h.runid.clone().map(RunId::from),
             flags: if h.sdown { vec!["s_down"] } else { vec![] },
             ping_pending_since: h.ping_pending,
             last_ok_ping_reply: h.last_ok,
@@ -397,7 +397,7 @@ impl Probe {
             }
         }
         self.view = View {
-            myid: RunId(self.myid.clone()),
+            myid: RunId::from(self.myid.clone()),
             current_epoch: self.config.sentinel.current_epoch,
             tilt_since: self.tilt_since,
             masters: [std::sync::Arc::new(master)].into_iter().collect(),
@@ -410,14 +410,14 @@ impl Core for Probe {
     fn boot(mut config: Config, seed: u64, now: Millis) -> Probe {
         let mut outputs = Vec::new();
         if config.sentinel.myid.is_none() {
-            config.sentinel.myid = Some(RunId(Rng::new(seed).hex40()));
+            config.sentinel.myid = Some(RunId::from(Rng::new(seed).hex40()));
             outputs.push(Output::Persist(Box::new(config.clone())));
         }
         let m = config.masters[0].clone();
         let mut instances = BTreeMap::new();
         instances.insert(Target::Data(m.addr.clone()), Health::new(m.addr.clone(), now));
         let mut p = Probe {
-            myid: config.sentinel.myid.clone().expect("set").0,
+            myid: config.sentinel.myid.clone().expect("set").as_str().to_owned(),
             config,
             announce_host: None,
             down_after: m.down_after_ms,

@@ -417,7 +417,7 @@ mod tests {
         let Frame::Bulk(text) = cmd(&mut r, 1, &["INFO"]) else { panic!() };
         let rep = parse_info(std::str::from_utf8(&text).unwrap());
         assert_eq!(rep.role, Some(Role::Master));
-        assert_eq!(rep.run_id.unwrap().0, "a".repeat(40));
+        assert_eq!(rep.run_id.unwrap().as_str(), "a".repeat(40));
         assert_eq!(rep.replicas, vec![Addr::new("10.0.0.2", 6379)]);
 
         let mut r = Redis::new(
