@@ -275,6 +275,14 @@ pub(crate) fn find_link<'a>(
 }
 
 impl Monitor {
+    /// The link of this kind, to read.
+    pub fn link(&self, kind: LinkKind) -> &Link {
+        match kind {
+            LinkKind::Command => &self.cmd,
+            LinkKind::PubSub => &self.pubsub,
+        }
+    }
+
     /// The link of this kind.
     pub fn link_mut(&mut self, kind: LinkKind) -> &mut Link {
         match kind {

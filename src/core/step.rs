@@ -24,7 +24,6 @@ use super::input::{Input, LinkId};
 use super::instance::{PeerLink, peer_patience};
 use super::link::{Cmd, LinkOwner};
 use super::masters::MasterId;
-use super::output::LinkKind;
 use super::output::Output;
 use super::sentinel::Sentinel;
 use super::timer::{Earliest, Millis, Timer, reached};
@@ -125,17 +124,15 @@ impl Sentinel {
             | Input::Message { link, .. } => link,
             _ => return Scope::All,
         };
-        let own = match self.out.owners.get(link) {
-            Some(LinkOwner::Master(id, _) | LinkOwner::Replica(id, _, _)) => {
-                self.masters.name(*id).map(|_| *id)
-            }
+        let (own, owner) = match self.out.owners.get(link) {
             Some(LinkOwner::Peer(runid)) => return self.peer_scope(runid, input),
+            Some(owner @ (LinkOwner::Master(id, _) | LinkOwner::Replica(id, _, _))) => (*id, owner),
             None => return Scope::All,
         };
-        let Some(own) = own else { return Scope::Due };
-        if let Some(owner) = self.out.owners.get(link)
-            && self.only_postpones(owner, input)
-        {
+        if self.masters.get_by_id(own).is_none() {
+            return Scope::Due;
+        }
+        if self.only_postpones(owner, input) {
             return Scope::Touched(own);
         }
         // A hello on this master's link may name another master (two
@@ -186,10 +183,7 @@ impl Sentinel {
                 None => return false,
             },
         };
-        let link = match kind {
-            LinkKind::Command => &mon.cmd,
-            LinkKind::PubSub => &mon.pubsub,
-        };
+        let link = mon.link(kind);
         match input {
             Input::Reply { link: id, .. } | Input::Message { link: id, .. }
                 if link.id() != Some(*id) =>
@@ -253,8 +247,7 @@ impl Sentinel {
     ) -> Stepped {
         self.maybe_exit_tilt(now);
         self.peer_links_periodic(now);
-        let mut ids = std::mem::take(&mut self.visiting);
-        ids.clear();
+        let mut ids = self.take_visiting();
         match scope {
             Scope::All => ids.extend(self.masters.ids()),
             Scope::Due => self.masters.due_at(now, &mut ids),
@@ -331,6 +324,14 @@ impl Sentinel {
         stepped
     }
 
+    /// The list of masters to visit, empty, with the room it had
+    /// ([`Sentinel::visiting`]; given back after the rearm).
+    fn take_visiting(&mut self) -> Vec<MasterId> {
+        let mut ids = std::mem::take(&mut self.visiting);
+        ids.clear();
+        ids
+    }
+
     /// Runs the rules of these masters.
     fn visit(&mut self, now: Millis, ids: &[MasterId]) {
         for id in ids {
@@ -360,8 +361,7 @@ impl Sentinel {
                 // or at start, which visit every master.
                 let patience = self.masters.records().map(|(mc, _)| peer_patience(mc));
                 self.peer_patience = patience.min().unwrap_or(Millis::ZERO);
-                let mut ids = std::mem::take(&mut self.visiting);
-                ids.clear();
+                let mut ids = self.take_visiting();
                 ids.extend(self.masters.ids());
                 ids
             }
