@@ -123,10 +123,17 @@ enum Repr {
 }
 
 impl RunId {
+    /// A run id of `len` (at most [`RUN_ID_INLINE`]) bytes kept inline.
+    fn inline(len: u8, s: &str) -> RunId {
+        let mut bytes = [0; RUN_ID_INLINE];
+        bytes[..s.len()].copy_from_slice(s.as_bytes());
+        RunId(Repr::Inline { len, bytes })
+    }
+
     /// The run id as a string.
     pub fn as_str(&self) -> &str {
         match &self.0 {
-            // Only ever filled from a `str` (`From<String>`).
+            // Only ever filled from a `str` (`RunId::inline`).
             Repr::Inline { len, bytes } => {
                 std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
             }
@@ -138,13 +145,26 @@ impl RunId {
 impl From<String> for RunId {
     fn from(s: String) -> Self {
         match u8::try_from(s.len()) {
-            Ok(len) if s.len() <= RUN_ID_INLINE => {
-                let mut bytes = [0; RUN_ID_INLINE];
-                bytes[..s.len()].copy_from_slice(s.as_bytes());
-                RunId(Repr::Inline { len, bytes })
-            }
+            Ok(len) if s.len() <= RUN_ID_INLINE => RunId::inline(len, &s),
             _ => RunId(Repr::Heap(s.into_boxed_str())),
         }
+    }
+}
+
+impl From<&str> for RunId {
+    fn from(s: &str) -> Self {
+        match u8::try_from(s.len()) {
+            Ok(len) if s.len() <= RUN_ID_INLINE => RunId::inline(len, s),
+            _ => RunId(Repr::Heap(s.into())),
+        }
+    }
+}
+
+/// Maps keyed by run id are searched with a `&str` (a hello's field read
+/// in place): equality, order and hash are those of [`RunId::as_str`].
+impl std::borrow::Borrow<str> for RunId {
+    fn borrow(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -214,5 +234,14 @@ mod tests {
             }
         }
         assert_eq!(format!("{:?}", ids[1]), r#"RunId("b")"#);
+        // Made from a borrowed string, the same ids; a map keyed by them is
+        // searched by the string.
+        let map: std::collections::BTreeMap<RunId, usize> =
+            texts.iter().map(|t| RunId::from(t.as_str())).zip(0..).collect();
+        for (i, t) in texts.iter().enumerate() {
+            assert_eq!(RunId::from(t.as_str()), ids[i]);
+            assert_eq!(map.get(t.as_str()), Some(&i), "{t:?}");
+        }
+        assert_eq!(map.get("c"), None);
     }
 }

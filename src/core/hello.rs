@@ -66,22 +66,65 @@ impl Hello {
     /// else is checked (redis-sentinel checks even less: it reads numbers with
     /// `atoi`, so garbage becomes 0).
     pub fn parse(payload: &str) -> Option<Hello> {
-        let fields: Vec<&str> = payload.split(',').collect();
-        let [ip, port, runid, epoch, name, master_ip, master_port, config_epoch] = fields[..]
-        else {
-            return None;
-        };
-        if [ip, runid, name, master_ip].iter().any(|f| f.is_empty()) {
+        HelloFields::parse(payload).map(|f| f.to_hello())
+    }
+}
+
+/// A hello's fields read in place from its payload, checked as
+/// [`Hello::parse`] says, without copying any: most hellos a sentinel
+/// receives repeat what it knows (a peer's hello every 2 s per master)
+/// and are answered from this form alone ([`Sentinel::hello_refresh`]).
+///
+/// [`Sentinel::hello_refresh`]: super::sentinel::Sentinel::hello_refresh
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HelloFields<'a> {
+    pub sentinel_host: &'a str,
+    pub sentinel_port: u16,
+    pub runid: &'a str,
+    pub current_epoch: Epoch,
+    pub master_name: &'a str,
+    pub master_host: &'a str,
+    pub master_port: u16,
+    pub master_config_epoch: Epoch,
+}
+
+impl<'a> HelloFields<'a> {
+    /// Reads a payload received on [`HELLO_CHANNEL`] ([`Hello::parse`]).
+    pub fn parse(payload: &'a str) -> Option<HelloFields<'a>> {
+        let mut fields = payload.split(',');
+        let mut next = || fields.next();
+        let (ip, port, runid, epoch) = (next()?, next()?, next()?, next()?);
+        let (name, master_ip, master_port, config_epoch) = (next()?, next()?, next()?, next()?);
+        if fields.next().is_some() || [ip, runid, name, master_ip].iter().any(|f| f.is_empty()) {
             return None;
         }
-        Some(Hello {
-            sentinel_addr: Addr::new(ip, parse_port(port)?),
-            runid: RunId::from(runid.to_owned()),
+        Some(HelloFields {
+            sentinel_host: ip,
+            sentinel_port: parse_port(port)?,
+            runid,
             current_epoch: Epoch::parse_accepted(epoch)?,
-            master_name: name.to_owned(),
-            master_addr: Addr::new(master_ip, parse_port(master_port)?),
+            master_name: name,
+            master_host: master_ip,
+            master_port: parse_port(master_port)?,
             master_config_epoch: Epoch::parse_accepted(config_epoch)?,
         })
+    }
+
+    /// Whether the sender is at `addr`.
+    pub fn sent_from(&self, addr: &Addr) -> bool {
+        addr.port == self.sentinel_port && addr.host == self.sentinel_host
+    }
+
+    /// The owned hello.
+    pub fn to_hello(self) -> Hello {
+        Hello {
+            sentinel_addr: Addr::new(self.sentinel_host, self.sentinel_port),
+            runid: RunId::from(self.runid),
+            current_epoch: self.current_epoch,
+            master_name: self.master_name.to_owned(),
+            master_addr: Addr::new(self.master_host, self.master_port),
+            master_config_epoch: self.master_config_epoch,
+        }
     }
 }
 

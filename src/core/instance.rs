@@ -289,6 +289,12 @@ impl Peer {
             confirm_epoch: None,
         }
     }
+
+    /// Its hello for this master, carrying current epoch `epoch`, arrived.
+    pub fn heard(&mut self, now: Millis, epoch: Epoch) {
+        self.last_hello = Some(now);
+        self.hello_epoch = epoch;
+    }
 }
 
 /// The one command link to a peer sentinel, shared by every master that

@@ -111,6 +111,11 @@ impl Masters {
         self.slot(id).map(|r| &r.state)
     }
 
+    /// Master `id`'s configuration and state.
+    pub fn record_by_id(&self, id: MasterId) -> Option<(&MasterConfig, &Master)> {
+        self.slot(id).map(|r| (&r.config, &r.state))
+    }
+
     /// Master `id`'s configuration, and its state to change.
     pub fn record_mut_by_id(&mut self, id: MasterId) -> Option<(&MasterConfig, &mut Master)> {
         self.slot_mut(id).map(|r| (&r.config, &mut r.state))

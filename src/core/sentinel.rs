@@ -178,7 +178,13 @@ impl Sentinel {
     /// Feeds one input. Never fails: malformed data is ignored.
     pub fn handle(&mut self, now: Millis, input: Input) {
         let from = self.out.queue.len();
-        let (scope, marks) = (self.scope(&input), self.marks());
+        // A peer's hello that repeats what we know visits no master.
+        let refresh = self.hello_refresh(&input);
+        let scope = match &refresh {
+            Some(r) => Scope::Touched(r.master),
+            None => self.scope(&input),
+        };
+        let marks = self.marks();
         #[cfg(debug_assertions)]
         let input_kind = format!("{input:?}").chars().take(80).collect::<String>();
         self.check_tilt(now);
@@ -189,6 +195,7 @@ impl Sentinel {
         let client = matches!(&input, Input::Admin { command, .. }
             if !matches!(command, AdminCommand::Hello { .. }));
         match input {
+            _ if let Some(refresh) = refresh => self.refresh_hello(now, refresh),
             Input::Timeout => {}
             Input::LinkUp { link, local_addr, remote_addr } => {
                 self.on_link_up(now, link, local_addr, remote_addr)

@@ -21,9 +21,11 @@ use super::command::AdminCommand;
 use super::hello::{HELLO_CHANNEL, named_master};
 use super::ids::{Epoch, RunId};
 use super::input::{Input, LinkId};
-use super::instance::{PeerLink, peer_patience};
+use super::instance::{Monitor, PeerLink, peer_patience};
 use super::link::{Cmd, LinkOwner};
 use super::masters::MasterId;
+
+use super::output::LinkKind;
 use super::output::Output;
 use super::sentinel::Sentinel;
 use super::timer::{Earliest, Millis, Timer, reached};
@@ -37,8 +39,8 @@ pub(crate) enum Scope {
     One(MasterId),
     /// The masters due; this master's view is built again, but its rules
     /// are not run: the input can only move them later
-    /// ([`Sentinel::only_postpones`]), and the deadline it keeps is no
-    /// later than theirs.
+    /// ([`Sentinel::only_postpones`], [`Sentinel::hello_refresh`]), and the
+    /// deadline it keeps is no later than theirs.
     Touched(MasterId),
     /// These two masters, and those due: a hello on one master's link that
     /// names another.
@@ -170,19 +172,7 @@ impl Sentinel {
     /// nothing. Debug builds check that every master not visited kept a
     /// deadline no later than its rules give.
     fn only_postpones(&self, owner: &LinkOwner, input: &Input) -> bool {
-        let (id, replica, kind) = match owner {
-            LinkOwner::Master(id, kind) => (*id, None, *kind),
-            LinkOwner::Replica(id, addr, kind) => (*id, Some(addr), *kind),
-            LinkOwner::Peer(_) => return false,
-        };
-        let Some(m) = self.masters.get_by_id(id) else { return false };
-        let mon = match replica {
-            None => &m.mon,
-            Some(addr) => match m.replicas.get(addr) {
-                Some(r) => &r.mon,
-                None => return false,
-            },
-        };
+        let Some((_, mon, kind)) = self.monitor_of(owner) else { return false };
         let link = mon.link(kind);
         match input {
             Input::Reply { link: id, .. } | Input::Message { link: id, .. }
@@ -199,6 +189,22 @@ impl Sentinel {
             }
             _ => false,
         }
+    }
+
+    /// The master, the monitor (the master's or a replica's) and the kind
+    /// of a link owned by an instance.
+    pub(crate) fn monitor_of(&self, owner: &LinkOwner) -> Option<(MasterId, &Monitor, LinkKind)> {
+        let (id, replica, kind) = match owner {
+            LinkOwner::Master(id, kind) => (*id, None, *kind),
+            LinkOwner::Replica(id, addr, kind) => (*id, Some(addr), *kind),
+            LinkOwner::Peer(_) => return None,
+        };
+        let m = self.masters.get_by_id(id)?;
+        let mon = match replica {
+            None => &m.mon,
+            Some(addr) => &m.replicas.get(addr)?.mon,
+        };
+        Some((id, mon, kind))
     }
 
     /// The masters an input on a peer's link concerns. A reply concerns
