@@ -582,3 +582,80 @@ impl Sentinel {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::core::fence::Fence;
+    use crate::core::instance::Replica;
+
+    const PEER: &str = "9e0000000000000000000000000000000000000e";
+
+    /// A sentinel at current epoch 3 that knows peer [`PEER`] at
+    /// 10.0.0.9:26379 under master `m` (config epoch 2).
+    fn sentinel() -> Sentinel {
+        let text = format!(
+            "port 26379\nsentinel myid 5e0000000000000000000000000000000000000e\n\
+             sentinel current-epoch 3\nsentinel monitor m 10.0.0.1 6379 2\n\
+             sentinel config-epoch m 2\nsentinel known-sentinel m 10.0.0.9 26379 {PEER}\n"
+        );
+        let config = crate::config::parse(&text).expect("valid config");
+        Sentinel::new(config, 1, Millis::ZERO)
+    }
+
+    fn published(fields: &str) -> Input {
+        let payload = Bytes::from(fields.replace("PEER", PEER));
+        Input::Admin { request: RequestId(1), command: AdminCommand::Hello { payload } }
+    }
+
+    fn heard(s: &Sentinel) -> (Option<Millis>, Epoch) {
+        let p = &s.masters.get("m").expect("monitored").sentinels[PEER];
+        (p.last_hello, p.hello_epoch)
+    }
+
+    /// The peer's hello time and epoch move, and the reply is sent, as
+    /// the full path would; anything new goes the full path.
+    #[test]
+    fn a_hello_that_repeats_what_we_know_only_refreshes_the_peer() {
+        let mut s = sentinel();
+        let repeat = published("10.0.0.9,26379,PEER,3,m,10.0.0.1,6379,2");
+        assert!(s.hello_refresh(&repeat).is_some());
+        assert!(s.hello_refresh(&published("10.0.0.9,26379,PEER,1,m,10.0.0.1,6379,0")).is_some());
+        s.handle(Millis(700), repeat);
+        assert_eq!(heard(&s), (Some(Millis(700)), Epoch(3)));
+        assert!(std::iter::from_fn(|| s.poll_output()).any(|o| matches!(
+            o,
+            Output::Reply { request: RequestId(1), frame: Frame::Integer(1), .. }
+        )));
+        for new in [
+            "10.0.0.9,26379,PEER,4,m,10.0.0.1,6379,2", // a newer current epoch
+            "10.0.0.9,26379,PEER,3,m,10.0.0.2,6379,3", // a newer master config
+            "10.0.0.8,26379,PEER,3,m,10.0.0.1,6379,2", // the peer moved
+            "10.0.0.9,26379,7e0000000000000000000000000000000000000e,3,m,10.0.0.1,6379,2",
+            "10.0.0.9,26379,PEER,3,other,10.0.0.1,6379,2", // no such master
+            "10.0.0.9,26379,PEER,3,m,10.0.0.1,6379",       // not a hello
+        ] {
+            assert!(s.hello_refresh(&published(new)).is_none(), "{new}");
+        }
+    }
+
+    /// While the hello's time may decide something, the master is visited.
+    #[test]
+    fn a_raised_fence_or_a_replica_claiming_master_takes_the_full_path() {
+        let repeat = published("10.0.0.9,26379,PEER,3,m,10.0.0.1,6379,2");
+        let mut s = sentinel();
+        s.masters.get_mut_by_id(s.masters.id("m").expect("monitored")).expect("record").fence =
+            Some(Fence { since: Millis::ZERO, paused_at: None });
+        assert!(s.hello_refresh(&repeat).is_none(), "fence raised");
+        let mut s = sentinel();
+        let id = s.masters.id("m").expect("monitored");
+        let m = s.masters.get_mut_by_id(id).expect("record");
+        let addr = Addr::new("10.0.0.2", 6379);
+        let mut r = Replica::new(addr.clone(), Millis::ZERO);
+        r.mon.role_reported = Role::Master;
+        m.replicas.insert(addr, r);
+        assert!(s.hello_refresh(&repeat).is_none(), "replica claiming master");
+    }
+}
