@@ -44,17 +44,21 @@ impl Hello {
     /// and redis-sentinel alike) drops: such a master is simply never
     /// announced. Config validation is the place to refuse such names.
     pub fn encode(&self) -> String {
-        format!(
-            "{},{},{},{},{},{},{},{}",
-            self.sentinel_addr.host,
-            self.sentinel_addr.port,
-            self.runid,
-            self.current_epoch,
-            self.master_name,
-            self.master_addr.host,
-            self.master_addr.port,
-            self.master_config_epoch,
-        )
+        self.fields().encode()
+    }
+
+    /// The fields, borrowed.
+    pub(crate) fn fields(&self) -> HelloFields<'_> {
+        HelloFields {
+            sentinel_host: &self.sentinel_addr.host,
+            sentinel_port: self.sentinel_addr.port,
+            runid: self.runid.as_str(),
+            current_epoch: self.current_epoch,
+            master_name: &self.master_name,
+            master_host: &self.master_addr.host,
+            master_port: self.master_addr.port,
+            master_config_epoch: self.master_config_epoch,
+        }
     }
 
     /// Parses a payload received on [`HELLO_CHANNEL`].
@@ -108,6 +112,33 @@ impl<'a> HelloFields<'a> {
             master_port: parse_port(master_port)?,
             master_config_epoch: Epoch::parse_accepted(config_epoch)?,
         })
+    }
+
+    /// The payload ([`Hello::encode`]).
+    pub fn encode(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::with_capacity(
+            self.sentinel_host.len()
+                + self.runid.len()
+                + self.master_name.len()
+                + self.master_host.len()
+                + 7
+                + 2 * 5
+                + 2 * 20,
+        );
+        let _ = write!(
+            out,
+            "{},{},{},{},{},{},{},{}",
+            self.sentinel_host,
+            self.sentinel_port,
+            self.runid,
+            self.current_epoch,
+            self.master_name,
+            self.master_host,
+            self.master_port,
+            self.master_config_epoch,
+        );
+        out
     }
 
     /// Whether the sender is at `addr`.

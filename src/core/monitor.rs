@@ -12,7 +12,7 @@ use super::hello::HELLO_CHANNEL;
 use super::ids::{Addr, RunId};
 use super::input::{LinkId, TLS_FAILED, Tag};
 use super::instance::{Monitor, PeerLink, master_ref, peer_ref, replica_ref};
-use super::link::{Cmd, Link, LinkOwner, command};
+use super::link::{Cmd, Link, LinkOwner, command, command_with};
 use super::names::is_ip;
 use super::output::LinkKind;
 use super::sentinel::Sentinel;
@@ -66,9 +66,8 @@ impl Sentinel {
         let cmd = |name: &'static str, args: &[&str]| command(&mc.rename_commands, name, args);
         if let Some(pass) = pass {
             // The password and user go as bytes (they need not be UTF-8).
-            let mut auth = cmd("AUTH", &[]);
-            auth.extend(user.into_iter().chain([pass]));
-            link.send(out, Cmd::Setup, auth);
+            let args = user.iter().chain([&pass]).map(|b| &b[..]);
+            link.send(out, Cmd::Setup, command_with(&mc.rename_commands, "AUTH", args));
         }
         if link.kind == LinkKind::Command {
             link.send(out, Cmd::Setup, cmd("CLIENT", &["SETNAME", &format!("{client_name}-cmd")]));

@@ -47,6 +47,8 @@
 //! with `announce-hostnames no` it replaces a monitored name by the IP it
 //! had at the time).
 
+use std::borrow::Cow;
+
 use ::core::net::IpAddr;
 use std::collections::BTreeMap;
 
@@ -97,13 +99,13 @@ impl Names {
 
     /// `addr` as the sentinel shows it: as given with `announce-hostnames
     /// yes`, else with a name replaced by its learned IP.
-    pub fn announce(&self, addr: &Addr, hostnames: bool) -> Addr {
+    pub fn announce<'a>(&self, addr: &'a Addr, hostnames: bool) -> Cow<'a, Addr> {
         if hostnames || is_ip(&addr.host) {
-            return addr.clone();
+            return Cow::Borrowed(addr);
         }
         match self.ip_of(&addr.host) {
-            Some(ip) => Addr::new(ip.to_string(), addr.port),
-            None => addr.clone(),
+            Some(ip) => Cow::Owned(Addr::new(ip.to_string(), addr.port)),
+            None => Cow::Borrowed(addr),
         }
     }
 }
@@ -156,11 +158,11 @@ mod tests {
     fn announce_replaces_known_names_unless_hostnames_are_announced() {
         let n = names(&[("localhost", "::1")]);
         let named = Addr::new("localhost", 6379);
-        assert_eq!(n.announce(&named, true), named);
-        assert_eq!(n.announce(&named, false), Addr::new("::1", 6379));
+        assert_eq!(*n.announce(&named, true), named);
+        assert_eq!(*n.announce(&named, false), Addr::new("::1", 6379));
         let unknown = Addr::new("db.example", 6379);
-        assert_eq!(n.announce(&unknown, false), unknown, "never connected: shown as given");
+        assert_eq!(*n.announce(&unknown, false), unknown, "never connected: shown as given");
         let ip = Addr::new("10.0.0.1", 1);
-        assert_eq!(n.announce(&ip, false), ip);
+        assert_eq!(*n.announce(&ip, false), ip);
     }
 }

@@ -1,13 +1,11 @@
 //! Everything the core asks the shell to do.
 
-use bytes::Bytes;
-
 use super::event::Event;
 use super::ids::Addr;
 use super::input::{LinkId, RequestId, Tag};
 use super::scripts::ScriptId;
 use crate::config::{Config, LogLevel};
-use crate::resp::Frame;
+use crate::resp::{EncodedCommand, Frame};
 
 /// The two kinds of link to a monitored Redis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -47,8 +45,8 @@ pub enum Output {
         link: LinkId,
         /// Echoed in the `Input::Reply`.
         tag: Tag,
-        /// The command and its arguments.
-        args: Vec<Bytes>,
+        /// The command and its arguments, encoded.
+        command: EncodedCommand,
     },
     /// Log this event, publish it to clients, run scripts for it.
     Event(Event),

@@ -11,12 +11,10 @@
 
 use std::collections::BTreeMap;
 
-use bytes::Bytes;
-
 use super::coordinated::COORDINATED_POLL;
 use super::ctx::MasterCtx;
 use super::failover::Failover;
-use super::hello::Hello;
+use super::hello::HelloFields;
 use super::ids::{Addr, RunId};
 use super::instance::{Master, Monitor, Peer, PeerLink, Replica};
 use super::link::{Cmd, Link, LinkOwner, Outbox, command, publish_hello};
@@ -25,6 +23,7 @@ use super::output::LinkKind;
 use super::sentinel::Sentinel;
 use super::timer::{Earliest, Millis, Periods, Timer, on_grid, reached};
 use crate::config::{Config, MasterConfig};
+use crate::resp::EncodedCommand;
 
 /// INFO period for replicas of a master in trouble (spec §6.2).
 const FAST_INFO_PERIOD: Millis = Millis(1000);
@@ -61,21 +60,23 @@ impl Rules<'_> {
     /// advertising `master_addr` (in the form it is known by; announced here).
     pub fn hello_payload(&self, local: Option<&Addr>, master_addr: &Addr) -> Option<String> {
         let s = &self.config.sentinel;
-        let host = self.hello_host(local)?.to_owned();
         let port =
             if s.announce_port != 0 { s.announce_port } else { self.config.server.hello_port() };
-        let hello = Hello {
-            sentinel_addr: Addr::new(host, port),
-            runid: self.myid.clone(),
+        let master_addr = self.names.announce(master_addr, s.announce_hostnames);
+        let hello = HelloFields {
+            sentinel_host: self.hello_host(local)?,
+            sentinel_port: port,
+            runid: self.myid.as_str(),
             current_epoch: s.current_epoch,
-            master_name: self.master.name.clone(),
-            master_addr: self.names.announce(master_addr, s.announce_hostnames),
+            master_name: &self.master.name,
+            master_host: &master_addr.host,
+            master_port: master_addr.port,
             master_config_epoch: self.master.config_epoch,
         };
         Some(hello.encode())
     }
 
-    fn cmd(&self, name: &'static str, args: &[&str]) -> Vec<Bytes> {
+    fn cmd(&self, name: &'static str, args: &[&str]) -> EncodedCommand {
         command(&self.master.rename_commands, name, args)
     }
 
@@ -185,7 +186,7 @@ impl Rules<'_> {
         if reached(hello, horizon)
             && let Some(payload) = self.hello_payload(mon.cmd.local_addr.as_ref(), hello_addr)
         {
-            mon.cmd.send(out, Cmd::Publish, publish_hello(&self.master.rename_commands, payload));
+            mon.cmd.send(out, Cmd::Publish, publish_hello(&self.master.rename_commands, &payload));
             mon.hello_sent = Some(now);
         }
     }
@@ -283,7 +284,7 @@ impl MasterCtx<'_> {
                 pl.link.send(
                     out,
                     Cmd::Publish,
-                    publish_hello(&rules.master.rename_commands, payload),
+                    publish_hello(&rules.master.rename_commands, &payload),
                 );
                 peer.hello_sent = Some(now);
             }

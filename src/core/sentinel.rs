@@ -305,7 +305,7 @@ impl Sentinel {
 
     /// `addr` as this sentinel shows and sends it (`names.rs`).
     pub(crate) fn announce(&self, addr: &Addr) -> Addr {
-        self.names.announce(addr, self.config.sentinel.announce_hostnames)
+        self.names.announce(addr, self.config.sentinel.announce_hostnames).into_owned()
     }
 
     /// Queues an event.

@@ -353,7 +353,7 @@ impl Sentinel {
         let hostnames = config.sentinel.announce_hostnames;
         for output in out.queue.iter_mut().skip(from) {
             if let Output::Event(e) = output {
-                e.map_addrs(|a| names.announce(a, hostnames));
+                e.map_addrs(|a| names.announce(a, hostnames).into_owned());
             }
         }
     }

@@ -325,7 +325,8 @@ impl Runner {
                 self.subscribed.remove(link);
                 Some(format!("disconnect link={}", link.0))
             }
-            Output::Send { link, tag, args } => {
+            Output::Send { link, tag, command } => {
+                let args = &command.args();
                 self.answer(*link, *tag, args);
                 (verbose || !is_routine(args))
                     .then(|| format!("send link={} tag={} {}", link.0, tag.0, show_args(args)))

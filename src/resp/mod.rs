@@ -11,5 +11,5 @@ mod encode;
 mod frame;
 
 pub use decode::{Decoded, Limits, ProtocolError, decode_reply, decode_request};
-pub use encode::encode_command;
+pub use encode::{EncodedCommand, encode_command};
 pub use frame::{Frame, Protocol};

@@ -128,8 +128,9 @@ pub async fn run(
                 Output::Disconnect { link } => {
                     links.remove(&link);
                 }
-                Output::Send { link, tag, args } => {
-                    let sent = links.get(&link).is_some_and(|l| l.send(LinkCommand { tag, args }));
+                Output::Send { link, tag, command } => {
+                    let sent =
+                        links.get(&link).is_some_and(|l| l.send(LinkCommand { tag, command }));
                     if !sent {
                         trace!(?link, "command dropped: link gone or full");
                     }

@@ -23,7 +23,7 @@ use tokio_rustls::TlsConnector;
 
 use crate::core::{Addr, Input, LinkId, LinkKind, TLS_FAILED, Tag};
 use crate::inbox;
-use crate::resp::{Frame, Limits, decode_reply, encode_command};
+use crate::resp::{EncodedCommand, Frame, Limits, decode_reply};
 
 /// How long a connection attempt may take before it counts as failed.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -33,8 +33,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 pub struct LinkCommand {
     /// Echoed with the reply.
     pub tag: Tag,
-    /// The command.
-    pub args: Vec<Bytes>,
+    /// The command, encoded.
+    pub command: EncodedCommand,
 }
 
 /// The actor's handle on a running link task. Dropping it closes the link.
@@ -76,7 +76,7 @@ impl Queue {
             return false;
         }
         for cmd in commands.drain(..) {
-            encode_command(&cmd.args, out);
+            out.extend_from_slice(cmd.command.as_bytes());
             pending.push_back(cmd.tag);
         }
         // Room beyond a peer link's usual burst ([`KEEP_QUEUED`]) is not kept.
@@ -390,7 +390,7 @@ mod tests {
         let (server, _) = listener.accept().await.unwrap();
         assert!(matches!(rx.recv().await, Some(Input::LinkUp { link: l, .. }) if l == link));
         for tag in [1, 2] {
-            assert!(handle.send(LinkCommand { tag: Tag(tag), args: vec![Bytes::from("PING")] }));
+            assert!(handle.send(LinkCommand { tag: Tag(tag), command: EncodedCommand::PING }));
         }
         (server, handle, rx)
     }

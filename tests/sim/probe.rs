@@ -18,7 +18,7 @@ use rsentinel::core::{
     LinkKind, MasterView, Millis, Output, ReplicaView, Rng, RunId, SentinelView, Tag, View,
     parse_info,
 };
-use rsentinel::resp::Frame;
+use rsentinel::resp::{EncodedCommand, Frame};
 
 use crate::world::Core;
 
@@ -127,7 +127,8 @@ impl Probe {
     fn send(&mut self, link: LinkId, asked: Asked, args: Vec<Bytes>) {
         let tag = Tag(self.id());
         self.pending.insert((link, tag), asked);
-        self.outputs.push(Output::Send { link, tag, args });
+        let command = EncodedCommand::new(args.iter().map(|a| &a[..]));
+        self.outputs.push(Output::Send { link, tag, command });
     }
 
     fn connect(&mut self, target: &Target, kind: LinkKind) -> LinkId {

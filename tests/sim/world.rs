@@ -606,7 +606,7 @@ impl<C: Core> World<C> {
                     self.close(id);
                 }
             }
-            Output::Send { link, tag, args } => {
+            Output::Send { link, tag, command } => {
                 let Some(&id) = self.sentinels[i].links.get(&link) else {
                     self.checker
                         .contract(self.now, format!("S{i} sent on unknown link {}", link.0));
@@ -621,7 +621,7 @@ impl<C: Core> World<C> {
                             self.now,
                             id,
                             Dir::ToTarget,
-                            Delivery::Request(id, tag, args),
+                            Delivery::Request(id, tag, command.args()),
                         );
                     }
                 }
