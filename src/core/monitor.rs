@@ -93,7 +93,7 @@ impl Sentinel {
         };
         let Some(host) = host.cloned() else { return };
         if self.names.learn(&host, ip) {
-            tracing::debug!(host, ip, "hostname resolved");
+            tracing::debug!(host = host.as_str(), ip, "hostname resolved");
             self.names_learned += 1;
             self.merge_replica_aliases();
         }

@@ -296,7 +296,7 @@ impl Runner {
         match o {
             Output::Connect { link, addr, kind } => {
                 // A name leads where `dns` says; an unknown one does not resolve.
-                let target = match self.dns.get(&addr.host) {
+                let target = match self.dns.get(addr.host.as_str()) {
                     Some(ip) => Some(Addr::new(ip.clone(), addr.port)),
                     None if addr.host.parse::<::core::net::IpAddr>().is_ok() => Some(addr.clone()),
                     None => None,

@@ -447,7 +447,7 @@ impl Core for Probe {
             }
             Input::LinkUp { link, local_addr, .. } => {
                 if self.announce_host.is_none() {
-                    self.announce_host = local_addr.map(|a| a.host);
+                    self.announce_host = local_addr.map(|a| a.host.into_string());
                 }
                 let _ = link;
             }

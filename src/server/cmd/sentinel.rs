@@ -58,9 +58,10 @@ pub async fn sentinel(_session: &Session, shared: &Shared, mut args: Vec<Bytes>)
             Frame::Array(m.sentinels.iter().map(|s| sentinel_map(s, *now)).collect())
         }),
         b"get-master-addr-by-name" => match master() {
-            Some(m) => {
-                Frame::Array(vec![Frame::bulk(&m.client_addr.host), num(m.client_addr.port)])
-            }
+            Some(m) => Frame::Array(vec![
+                Frame::bulk(m.client_addr.host.as_str()),
+                num(m.client_addr.port),
+            ]),
             None => Frame::NullArray,
         },
         b"myid" => Frame::bulk(view.myid.as_str()),
@@ -168,7 +169,7 @@ fn head(i: &InstanceView) -> Vec<(&'static str, Frame)> {
     let mut f = Vec::with_capacity(MAP_FIELDS);
     f.extend([
         ("name", Frame::bulk(&i.name)),
-        ("ip", Frame::bulk(&i.addr.host)),
+        ("ip", Frame::bulk(i.addr.host.as_str())),
         ("port", num(i.addr.port)),
         ("runid", Frame::bulk(i.runid.as_ref().map(|r| r.as_str()).unwrap_or(""))),
         ("flags", Frame::bulk(i.flags.join(","))),
@@ -236,7 +237,7 @@ fn replica_map(r: &ReplicaView, now: Millis) -> Frame {
     f.push(("master-link-down-time", num(r.master_link_down_ms)));
     f.push(("master-link-status", Frame::bulk(if r.master_link_up { "ok" } else { "err" })));
     let (host, port) = match &r.master_addr {
-        Some(a) => (a.host.clone(), a.port.to_string()),
+        Some(a) => (a.host.to_string(), a.port.to_string()),
         None => ("?".to_string(), "0".to_string()),
     };
     f.push(("master-host", Frame::bulk(host)));
