@@ -120,13 +120,9 @@ impl MasterCtx<'_> {
         self.out.persist_soon(self.now);
     }
 
-    /// Queues a `Persist`: the sentinel's configuration and this master's as
-    /// they are now; [`Sentinel::with_master`] adds the other masters'.
+    /// Queues a `Persist` ([`Outbox::persist`]).
     pub fn persist(&mut self) {
-        let mut config = self.config.clone();
-        config.add_master(persisted(self.mc, self.m));
-        self.out.unfilled.push(self.out.queue.len());
-        self.out.push(Output::Persist(Box::new(config)));
+        self.out.persist();
     }
 }
 
@@ -146,8 +142,7 @@ pub(crate) fn persisted(mc: &MasterConfig, m: &Master) -> MasterConfig {
 }
 
 impl Sentinel {
-    /// Runs `f` on master `name`'s context (`None`: not monitored), then
-    /// completes the `Persist`s it queued with the other masters.
+    /// Runs `f` on master `name`'s context (`None`: not monitored).
     pub(crate) fn with_master<R>(
         &mut self,
         now: Millis,
@@ -158,8 +153,7 @@ impl Sentinel {
         self.with_master_id(now, id, f)
     }
 
-    /// Runs `f` on master `id`'s context (`None`: not monitored), then
-    /// completes the `Persist`s it queued with the other masters.
+    /// Runs `f` on master `id`'s context (`None`: not monitored).
     pub(crate) fn with_master_id<R>(
         &mut self,
         now: Millis,
@@ -199,25 +193,6 @@ impl Sentinel {
             tilt: tilt_since.is_some(),
             simulate_failure_flags: *simulate_failure_flags,
         };
-        let result = f(&mut ctx);
-        self.fill_persists();
-        Some(result)
-    }
-
-    /// Adds the other masters' configurations to the `Persist`s a context
-    /// queued ([`MasterCtx::persist`]), in the order the masters were added.
-    fn fill_persists(&mut self) {
-        for at in std::mem::take(&mut self.out.unfilled) {
-            let Some(Output::Persist(config)) = self.out.queue.get_mut(at) else { continue };
-            let Some(own) = config.masters.pop() else { continue };
-            config.index = Default::default();
-            let mut own = Some(own);
-            for (mc, m) in self.masters.in_added_order() {
-                match own.take_if(|o| o.name == mc.name) {
-                    Some(own) => config.add_master(own),
-                    None => config.add_master(persisted(mc, m)),
-                }
-            }
-        }
+        Some(f(&mut ctx))
     }
 }

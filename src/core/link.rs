@@ -97,9 +97,6 @@ pub(crate) struct Outbox {
     pub queue: VecDeque<Output>,
     /// Owner of every live connection id.
     pub owners: BTreeMap<LinkId, LinkOwner>,
-    /// The `Persist`s in `queue` that hold one master's configuration
-    /// only, by index (`ctx.rs`, `MasterCtx::persist`).
-    pub unfilled: Vec<usize>,
     /// When the changes that may wait are due on disk
     /// ([`Outbox::persist_soon`]); cleared by every `Persist` queued, which
     /// holds them.
@@ -115,6 +112,15 @@ impl Outbox {
             self.persist_due = None;
         }
         self.queue.push_back(output);
+    }
+
+    /// Queues a `Persist`. Its configuration is built when it is polled
+    /// ([`Sentinel::poll_output`](super::sentinel::Sentinel::poll_output)),
+    /// once for all those queued, from the state then: a copy of every
+    /// master's configuration per change cost more than the change with a
+    /// thousand masters.
+    pub fn persist(&mut self) {
+        self.push(Output::Persist(Box::default()));
     }
 
     /// Asks for a `Persist` of a change that loses nothing if a crash

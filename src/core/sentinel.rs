@@ -124,7 +124,7 @@ impl Sentinel {
             None => {
                 let myid = RunId::from(rng.hex40());
                 config.sentinel.myid = Some(myid.clone());
-                out.push(Output::Persist(Box::new(config.clone())));
+                out.persist();
                 myid
             }
         };
@@ -244,8 +244,23 @@ impl Sentinel {
     }
 
     /// The next output to carry out, in order.
+    ///
+    /// Persists are carried out once for all that are queued: the first
+    /// `Persist` polled holds the configuration as it is now, and the later
+    /// ones are dropped. What followed each of them still comes after a
+    /// save of its state or a newer one. With a thousand masters failing at
+    /// once, peers ask for hundreds of votes a second, and each vote is
+    /// persisted before it is given: one configuration built and one
+    /// rewrite of the whole file per batch of inputs, instead of one per
+    /// vote, kept the sentinel answering its peers (before, it fell behind,
+    /// the peers judged it down and no master reached ODOWN).
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.out.queue.pop_front()
+        let output = self.out.queue.pop_front()?;
+        if !matches!(output, Output::Persist(_)) {
+            return Some(output);
+        }
+        self.out.queue.retain(|o| !matches!(o, Output::Persist(_)));
+        Some(Output::Persist(Box::new(self.config_to_persist())))
     }
 
     /// Sets the bound of the random delay before a vote request (see
@@ -315,7 +330,7 @@ impl Sentinel {
 
     /// Queues a snapshot of the configuration to persist.
     pub(crate) fn persist(&mut self) {
-        self.out.push(Output::Persist(Box::new(self.config_to_persist())));
+        self.out.persist();
     }
 
     /// Builds the view again: the masters visited since the last build,

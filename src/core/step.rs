@@ -24,9 +24,7 @@ use super::input::{Input, LinkId};
 use super::instance::{Monitor, PeerLink, peer_patience};
 use super::link::{Cmd, LinkOwner};
 use super::masters::MasterId;
-
-use super::output::LinkKind;
-use super::output::Output;
+use super::output::{LinkKind, Output};
 use super::sentinel::Sentinel;
 use super::timer::{Earliest, Millis, Timer, reached};
 
