@@ -641,6 +641,32 @@ mod tests {
         }
     }
 
+    /// Persists queued by several inputs before the shell polls are carried
+    /// out once, where the first was, with the state as it is when polled;
+    /// what followed each still follows it.
+    #[test]
+    fn queued_persists_are_carried_out_once_with_the_newest_state() {
+        let mut s = sentinel();
+        while s.poll_output().is_some() {}
+        for (request, epoch) in [(1, 4), (2, 5)] {
+            s.config.sentinel.current_epoch = Epoch(epoch);
+            s.persist();
+            s.reply(RequestId(request), Frame::Integer(1), true);
+        }
+        let outputs: Vec<Output> = std::iter::from_fn(|| s.poll_output()).collect();
+        let shown: Vec<String> = outputs
+            .iter()
+            .map(|o| match o {
+                Output::Persist(c) => format!("persist {}", c.sentinel.current_epoch),
+                Output::Reply { request, .. } => format!("reply {}", request.0),
+                other => format!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(shown, ["persist 5", "reply 1", "reply 2"]);
+        let Output::Persist(c) = &outputs[0] else { unreachable!() };
+        assert_eq!(c.masters.len(), 1, "every master's configuration is in it");
+    }
+
     /// While the hello's time may decide something, the master is visited.
     #[test]
     fn a_raised_fence_or_a_replica_claiming_master_takes_the_full_path() {

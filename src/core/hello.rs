@@ -159,14 +159,12 @@ impl<'a> HelloFields<'a> {
     }
 }
 
-/// The master a hello payload names (its fifth of exactly 8 fields), found
-/// without parsing the rest: what the step needs to know which master a
-/// hello may change before it is handled.
+/// The master a hello payload names, if it is a hello
+/// ([`HelloFields::parse`], nothing copied): what the step needs to know
+/// which master a hello may change before it is handled. A payload that
+/// is no hello changes no master.
 pub(crate) fn named_master(payload: &[u8]) -> Option<&str> {
-    let text = std::str::from_utf8(payload).ok()?;
-    let mut fields = text.split(',');
-    let name = fields.nth(4)?;
-    (fields.count() == 3).then_some(name)
+    HelloFields::parse(std::str::from_utf8(payload).ok()?).map(|h| h.master_name)
 }
 
 /// A TCP port in 1..=65535.
@@ -184,6 +182,7 @@ mod tests {
         assert_eq!(named_master(b"a,1,r,0,m,b,2"), None, "seven fields");
         assert_eq!(named_master(b"a,1,r,0,m,b,2,0,x"), None, "nine fields");
         assert_eq!(named_master(b"a,1,r,0,\xff,b,2,0"), None, "not UTF-8");
+        assert_eq!(named_master(b"a,0,r,0,m,b,2,0"), None, "port 0: no hello");
     }
 
     /// A payload published by redis-sentinel 7.0.15 on a redis-server it
