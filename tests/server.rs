@@ -67,6 +67,54 @@ fn a_pipelined_batch_of_mixed_commands_gets_every_reply_in_order() {
     assert!(master.contains("quorum\r\n$1\r\n2\r\n"), "{master}");
 }
 
+/// A peer's vote requests come pipelined, one per master, and are handed
+/// to the core together (their replies are deferred, `cmd::defers`): every
+/// reply still comes in its place, and a command after them sees what they
+/// did (a SET after votes, then MASTER showing it; PINGs in between).
+#[test]
+fn pipelined_vote_requests_are_answered_in_order() {
+    let dir = tempdir();
+    let s = start_sentinel(dir.path(), SEED);
+    let mut c = Raw::connect(s.port);
+    let candidate = "a".repeat(40);
+    let (mut batch, mut want) = (Vec::new(), Vec::new());
+    for epoch in 1..=60u32 {
+        let e = epoch.to_string();
+        let ask = [b"SENTINEL".as_slice(), b"is-master-down-by-addr", b"127.0.0.1", b"6379"];
+        batch.extend_from_slice(&multibulk(
+            &[&ask[..], &[e.as_bytes(), candidate.as_bytes()]].concat(),
+        ));
+        want.extend_from_slice(
+            format!("*3\r\n:0\r\n$40\r\n{candidate}\r\n:{epoch}\r\n").as_bytes(),
+        );
+        match epoch % 20 {
+            7 => {
+                batch.extend_from_slice(b"PING\r\n");
+                want.extend_from_slice(b"+PONG\r\n");
+            }
+            13 => {
+                let quorum = (epoch / 20 + 1).to_string();
+                let set =
+                    [b"SENTINEL".as_slice(), b"SET", b"mymaster", b"quorum", quorum.as_bytes()];
+                batch.extend_from_slice(&multibulk(&set));
+                want.extend_from_slice(b"+OK\r\n");
+            }
+            _ => {}
+        }
+    }
+    // Older epochs after the batch: the last vote stands.
+    let old =
+        [b"SENTINEL".as_slice(), b"is-master-down-by-addr", b"127.0.0.1", b"6379", b"3", b"x"];
+    batch.extend_from_slice(&multibulk(&old));
+    want.extend_from_slice(format!("*3\r\n:0\r\n$40\r\n{candidate}\r\n:60\r\n").as_bytes());
+    c.expect(&batch, &want);
+    let master = c.ask(b"SENTINEL MASTER mymaster\r\n");
+    assert!(master.contains("quorum\r\n$1\r\n3\r\n"), "{master}");
+    let conf = std::fs::read_to_string(dir.path().join("sentinel.conf")).expect("config");
+    assert!(conf.contains("sentinel current-epoch 60"), "{conf}");
+    assert!(conf.contains("sentinel leader-epoch mymaster 60"), "{conf}");
+}
+
 #[test]
 fn sentinel_queries_from_the_config() {
     let dir = tempdir();

@@ -42,6 +42,17 @@
 //!    rank), at most 3 times while the master stays ODOWN (`split_rank`).
 //! 7. The elected leader waits (at most 1 s) for an INFO taken after the
 //!    master went down from every reachable replica before choosing one.
+//! 8. A voter keeps its vote for a master from other candidates, even in a
+//!    newer epoch, while it leads that master's failover itself, and for an
+//!    election timeout after it voted for another candidate
+//!    (`keeps_vote`): that candidate may have won. Without it, an election
+//!    moved on by rule 2 could be won while the first winner is promoting
+//!    (seen with 150 masters down at once: 17 masters had two leaders).
+//! 9. A failover takes the current epoch when this master had no election
+//!    and no configuration in it yet (`failover_epoch` in `failover.rs`);
+//!    only otherwise a new one. Masters failing together then share one
+//!    epoch instead of each start raising it and moving every waiting
+//!    election on (rule 2).
 //!
 //! The race that stalled the lab (issue 8): three sentinels started
 //! together reach SDOWN within milliseconds. A starts a failover in epoch 1;
@@ -214,7 +225,8 @@ impl MasterCtx<'_> {
             events.push(Event::NewEpoch { master: mref.clone(), epoch: req_epoch });
         }
         let current = self.config.sentinel.current_epoch;
-        if self.mc.leader_epoch < req_epoch && current <= req_epoch {
+        if self.mc.leader_epoch < req_epoch && current <= req_epoch && !self.keeps_vote(&req_runid)
+        {
             let for_other = &req_runid != self.myid();
             let delay = if for_other { self.rng.below(MAX_DESYNC_MS) } else { 0 };
             self.mc.leader_epoch = current;
@@ -222,6 +234,7 @@ impl MasterCtx<'_> {
             if for_other {
                 self.m.failover_start_time = Some(now + Millis(delay));
                 self.m.fast_retry_at = None;
+                self.m.voted_for_other_at = Some(now);
             }
             events.push(Event::VoteForLeader { master: mref, leader: req_runid, epoch: current });
         }
@@ -233,6 +246,32 @@ impl MasterCtx<'_> {
             self.event(e);
         }
         (self.m.leader.clone(), self.mc.leader_epoch, persisted)
+    }
+}
+
+impl MasterCtx<'_> {
+    /// Whether we refuse our vote for this master to `candidate` even in a
+    /// newer epoch (rule 8 in the module doc): we lead this master's
+    /// failover past its election, or we gave our vote to another candidate
+    /// less than an election timeout ago. That candidate may have won and
+    /// be replacing the master right now; granting a newer epoch to someone
+    /// else would elect a second leader, who would promote a replica of its
+    /// own. redis-sentinel grants it. Refusing a vote is always safe; it
+    /// delays a failover only when the candidate we voted for was elected
+    /// and then failed, by at most an election timeout.
+    fn keeps_vote(&self, candidate: &RunId) -> bool {
+        let me = self.myid();
+        if candidate == me {
+            return false;
+        }
+        if self.m.failover.as_ref().is_some_and(|f| !f.electing()) {
+            return true;
+        }
+        let window = self.periods.election_timeout().min(Millis(self.mc.failover_timeout_ms));
+        match (&self.m.leader, self.m.voted_for_other_at) {
+            (Some(voted), Some(at)) => voted != candidate && voted != me && self.now < at + window,
+            _ => false,
+        }
     }
 }
 

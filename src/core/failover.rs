@@ -204,6 +204,11 @@ impl Failover {
         }
     }
 
+    /// Whether the election is still on (`wait_start`): false once won.
+    pub fn electing(&self) -> bool {
+        matches!(self.state, FailoverState::WaitStart { .. })
+    }
+
     /// Whether our questions to peers carry our run id (we have voted for
     /// ourselves and asked).
     pub fn asks_votes(&self) -> bool {
@@ -384,10 +389,12 @@ impl MasterCtx<'_> {
         blocked.max(hold)
     }
 
-    /// A new epoch, persisted, then `+new-epoch` and `+try-failover`.
+    /// A failover in [`MasterCtx::failover_epoch`]; a raised current epoch
+    /// is persisted, then `+new-epoch`; then `+try-failover`.
     pub(crate) fn start_failover(&mut self, forced: bool) {
         let now = self.now;
-        let epoch = self.config.sentinel.current_epoch.next();
+        let epoch = self.failover_epoch(forced);
+        let raised = epoch > self.config.sentinel.current_epoch;
         self.config.sentinel.current_epoch = epoch;
         let m = &mut *self.m;
         // Alone (no peer known), nobody can compete: no desync. After a
@@ -403,12 +410,35 @@ impl MasterCtx<'_> {
             state: FailoverState::WaitStart { ask_at: now + Millis(delay), asked: false },
             coordinated: None,
         });
-        self.persist();
         let mref = master_ref(self.mc);
-        self.event(Event::NewEpoch { master: mref.clone(), epoch });
+        if raised {
+            self.persist();
+            self.event(Event::NewEpoch { master: mref.clone(), epoch });
+        }
         self.event(Event::TryFailover(mref));
         // Fresh replica INFO for `select_slave`, on its way during the election.
         self.refresh_replica_info();
+    }
+
+    /// The epoch of a failover starting now: the current epoch when this
+    /// master has had no election in it (our vote for it is older) and its
+    /// configuration is older, else a new one (redis-sentinel always takes
+    /// a new one). The current epoch is shared by all masters while votes
+    /// and configuration epochs are per master, so an epoch raised by
+    /// another master's failover is still free for this one. When many
+    /// masters fail together (a host with several of them dies), their
+    /// elections then share one epoch instead of each start raising it
+    /// and every waiting election moving on to it, asking again (rule 2
+    /// in `election.rs`): with 150 masters down, that churn made hundreds
+    /// of epochs and left masters without a leader for minutes. Safe: a
+    /// leader still needs a majority of votes for this master in this
+    /// epoch, one per voter, and the promotion's configuration epoch is
+    /// newer than the one it replaces. A forced failover has no election
+    /// to rely on, and always takes a new epoch.
+    fn failover_epoch(&self, forced: bool) -> Epoch {
+        let current = self.config.sentinel.current_epoch;
+        let free = self.mc.leader_epoch < current && self.mc.config_epoch < current;
+        if forced || !free { current.next() } else { current }
     }
 
     /// Starts a failover when [`MasterCtx::start_due`] is reached, runs it

@@ -141,6 +141,9 @@ pub(crate) struct Master {
     pub reboot_since: Option<Millis>,
     /// The sentinel this one voted for in `leader-epoch`.
     pub leader: Option<RunId>,
+    /// When we last gave our vote for this master to another sentinel
+    /// (`election.rs`, `keeps_vote`).
+    pub voted_for_other_at: Option<Millis>,
     /// When our last failover of this master started, or when we voted for
     /// another sentinel (blocks our own failover for 2 × failover-timeout).
     pub failover_start_time: Option<Millis>,
@@ -181,6 +184,7 @@ impl Master {
             odown_since: None,
             reboot_since: None,
             leader: None,
+            voted_for_other_at: None,
             failover_start_time: None,
             fast_retry_at: None,
             fast_retries: 0,

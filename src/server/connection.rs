@@ -1,18 +1,19 @@
 //! One client connection: read requests, run them, write replies, deliver
 //! pub/sub messages.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use bytes::{Buf, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, oneshot};
 use tracing::{debug, warn};
 
 use super::cmd::{self, Outcome, Session};
-use super::{PubMessage, Shared};
-use crate::resp::{Frame, Limits, decode_request};
+use super::{PubMessage, Shared, reply_of};
+use crate::resp::{Frame, Limits, Protocol, decode_request};
 
 /// The most bytes buffered for one connection's unfinished requests. No
 /// sentinel command comes near it; a client that gets there is closed, as
@@ -47,6 +48,9 @@ where
     let mut events: Option<broadcast::Receiver<Arc<PubMessage>>> = None;
     let mut buf = BytesMut::with_capacity(READ_ROOM);
     let mut out: Vec<u8> = Vec::new();
+    // Replies the core owes for commands handed over without waiting
+    // (`cmd::defers`), in order; each goes out before any later reply.
+    let mut deferred: VecDeque<oneshot::Receiver<Frame>> = VecDeque::new();
     'conn: loop {
         // Run every complete request already buffered (pipelining).
         let mut close = false;
@@ -63,12 +67,17 @@ where
                         warn!(%peer, "Possible SECURITY ATTACK detected. It looks like somebody is sending POST or Host: commands to Redis. This is likely due to an attacker attempting to use Cross Protocol Scripting to compromise your Redis instance. Connection aborted.");
                         break 'conn;
                     }
+                    if !deferred.is_empty() && !cmd::defers(&shared, &args) {
+                        flush(&mut deferred, session.proto, &mut out).await;
+                    }
                     match cmd::execute(&mut session, &shared, args).await {
+                        Outcome::Deferred(reply) => deferred.push_back(reply),
                         Outcome::Reply(f) => f.encode(session.proto, &mut out),
                         Outcome::Many(fs) => {
                             fs.iter().for_each(|f| f.encode(session.proto, &mut out))
                         }
                         Outcome::Close(f) => {
+                            flush(&mut deferred, session.proto, &mut out).await;
                             if let Some(f) = f {
                                 f.encode(session.proto, &mut out);
                             }
@@ -80,12 +89,14 @@ where
                 Ok(None) => break,
                 Err(err) => {
                     debug!(%peer, cause = %err, "protocol error");
+                    flush(&mut deferred, session.proto, &mut out).await;
                     Frame::error(format!("ERR {err}")).encode(session.proto, &mut out);
                     close = true;
                     break;
                 }
             }
         }
+        flush(&mut deferred, session.proto, &mut out).await;
         match (session.is_subscribed(), events.is_some()) {
             (true, false) => events = Some(shared.events.subscribe()),
             (false, true) => events = None,
@@ -131,6 +142,17 @@ where
         let _ = socket.write_all(&out).await;
     }
     shared.clients.remove(id);
+}
+
+/// Waits for the deferred replies, in order, and encodes them.
+async fn flush(
+    deferred: &mut VecDeque<oneshot::Receiver<Frame>>,
+    proto: Protocol,
+    out: &mut Vec<u8>,
+) {
+    while let Some(reply) = deferred.pop_front() {
+        reply_of(reply).await.encode(proto, out);
+    }
 }
 
 /// Resolves after `timeout` seconds of idleness (re-created on every loop

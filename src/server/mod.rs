@@ -124,14 +124,32 @@ pub struct Shared {
     pub pause: Pause,
 }
 
+/// The core's reply to a command handed over with
+/// [`Shared::hand_to_core`].
+pub async fn reply_of(reply: oneshot::Receiver<Frame>) -> Frame {
+    reply.await.unwrap_or_else(|_| Frame::error(crate::errors::SHUTTING_DOWN))
+}
+
 impl Shared {
     /// Sends a command to the core and waits for its reply.
     pub async fn ask_core(&self, command: AdminCommand) -> Frame {
-        let (tx, rx) = oneshot::channel();
-        if self.admin.send(AdminRequest { command, reply: Some(tx) }).await.is_err() {
-            return Frame::error(crate::errors::SHUTTING_DOWN);
+        match self.hand_to_core(command).await {
+            Ok(reply) => reply_of(reply).await,
+            Err(refusal) => refusal,
         }
-        rx.await.unwrap_or_else(|_| Frame::error(crate::errors::SHUTTING_DOWN))
+    }
+
+    /// Sends a command to the core; its reply comes on the receiver (read
+    /// it with [`reply_of`]). The error is the reply when the core is gone.
+    pub async fn hand_to_core(
+        &self,
+        command: AdminCommand,
+    ) -> Result<oneshot::Receiver<Frame>, Frame> {
+        let (tx, rx) = oneshot::channel();
+        match self.admin.send(AdminRequest { command, reply: Some(tx) }).await {
+            Ok(()) => Ok(rx),
+            Err(_) => Err(Frame::error(crate::errors::SHUTTING_DOWN)),
+        }
     }
 
     /// Hands the core a command whose reply is known in advance, without

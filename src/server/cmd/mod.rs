@@ -16,6 +16,7 @@ use std::sync::OnceLock;
 use std::time::Instant;
 
 use bytes::Bytes;
+use tokio::sync::oneshot;
 
 use super::Shared;
 use super::acl_log::Reason;
@@ -89,6 +90,9 @@ pub enum Outcome {
     Many(Vec<Frame>),
     /// Write the reply, if any, then close the connection.
     Close(Option<Frame>),
+    /// The core's reply, on its way: handed to the actor without waiting
+    /// (see [`defers`]); written in its place among the replies.
+    Deferred(oneshot::Receiver<Frame>),
 }
 
 impl From<Frame> for Outcome {
@@ -119,6 +123,25 @@ pub(crate) enum Refusal {
     UnknownSubcommand,
     /// Wrong number of arguments for this full name.
     Arity(String),
+}
+
+/// Whether [`execute`] hands `args` to the core without waiting for the
+/// reply ([`Outcome::Deferred`]): a peer's `SENTINEL IS-MASTER-DOWN-BY-ADDR`.
+/// A peer pipelines one per master on one connection, and every vote is
+/// saved before its reply; waiting for each reply before reading the next
+/// question made one save per question, and with a hundred masters failing
+/// together the last vote request of a batch waited a few hundred ms (long
+/// enough for the peer asked to start a competing election). Handed over
+/// together, they are handled in one batch and saved once. Other commands
+/// wait for the deferred replies before they run (the connection's
+/// [`flush`](super::connection)), so every reply still shows what the
+/// commands before it did.
+pub fn defers(shared: &Shared, args: &[Bytes]) -> bool {
+    resolve(&shared.facts.renames, args).is_ok_and(|t| defers_target(&t))
+}
+
+fn defers_target(target: &Target) -> bool {
+    target.full_name == "sentinel|is-master-down-by-addr"
 }
 
 /// Looks a command line up in the table (as `rename-command` left it) and
@@ -269,6 +292,7 @@ pub async fn execute(session: &mut Session, shared: &Shared, args: Vec<Bytes>) -
         }
         "publish" => pubsub::publish(shared, args).await.into(),
         "role" => sentinel::role(shared).into(),
+        "sentinel" if defers_target(&target) => sentinel::hand_over(shared, &args).await,
         "sentinel" => {
             // The address clients ask for only changes with an announced
             // event, which the actor publishes at once: that query never

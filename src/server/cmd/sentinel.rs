@@ -4,7 +4,7 @@
 
 use bytes::Bytes;
 
-use super::{Session, text};
+use super::{Outcome, Session, text};
 use crate::core::{
     AdminCommand, InstanceView, MasterView, Millis, ReplicaView, SentinelView, has_control,
 };
@@ -88,6 +88,18 @@ pub async fn sentinel(_session: &Session, shared: &Shared, mut args: Vec<Bytes>)
             }
             shared.ask_core(command).await
         }
+    }
+}
+
+/// A SENTINEL subcommand that [`super::defers`], handed to the core: its
+/// reply comes later, or a refusal now.
+pub async fn hand_over(shared: &Shared, args: &[Bytes]) -> Outcome {
+    match AdminCommand::parse_sentinel(args) {
+        Ok(command) => match shared.hand_to_core(command).await {
+            Ok(reply) => Outcome::Deferred(reply),
+            Err(refusal) => refusal.into(),
+        },
+        Err(refusal) => refusal.into(),
     }
 }
 
