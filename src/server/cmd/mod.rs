@@ -133,9 +133,8 @@ pub(crate) enum Refusal {
 /// together the last vote request of a batch waited a few hundred ms (long
 /// enough for the peer asked to start a competing election). Handed over
 /// together, they are handled in one batch and saved once. Other commands
-/// wait for the deferred replies before they run (the connection's
-/// [`flush`](super::connection)), so every reply still shows what the
-/// commands before it did.
+/// wait for the deferred replies before they run (the connection flushes
+/// them first), so every reply still shows what the commands before it did.
 pub fn defers(shared: &Shared, args: &[Bytes]) -> bool {
     resolve(&shared.facts.renames, args).is_ok_and(|t| defers_target(&t))
 }
