@@ -35,7 +35,8 @@
 //!    of a peer raising its current epoch (a hello, a vote request): the
 //!    candidate that raised it is about to ask for our vote (`next_start_at`).
 //! 5. The first vote request waits a random 0–99 ms, so that candidates that
-//!    start together rarely ask together (`VOTE_REQUEST_DESYNC`).
+//!    start together rarely ask together (`VOTE_REQUEST_DESYNC`); not the
+//!    first in the turns of rule 10.
 //! 6. When the votes known leave every candidate short even with all the
 //!    votes not yet known, nobody can win that epoch: the candidates retry at
 //!    once in a new epoch, staggered by the rank of their run ids (100 ms a
@@ -53,6 +54,15 @@
 //!    only otherwise a new one. Masters failing together then share one
 //!    epoch instead of each start raising it and moving every waiting
 //!    election on (rule 2).
+//! 10. The sentinels take turns to start a master's failover: in an order
+//!     of the fleet's run ids that differs per master (`lead_rank` in
+//!     `failover.rs`), each waits 150 ms per sentinel before it that is not
+//!     SDOWN, counted from its own ODOWN. The first in the order asks at
+//!     once (no desync, rule 5); its vote request reaches the others before
+//!     their turn, and they vote instead of competing. With many masters
+//!     failing together each sentinel leads about its share of them, and
+//!     the first one's requests for all of them leave in one step, after
+//!     one save.
 //!
 //! The race that stalled the lab (issue 8): three sentinels started
 //! together reach SDOWN within milliseconds. A starts a failover in epoch 1;
