@@ -1,9 +1,10 @@
 //! Deterministic simulation of a sentinel fleet (DESIGN "Tests, by layer").
 //!
-//! N [`Sentinel`] cores, a master and K replicas (simulated Redis), a seeded
-//! network with delays, loss and partitions, one virtual clock. Safety
-//! invariants (`sim/check.rs`) are checked after every step; liveness is
-//! checked at the end of each scenario.
+//! N [`Sentinel`] cores, M masters with K replicas each (simulated Redis; one
+//! master unless a scenario asks for more), a seeded network with delays,
+//! loss and partitions, one virtual clock. Safety invariants
+//! (`sim/check.rs`) are checked after every step; liveness is checked at the
+//! end of each scenario.
 //!
 //! - `SIM_SEED=<n>` replays exactly one seed;
 //! - `SIM_SEEDS=<count>` (or `a..b`) runs seeds `0..count` (default: a small number per
@@ -19,12 +20,15 @@
 //! Layout: `sim/net.rs` (network), `sim/redis.rs` (Redis server),
 //! `sim/world.rs` (the world, faults, stepping), `sim/check.rs`
 //! (invariants), `sim/probe.rs` (a minimal stand-in core that exercises the
-//! harness itself), `sim/election.rs` (elections under the lab's conditions: DESIGN 7).
+//! harness itself), `sim/election.rs` (elections under the lab's conditions: DESIGN 7),
+//! `sim/mass.rs` (many masters failing at once).
 
 #[path = "sim/check.rs"]
 mod check;
 #[path = "sim/election.rs"]
 mod election;
+#[path = "sim/mass.rs"]
+mod mass;
 #[path = "sim/net.rs"]
 mod net;
 #[path = "sim/probe.rs"]
@@ -42,7 +46,7 @@ use rsentinel::core::{Millis, Rng, Sentinel};
 
 use net::NodeId;
 use probe::Probe;
-use world::{Core, Fault, MASTER, Params, World, redis_addr};
+use world::{Core, Fault, MASTER, Params, World, master_name, redis_addr};
 
 // ----- seeds and failure reports -------------------------------------------
 
@@ -176,7 +180,7 @@ fn random_params(seed: u64) -> Params {
 /// Every node of a world.
 fn all_nodes(p: &Params) -> Vec<NodeId> {
     let s = (0..p.sentinels).map(NodeId::Sentinel);
-    s.chain((0..=p.replicas).map(NodeId::Redis)).collect()
+    s.chain((0..p.redis_count()).map(NodeId::Redis)).collect()
 }
 
 /// Schedules random kills, pauses, partitions and loss between 10 s and
@@ -227,17 +231,32 @@ fn revive_all<C: Core>(w: &mut World<C>, at: u64) {
 
 // ----- liveness checks --------------------------------------------------------
 
-/// (c) Every running sentinel knows every other sentinel (by run id) and
-/// every replica of the master it believes in.
+/// (c) Every running sentinel knows every other sentinel (by run id) and,
+/// for every master, every replica of the master it believes in (the other
+/// servers of that master's group).
 fn check_discovery<C: Core>(w: &World<C>) -> Result<(), String> {
     let myids: Vec<Option<String>> = w
         .sentinels
         .iter()
         .map(|s| s.disk.sentinel.myid.as_ref().map(|id| id.as_str().to_owned()))
         .collect();
+    for g in 0..w.params.masters {
+        check_discovery_of(w, g, &myids)?;
+    }
+    Ok(())
+}
+
+/// (c) for the master of group `g`.
+fn check_discovery_of<C: Core>(
+    w: &World<C>,
+    g: usize,
+    myids: &[Option<String>],
+) -> Result<(), String> {
+    let name = master_name(g);
+    let group = w.params.master_node(g)..=w.params.master_node(g) + w.params.replicas;
     for i in 0..w.sentinels.len() {
         let Some(view) = w.view(i) else { continue };
-        let m = view.master(MASTER).ok_or(format!("S{i} does not monitor {MASTER}"))?;
+        let m = view.master(&name).ok_or(format!("S{i} does not monitor {name}"))?;
         let mut known: Vec<String> = m
             .sentinels
             .iter()
@@ -257,7 +276,8 @@ fn check_discovery<C: Core>(w: &World<C>) -> Result<(), String> {
         }
         let mut replicas: Vec<String> = m.replicas.iter().map(|r| r.instance.addr.name()).collect();
         replicas.sort();
-        let mut expected: Vec<String> = (0..w.redis.len())
+        let mut expected: Vec<String> = group
+            .clone()
             .map(redis_addr)
             .filter(|a| *a != m.instance.addr)
             .map(|a| a.name())
@@ -270,13 +290,21 @@ fn check_discovery<C: Core>(w: &World<C>) -> Result<(), String> {
     Ok(())
 }
 
-/// DESIGN 5: sentinels agree on one master address and config epoch, that
-/// Redis is a master, and every other Redis replicates from it.
+/// DESIGN 5: for every master, sentinels agree on one address and config
+/// epoch, that Redis is a master, and every other Redis of its group
+/// replicates from it.
 fn check_converged<C: Core>(w: &World<C>) -> Result<(), String> {
+    (0..w.params.masters).try_for_each(|g| check_converged_of(w, g))
+}
+
+/// DESIGN 5 for the master of group `g`.
+fn check_converged_of<C: Core>(w: &World<C>, g: usize) -> Result<(), String> {
+    let name = master_name(g);
+    let first = w.params.master_node(g);
     let mut agreed = None;
     for i in 0..w.sentinels.len() {
         let Some(view) = w.view(i) else { continue };
-        let m = view.master(MASTER).ok_or(format!("S{i} does not monitor {MASTER}"))?;
+        let m = view.master(&name).ok_or(format!("S{i} does not monitor {name}"))?;
         let mine = (m.instance.addr.clone(), m.config_epoch);
         match &agreed {
             None => agreed = Some((i, mine)),
@@ -287,7 +315,7 @@ fn check_converged<C: Core>(w: &World<C>) -> Result<(), String> {
         }
     }
     let Some((_, (addr, _))) = agreed else { return Ok(()) };
-    for (r, node) in w.redis.iter().enumerate() {
+    for (r, node) in w.redis.iter().enumerate().skip(first).take(w.params.replicas + 1) {
         let want = if redis_addr(r) == addr {
             redis::RedisRole::Master
         } else {

@@ -330,7 +330,7 @@ pub fn run_many(seeds: &[u64], t: &Trial) -> Vec<Outcome> {
     v
 }
 
-fn percentile(sorted: &[u64], q: f64) -> u64 {
+pub fn percentile(sorted: &[u64], q: f64) -> u64 {
     if sorted.is_empty() {
         return 0;
     }
@@ -338,7 +338,7 @@ fn percentile(sorted: &[u64], q: f64) -> u64 {
     sorted[i]
 }
 
-fn pct(part: usize, whole: usize) -> f64 {
+pub fn pct(part: usize, whole: usize) -> f64 {
     100.0 * part as f64 / whole.max(1) as f64
 }
 

@@ -29,10 +29,11 @@
 //!
 //! # Files
 //!
-//! This file holds the types, driving, observation, the sentinels' outputs
-//! and the invariant checks; `world/network.rs` the connections and
-//! deliveries, `world/servers.rs` what Redis servers and peer sentinels
-//! answer, `world/faults.rs` the faults and process lifecycles.
+//! This file holds the types, driving, observation and the sentinels'
+//! outputs; `world/network.rs` the connections and deliveries,
+//! `world/servers.rs` what Redis servers and peer sentinels answer,
+//! `world/faults.rs` the faults and process lifecycles,
+//! `world/invariants.rs` the checks that need the whole world.
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -43,12 +44,14 @@ use rsentinel::core::{
 };
 use rsentinel::resp::Frame;
 
-use crate::check::{Checker, SentinelState};
+use crate::check::Checker;
 use crate::net::{ConnId, Dir, Net, NetConfig, NodeId};
 use crate::redis::{Redis, RedisRole};
 
 #[path = "world/faults.rs"]
 mod faults;
+#[path = "world/invariants.rs"]
+mod invariants;
 #[path = "world/network.rs"]
 mod network;
 #[path = "world/servers.rs"]
@@ -58,7 +61,8 @@ mod servers;
 pub const CONNECT_TIMEOUT_MS: u64 = 1000;
 /// Steps allowed at one instant before we call it a livelock.
 pub const MAX_STEPS_PER_INSTANT: u64 = 50_000;
-/// The monitored master's name.
+/// The name of the first monitored master (group 0): the only one unless
+/// [`Params::masters`] says more.
 pub const MASTER: &str = "mymaster";
 
 /// What the world needs from a sentinel core. Implemented by the real
@@ -109,7 +113,11 @@ pub struct Params {
     pub seed: u64,
     /// Number of sentinels.
     pub sentinels: usize,
-    /// Number of replicas (Redis 1..=K; Redis 0 is the initial master).
+    /// Number of masters monitored (default 1). Redis servers come in one
+    /// group per master: see [`Params::master_node`] and [`master_name`].
+    pub masters: usize,
+    /// Number of replicas per master (with one master: Redis 1..=K; Redis 0
+    /// is the initial master).
     pub replicas: usize,
     /// `quorum`.
     pub quorum: u32,
@@ -147,6 +155,7 @@ impl Params {
         Params {
             seed,
             sentinels: 3,
+            masters: 1,
             replicas: 2,
             quorum: 2,
             down_after_ms: 5000,
@@ -159,6 +168,32 @@ impl Params {
             timer_jitter_ms: 0,
             fence_ms: 0,
         }
+    }
+
+    /// How many Redis servers the world holds: a master and its replicas
+    /// per group.
+    pub fn redis_count(&self) -> usize {
+        self.masters * (self.replicas + 1)
+    }
+
+    /// The Redis index of group `g`'s initial master; its replicas follow
+    /// it, up to `master_node(g) + replicas`.
+    pub fn master_node(&self, g: usize) -> usize {
+        g * (self.replicas + 1)
+    }
+
+    /// The group (master) Redis `r` belongs to.
+    pub fn group_of(&self, r: usize) -> usize {
+        r / (self.replicas + 1)
+    }
+}
+
+/// The name of group `g`'s master: [`MASTER`] for group 0 (so that a world
+/// with one master is the world of every older test), `mymaster<g>` after.
+pub fn master_name(g: usize) -> String {
+    match g {
+        0 => MASTER.to_owned(),
+        g => format!("{MASTER}{g}"),
     }
 }
 
@@ -300,9 +335,11 @@ pub fn sentinel_addr(i: usize) -> Addr {
     Addr::new(format!("10.0.1.{}", i + 1), 26379)
 }
 
-/// The address of Redis `i` (0 = the initial master).
+/// The address of Redis `i` (0 = the initial master of group 0): 250
+/// servers per /16 network, `10.0.0.1` to `10.0.0.250`, then `10.1.0.1` and
+/// on, apart from the sentinels' `10.0.1.x`.
 pub fn redis_addr(i: usize) -> Addr {
-    Addr::new(format!("10.0.0.{}", i + 1), 6379)
+    Addr::new(format!("10.{}.0.{}", i / 250, i % 250 + 1), 6379)
 }
 
 impl<C: Core> World<C> {
@@ -310,12 +347,15 @@ impl<C: Core> World<C> {
     pub fn new(params: Params) -> World<C> {
         let mut rng = Rng::new(params.seed ^ 0x5157_u64.rotate_left(40));
         let jitter = Rng::new(params.seed ^ 0x717e_4a11);
-        let master = redis_addr(0);
         let mut addrs = BTreeMap::new();
-        let redis: Vec<RedisNode> = (0..=params.replicas)
+        let redis: Vec<RedisNode> = (0..params.redis_count())
             .map(|i| {
-                let role =
-                    if i == 0 { RedisRole::Master } else { RedisRole::Replica(master.clone()) };
+                let master = params.master_node(params.group_of(i));
+                let role = if i == master {
+                    RedisRole::Master
+                } else {
+                    RedisRole::Replica(redis_addr(master))
+                };
                 let mut r = Redis::new(redis_addr(i), rng.hex40(), role, Millis::ZERO);
                 r.renames =
                     params.renames.iter().map(|(a, b)| (a.to_lowercase(), b.clone())).collect();
@@ -656,75 +696,6 @@ impl<C: Core> World<C> {
             other => self.log(me, format_args!("unhandled output {other:?}")),
         }
     }
-
-    // ----- invariants ----------------------------------------------------
-
-    /// Demotion safety (`reconcile.rs`): a conversion never targets the
-    /// master of the newest configuration any sentinel holds (on disk: it
-    /// is persisted before it is announced), whose acknowledged writes it
-    /// would throw away.
-    fn check_demotion(&mut self, i: usize, addr: &Addr) {
-        let newest = self
-            .sentinels
-            .iter()
-            .enumerate()
-            .filter_map(|(j, s)| s.disk.master(MASTER).map(|m| (m.config_epoch, j, m.addr.clone())))
-            .max_by_key(|(epoch, ..)| *epoch);
-        if let Some((epoch, j, _)) = newest.filter(|(epoch, _, a)| {
-            a == addr
-                && self.sentinels.iter().all(|s| {
-                    s.disk.master(MASTER).is_none_or(|m| m.config_epoch < *epoch || m.addr == *addr)
-                })
-        }) {
-            let what = format!(
-                "DEMOTION: S{i} converted {addr}, the master of the newest configuration \
-                 (epoch {epoch:?}, S{j})"
-            );
-            self.checker.violation(self.now, what);
-        }
-    }
-
-    /// Whether the master a `+try-failover` is about has been healthy (up,
-    /// master, reachable from the sentinel) since the last disturbance.
-    fn master_healthy_for(&self, i: usize, e: &Event) -> bool {
-        let Event::TryFailover(m) = e else { return false };
-        self.is_healthy_master(i, &m.addr)
-    }
-
-    /// Whether the Redis at `addr` runs, is a master and can be reached by
-    /// sentinel `i`.
-    pub fn is_healthy_master(&self, i: usize, addr: &Addr) -> bool {
-        match self.node_at(addr) {
-            Some(NodeId::Redis(r)) => {
-                self.is_running(NodeId::Redis(r))
-                    && self.redis[r].redis.role == RedisRole::Master
-                    && !self.redis[r].redis.loading
-                    && self.net.can_talk(NodeId::Sentinel(i), NodeId::Redis(r))
-            }
-            _ => false,
-        }
-    }
-
-    fn check(&mut self) {
-        let mut states = Vec::new();
-        for (i, s) in self.sentinels.iter().enumerate() {
-            let Some(core) = s.core.as_ref() else { continue };
-            let view = core.view();
-            states.push(SentinelState {
-                i,
-                running: !s.proc.paused,
-                // A core with an overdue timer has not looked at the clock yet.
-                settled: !s.proc.paused && s.deadline().is_none_or(|d| d > self.now),
-                healthy: view
-                    .masters
-                    .iter()
-                    .map(|m| self.is_healthy_master(i, &m.instance.addr))
-                    .collect(),
-                view,
-            });
-        }
-        self.checker.after_step(self.now, &states);
-    }
 }
 
 impl<C: Core> SentinelNode<C> {
@@ -746,14 +717,17 @@ impl<C: Core> SentinelNode<C> {
     }
 }
 
-/// The config every sentinel starts from.
+/// The config every sentinel starts from: every master, with the same
+/// settings.
 pub fn sentinel_config(p: &Params) -> Config {
     let mut c = Config::default();
-    let mut m = MasterConfig::new(MASTER, redis_addr(0), p.quorum);
-    m.down_after_ms = p.down_after_ms;
-    m.failover_timeout_ms = p.failover_timeout_ms;
-    m.fence_ms = p.fence_ms;
-    m.rename_commands = p.renames.iter().map(|(a, b)| (a.to_lowercase(), b.clone())).collect();
-    c.masters.push(m);
+    for g in 0..p.masters {
+        let mut m = MasterConfig::new(master_name(g), redis_addr(p.master_node(g)), p.quorum);
+        m.down_after_ms = p.down_after_ms;
+        m.failover_timeout_ms = p.failover_timeout_ms;
+        m.fence_ms = p.fence_ms;
+        m.rename_commands = p.renames.iter().map(|(a, b)| (a.to_lowercase(), b.clone())).collect();
+        c.masters.push(m);
+    }
     c
 }
