@@ -339,8 +339,10 @@ impl Sentinel {
         let view = self.snapshot();
         // Only the visited masters' views could change, except the fields
         // a peer's entry takes from the shared peer link (its pending
-        // commands, PING times and round trip), which lag until the master
-        // is visited (at least once a PING period).
+        // commands, PING times and round trip, and how many masters share
+        // it: another master that starts using the link changes that),
+        // which lag until the master is visited (at least once a PING
+        // period).
         #[cfg(debug_assertions)]
         {
             let full = self.full_snapshot();
@@ -350,7 +352,7 @@ impl Sentinel {
                     let i = &mut s.instance;
                     (i.link_pending_commands, i.ping_pending_since) = (0, None);
                     (i.last_ok_ping_reply, i.last_ping_reply) = (Millis::ZERO, Millis::ZERO);
-                    i.ping_rtt = None;
+                    (i.ping_rtt, i.link_refcount) = (None, 0);
                 }
                 m
             };

@@ -335,7 +335,6 @@ fn masters_counts(default: usize) -> Vec<usize> {
 /// and another master starting to use that link changes it. Remove the
 /// attribute once the core strips or refreshes that field.
 #[test]
-#[cfg_attr(debug_assertions, ignore = "core debug check fails with several masters")]
 fn mass_failure() {
     let seeds = super::seeds(CI_SEEDS);
     let mut failures = Vec::new();
@@ -388,7 +387,6 @@ const REGRESSIONS: [(Trial, u64); 3] = [
 
 /// CI: the regression seeds.
 #[test]
-#[cfg_attr(debug_assertions, ignore = "core debug check fails with several masters")]
 fn mass_regressions() {
     let failures: Vec<String> = std::thread::scope(|scope| {
         let runs: Vec<_> = REGRESSIONS
