@@ -7,8 +7,10 @@
 //! moved every other waiting election on to the new epoch (rule 2): epochs
 //! raced ahead, elections were lost and retried, and an election moved to a
 //! newer epoch could be won while the first winner was already promoting,
-//! so one master had two leaders. The world of `election.rs` monitors one
-//! master and cannot show it; this one monitors [`Trial::masters`] of them.
+//! so one master had two leaders. Rule 10 (turns per master) then made one
+//! sentinel start each master's failover instead of all of them. The world
+//! of `election.rs` monitors one master and cannot show it; this one
+//! monitors [`Trial::masters`] of them.
 //!
 //! The scenario is `election.rs`'s with M masters of one replica each:
 //! three sentinels (quorum 2) or five (quorum 3), down-after 5 s,
