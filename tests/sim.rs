@@ -82,6 +82,28 @@ fn sim_threads(n: usize) -> usize {
         .clamp(1, n.max(1))
 }
 
+/// `run(seed)` for every seed, on [`sim_threads`] threads; the results in
+/// the order of `seeds`.
+fn par_seeds<O: Send>(seeds: &[u64], run: impl Fn(u64) -> O + Sync) -> Vec<O> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let out = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..sim_threads(seeds.len()) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(&seed) = seeds.get(i) else { break };
+                    let o = run(seed);
+                    out.lock().expect("lock").push((i, o));
+                }
+            });
+        }
+    });
+    let mut v = out.into_inner().expect("lock");
+    v.sort_by_key(|(i, _)| *i);
+    v.into_iter().map(|(_, o)| o).collect()
+}
+
 /// Runs `scenario` on a fresh world for every seed, on `SIM_THREADS`
 /// threads (default: all cores); on the first failure (an `Err`, a
 /// violation or a panic, in the harness or in the core) panics with the

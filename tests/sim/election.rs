@@ -34,9 +34,6 @@
 //!   lists seeds that needed more than one epoch, `SIM_ELECTION_TRACE` prints
 //!   every seed's trace (with `SIM_SEED`).
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use rsentinel::core::{Event, InstanceKind, Millis, RunId, Sentinel};
 
 use crate::world::{Fault, Params, World};
@@ -312,22 +309,7 @@ impl World<Sentinel> {
 
 /// Runs `seeds` of trial `t` on `SIM_THREADS` threads (default: all cores).
 pub fn run_many(seeds: &[u64], t: &Trial) -> Vec<Outcome> {
-    let threads = super::sim_threads(seeds.len());
-    let next = AtomicUsize::new(0);
-    let out = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                while let Some(&seed) = seeds.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let o = run(seed, t);
-                    out.lock().expect("lock").push(o);
-                }
-            });
-        }
-    });
-    let mut v = out.into_inner().expect("lock");
-    v.sort_by_key(|o| o.seed);
-    v
+    super::par_seeds(seeds, |seed| run(seed, t))
 }
 
 pub fn percentile(sorted: &[u64], q: f64) -> u64 {

@@ -41,9 +41,6 @@
 //!   `SIM_MASS_VERBOSE=1` prints every seed: highest epoch, switch time,
 //!   `+try-failover` and `+elected-leader` per master, and why it failed.
 
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use rsentinel::core::{Event, Millis, Rng, Sentinel};
 
 use crate::election::{Failure, LIVENESS_BOUND_MS, Phase, pct, percentile};
@@ -286,22 +283,7 @@ fn master_outcome(
 
 /// Runs `seeds` of trial `t` on `SIM_THREADS` threads (default: all cores).
 pub fn run_many(seeds: &[u64], t: &Trial) -> Vec<Outcome> {
-    let threads = super::sim_threads(seeds.len());
-    let next = AtomicUsize::new(0);
-    let out = Mutex::new(Vec::new());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| {
-                while let Some(&seed) = seeds.get(next.fetch_add(1, Ordering::Relaxed)) {
-                    let o = run(seed, t);
-                    out.lock().expect("lock").push(o);
-                }
-            });
-        }
-    });
-    let mut v = out.into_inner().expect("lock");
-    v.sort_by_key(|o| o.seed);
-    v
+    super::par_seeds(seeds, |seed| run(seed, t))
 }
 
 /// The first failed seed of `v`, as a report that says how to replay it.
