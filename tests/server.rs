@@ -102,6 +102,17 @@ fn pipelined_vote_requests_are_answered_in_order() {
             _ => {}
         }
     }
+    // A vote request refused at once (a port that is no number) between
+    // deferred ones keeps its place.
+    for (port, reply) in [
+        (b"6379".as_slice(), format!("*3\r\n:0\r\n$40\r\n{candidate}\r\n:60\r\n")),
+        (b"notaport".as_slice(), "-ERR value is not an integer or out of range\r\n".to_owned()),
+    ] {
+        let ask =
+            [b"SENTINEL".as_slice(), b"is-master-down-by-addr", b"127.0.0.1", port, b"2", b"y"];
+        batch.extend_from_slice(&multibulk(&ask));
+        want.extend_from_slice(reply.as_bytes());
+    }
     // Older epochs after the batch: the last vote stands.
     let old =
         [b"SENTINEL".as_slice(), b"is-master-down-by-addr", b"127.0.0.1", b"6379", b"3", b"x"];

@@ -72,8 +72,14 @@ where
                     }
                     match cmd::execute(&mut session, &shared, args).await {
                         Outcome::Deferred(reply) => deferred.push_back(reply),
-                        Outcome::Reply(f) => f.encode(session.proto, &mut out),
+                        // A command that defers may still be answered at
+                        // once (refused): after the deferred replies.
+                        Outcome::Reply(f) => {
+                            flush(&mut deferred, session.proto, &mut out).await;
+                            f.encode(session.proto, &mut out)
+                        }
                         Outcome::Many(fs) => {
+                            flush(&mut deferred, session.proto, &mut out).await;
                             fs.iter().for_each(|f| f.encode(session.proto, &mut out))
                         }
                         Outcome::Close(f) => {
