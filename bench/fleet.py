@@ -100,7 +100,8 @@ def discovered(port, n):
 
 
 class Sentinel:
-    def __init__(self, kind, root, index, servers):
+    def __init__(self, kind, root, index, servers, per_master="", loglevel="notice"):
+        """servers: the masters' ports; per_master: more lines for each master, with {name}."""
         self.kind, self.port = kind, free_port()
         self.dir = os.path.join(root, f"{kind}-{index}")
         os.mkdir(self.dir)
@@ -108,8 +109,9 @@ class Sentinel:
         self.log = os.path.join(self.dir, "sentinel.log")
         with open(self.conf, "w") as f:
             f.write(f"bind 127.0.0.1\nport {self.port}\ndir {self.dir}\n"
-                    f"logfile {self.log}\nloglevel notice\n")
-            f.writelines(f"sentinel monitor m{i} 127.0.0.1 {mport} 2\n" for i, mport in enumerate(servers))
+                    f"logfile {self.log}\nloglevel {loglevel}\n")
+            f.writelines(f"sentinel monitor m{i} 127.0.0.1 {mport} 2\n" + per_master.format(name=f"m{i}")
+                         for i, mport in enumerate(servers))
         self.proc = None
         self.discovered = None  # seconds from the start
 

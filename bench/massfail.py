@@ -48,11 +48,12 @@ Needs redis-server and redis-sentinel on PATH and target/release/rsentinel
 trial, also on an error or ^C. The directory with the configs and logs is
 kept with --keep.
 """
-import argparse, datetime, os, shutil, signal, statistics, subprocess, sys, tempfile, time
+import argparse, datetime, os, shutil, signal, statistics, sys, tempfile, time
 
 import masters  # noqa: E402  (bench/ is the script's directory)
+import fleet
 from fleet import free_port, stop_sentinels
-from masters import KINDS, RSENTINEL, Conn, raise_nofile, start_redis, stop
+from masters import KINDS, Conn, raise_nofile, start_redis, stop
 from failover import wait_port
 
 masters.free_port = free_port
@@ -60,23 +61,13 @@ masters.free_port = free_port
 POLL = 0.1
 
 
-class Sentinel:
+class Sentinel(fleet.Sentinel):
     def __init__(self, kind, root, index, pairs, a):
-        self.kind, self.port = kind, free_port()
-        self.dir = os.path.join(root, f"{kind}-{index}")
-        os.mkdir(self.dir)
-        self.conf = os.path.join(self.dir, "sentinel.conf")
-        self.log = os.path.join(self.dir, "sentinel.log")
-        with open(self.conf, "w") as f:
-            f.write(f"bind 127.0.0.1\nport {self.port}\ndir {self.dir}\n"
-                    f"logfile {self.log}\nloglevel {a.loglevel}\n")
-            for i, (mport, _) in enumerate(pairs):
-                f.write(f"sentinel monitor m{i} 127.0.0.1 {mport} 2\n"
-                        f"sentinel down-after-milliseconds m{i} {a.down_after}\n"
-                        f"sentinel failover-timeout m{i} {a.failover_timeout}\n"
-                        f"sentinel parallel-syncs m{i} 1\n")
-        exe = RSENTINEL if kind == "rsentinel" else "redis-sentinel"
-        self.proc = subprocess.Popen([exe, self.conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        per_master = (f"sentinel down-after-milliseconds {{name}} {a.down_after}\n"
+                      f"sentinel failover-timeout {{name}} {a.failover_timeout}\n"
+                      "sentinel parallel-syncs {name} 1\n")
+        super().__init__(kind, root, index, [m for m, _ in pairs], per_master, a.loglevel)
+        self.start()
 
     def table(self):
         """SENTINEL MASTERS as {name: fields} and the ms the reply took; (None, ms) on an error."""

@@ -134,7 +134,7 @@ pub struct Outcome {
     pub trace: String,
 }
 
-fn params(seed: u64, t: &Trial) -> Params {
+pub fn params(seed: u64, t: &Trial) -> Params {
     let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
     let mut p = Params::new(seed);
     p.sentinels = t.sentinels;

@@ -41,7 +41,7 @@
 //!   `SIM_MASS_VERBOSE=1` prints every seed: highest epoch, switch time,
 //!   `+try-failover` and `+elected-leader` per master, and why it failed.
 
-use rsentinel::core::{Event, Millis, Rng, Sentinel};
+use rsentinel::core::{Event, Millis, Sentinel};
 
 use crate::election::{Failure, LIVENESS_BOUND_MS, Phase, pct, percentile};
 use crate::net::NodeId;
@@ -149,23 +149,16 @@ fn env_u64(k: &str, d: u64) -> u64 {
 
 /// `election.rs`'s parameters with `t.masters` masters of one replica.
 fn params(seed: u64, t: &Trial) -> Params {
-    let mut p = Params::new(seed);
-    p.sentinels = t.sentinels;
-    p.quorum = t.sentinels as u32 / 2 + 1;
-    p.masters = t.masters;
-    p.replicas = 1;
-    p.down_after_ms = 5000;
-    p.failover_timeout_ms = 60_000;
-    p.net.min_delay_ms = 0;
-    p.net.max_delay_ms = t.max_delay_ms;
-    p.net.loss_ppm = 0;
-    p.timer_jitter_ms = env_u64("SIM_TIMER_JITTER", 2);
-    let mut rng = Rng::new(seed ^ 0xb007);
-    let spread = match t.phase {
-        Phase::InPhase => env_u64("SIM_INPHASE_SPREAD", 11),
-        Phase::Random => 2000,
+    let one = crate::election::Trial {
+        sentinels: t.sentinels,
+        replicas: 1,
+        max_delay_ms: t.max_delay_ms,
+        phase: t.phase,
+        failure: t.failure,
+        desync_ms: None,
     };
-    p.boot_at = (0..t.sentinels).map(|_| rng.below(spread)).collect();
+    let mut p = crate::election::params(seed, &one);
+    p.masters = t.masters;
     p
 }
 
