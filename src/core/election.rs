@@ -16,7 +16,7 @@
 //! and epoch, to the first requester, persisted before the reply; epochs
 //! never go backwards; a candidate is elected by the votes of a majority of
 //! the sentinels it knows (itself included), and at least the quorum, all
-//! given in its own failover's epoch. The candidate's side (`failover.rs`)
+//! given in its own failover's epoch. The candidate's side (`candidate.rs`)
 //! adds rules that make the first round elect someone whatever the phase of
 //! the sentinels' timers:
 //!
@@ -50,13 +50,13 @@
 //!    moved on by rule 2 could be won while the first winner is promoting
 //!    (seen with 150 masters down at once: 17 masters had two leaders).
 //! 9. A failover takes the current epoch when this master had no election
-//!    and no configuration in it yet (`failover_epoch` in `failover.rs`);
+//!    and no configuration in it yet (`failover_epoch` in `candidate.rs`);
 //!    only otherwise a new one. Masters failing together then share one
 //!    epoch instead of each start raising it and moving every waiting
 //!    election on (rule 2).
 //! 10. The sentinels take turns to start a master's failover: in an order
 //!     of the fleet's run ids that differs per master (`lead_rank` in
-//!     `failover.rs`), each waits 150 ms per sentinel before it that is not
+//!     `candidate.rs`), each waits 150 ms per sentinel before it that is not
 //!     SDOWN, counted from its own ODOWN. The first in the order asks at
 //!     once (no desync, rule 5); its vote request reaches the others before
 //!     their turn, and they vote instead of competing. With many masters

@@ -149,7 +149,7 @@ pub(crate) struct Master {
     pub failover_start_time: Option<Millis>,
     /// After an election that nobody could win (a certain split vote):
     /// when we may try again, instead of 2 × failover-timeout after
-    /// `failover_start_time` (`failover.rs`, `split_rank`).
+    /// `failover_start_time` (`candidate.rs`, `split_rank`).
     pub fast_retry_at: Option<Millis>,
     /// Fast retries since the master was last not ODOWN (bounded by
     /// `MAX_FAST_RETRIES`).

@@ -54,7 +54,8 @@
 //! # FAILOVER
 //!
 //! `failover.rs` holds the whole failover as one [`Timer`]-armed state
-//! machine per master (`Failover`, `FailoverState`): an ODOWN master with
+//! machine per master (`Failover`, `FailoverState`), its start and election
+//! in `candidate.rs`: an ODOWN master with
 //! no failover in the last 2 × failover-timeout gets a new epoch
 //! (persisted, `+new-epoch`, `+try-failover`); after a small seeded desync
 //! (`VOTE_REQUEST_DESYNC`) we vote for ourselves and ask every peer at
@@ -175,6 +176,7 @@
 //! redis-sentinel's text.
 
 mod admin;
+mod candidate;
 mod command;
 mod coordinated;
 mod ctx;

@@ -88,7 +88,7 @@ pub struct Sentinel {
     pub(crate) deadline: Option<(Millis, Timer)>,
     /// When a peer last raised our current epoch (a hello, a vote
     /// request): a candidate may be about to ask for our vote, so our own
-    /// failovers hold off a moment (`failover.rs`, `next_start_at`).
+    /// failovers hold off a moment (`candidate.rs`, `next_start_at`).
     pub(crate) epoch_raised_at: Option<Millis>,
     /// `SENTINEL SIMULATE-FAILURE` flags.
     pub(crate) simulate_failure_flags: u32,

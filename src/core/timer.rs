@@ -1,6 +1,6 @@
 //! Time as the core sees it: plain milliseconds handed in by the shell.
 
-use super::failover::VOTE_REQUEST_DESYNC;
+use super::candidate::VOTE_REQUEST_DESYNC;
 pub use crate::millis::Millis;
 
 /// The named timers of the core (quinn's `Timer` enum): every deadline the
@@ -280,7 +280,7 @@ impl Periods {
         self.script_retry_delay
     }
     /// A new election's vote request waits a random delay below this
-    /// (`VOTE_REQUEST_DESYNC` in `failover.rs` unless a test changed it).
+    /// (`VOTE_REQUEST_DESYNC` in `candidate.rs` unless a test changed it).
     pub fn vote_desync(&self) -> Millis {
         self.vote_desync
     }

@@ -12,8 +12,12 @@
 //!   the world for down-after + [`SETTLE_MS`], and the network loses nothing.
 //! - **DESIGN 1**: at most one sentinel is elected leader for a master in
 //!   an epoch.
-//! - **DESIGN 2**: a sentinel never votes for two leaders in one epoch
-//!   (across restarts too: the vote is on disk).
+//! - **DESIGN 2**: a sentinel never votes for two leaders of one master in
+//!   one epoch (across restarts too: the vote is on disk). Per master, as in
+//!   redis-sentinel: votes are kept per master, and masters failing together
+//!   share an epoch by design (rule 9 of `src/core/election.rs`), so a
+//!   sentinel may vote for one leader of each in the same epoch. DESIGN.md
+//!   words it without the master.
 //! - **DESIGN 3**: `current_epoch` and every `config_epoch` never go
 //!   backwards, in the view or on disk; neither does `leader_epoch` on disk.
 //! - **DESIGN 6**: no `+try-failover` while the master has been healthy
