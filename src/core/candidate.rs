@@ -12,7 +12,7 @@ use super::ctx::MasterCtx;
 use super::event::Event;
 use super::failover::{Abort, Failover, FailoverState};
 use super::ids::{Epoch, RunId};
-use super::instance::master_ref;
+use super::instance::{Peer, master_ref};
 use super::output::Output;
 use super::quorum::majority;
 use super::timer::Millis;
@@ -70,6 +70,22 @@ const EPOCH_HOLD: Millis = Millis(100);
 /// of `bench/massfail.py` at 150 masters.
 const LEAD_STAGGER: Millis = Millis(150);
 
+/// The round trip to a peer before us in the turns that [`LEAD_STAGGER`]
+/// already covers (twice it, rather): a peer slower than that, by its last
+/// answer to our question about the master, makes us wait the excess too
+/// (`lead_wait`), at most [`SLOW_PEER_CAP`] more. The first in the order
+/// reaches ODOWN when its peers' answers reach it, and its vote request
+/// then takes as long to reach us: with 150 masters failing at once on two
+/// cores, answers took 200–400 ms, the first in the order reached ODOWN
+/// 150 ms after the second, and two or three candidates split most
+/// elections. The simulation's trips (at most 20 ms each way) stay below it.
+const SLOW_PEER_SLACK: Millis = Millis(100);
+
+/// The most a slow peer before us adds to our wait (`lead_wait`): a peer
+/// slower than that is treated as this slow, so a master's failover is
+/// never held back by more than this beyond the turns.
+const SLOW_PEER_CAP: Millis = Millis(1000);
+
 /// After a certain split vote, the candidate of rank k (by run id) retries
 /// k × this later (`split_rank`): long against a vote request's trip.
 const SPLIT_RETRY_STAGGER: Millis = Millis(100);
@@ -91,15 +107,28 @@ fn lead_order(runid: &RunId, master: &str) -> u64 {
 impl MasterCtx<'_> {
     /// When a failover may start: the master ODOWN for us, none running,
     /// [`MasterCtx::next_start_at`] passed, and our turn come
-    /// ([`LEAD_STAGGER`] per sentinel before us in
-    /// [`MasterCtx::lead_rank`]) (`None`: it cannot start).
+    /// ([`MasterCtx::lead_wait`] after our ODOWN) (`None`: it cannot start).
     pub(super) fn start_due(&self) -> Option<Millis> {
         if self.m.failover.is_some() {
             return None;
         }
         let odown = self.m.odown_since?;
-        let turn = odown + Millis(self.lead_rank() * LEAD_STAGGER.0);
+        let turn = odown + self.lead_wait();
         Some(self.next_start_at().unwrap_or(Millis::ZERO).max(turn))
+    }
+
+    /// How long after our ODOWN our turn comes: [`LEAD_STAGGER`] per peer
+    /// before us ([`MasterCtx::lead_rank`]), and, when one of them answers
+    /// slowly, twice its last round trip beyond [`SLOW_PEER_SLACK`], at
+    /// most [`SLOW_PEER_CAP`]: its vote request is as slow to arrive.
+    fn lead_wait(&self) -> Millis {
+        let (mut rank, mut slowest) = (0, Millis::ZERO);
+        for p in self.peers_before_us() {
+            rank += 1;
+            slowest = slowest.max(p.ask_rtt.unwrap_or(Millis::ZERO));
+        }
+        let slow = (slowest + slowest - SLOW_PEER_SLACK).min(SLOW_PEER_CAP);
+        Millis(rank * LEAD_STAGGER.0) + slow
     }
 
     /// Our rank among the sentinels that may lead this master's failover
@@ -111,17 +140,16 @@ impl MasterCtx<'_> {
     /// three starting at once, with 150 masters down, made 3 to 4 elections
     /// per master, most of them stepping down.
     fn lead_rank(&self) -> u64 {
+        self.peers_before_us().count() as u64
+    }
+
+    /// The known peers not SDOWN that come before us in [`lead_order`].
+    fn peers_before_us(&self) -> impl Iterator<Item = &Peer> {
         let me = self.myid();
         let mine = (lead_order(me, &self.mc.name), me);
-        let before = self
-            .m
-            .sentinels
-            .iter()
-            .filter(|(id, p)| {
-                p.sdown_since.is_none() && (lead_order(id, &self.mc.name), *id) < mine
-            })
-            .count();
-        before as u64
+        self.m.sentinels.iter().filter_map(move |(id, p)| {
+            (p.sdown_since.is_none() && (lead_order(id, &self.mc.name), id) < mine).then_some(&**p)
+        })
     }
 
     /// When a failover may start (`None`: now). 2 × failover-timeout after

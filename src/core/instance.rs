@@ -261,6 +261,9 @@ pub(crate) struct Peer {
     pub last_reply: Option<Millis>,
     /// When we last asked it.
     pub ask_sent: Option<Millis>,
+    /// How long its last reply took from our latest question, while that
+    /// report is fresh: how slow it is now (rule 10's wait, `candidate.rs`).
+    pub ask_rtt: Option<Millis>,
     /// The leader it voted for, and the epoch.
     pub leader: Option<(RunId, Epoch)>,
     /// When its last hello for this master arrived.
@@ -285,6 +288,7 @@ impl Peer {
             master_down: false,
             last_reply: None,
             ask_sent: None,
+            ask_rtt: None,
             leader: None,
             last_hello: None,
             hello_epoch: Epoch(0),
