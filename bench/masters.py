@@ -175,15 +175,16 @@ def masters_ready(port):
     thousand masters costs milliseconds and the ready time is not the poller's; a PING sent with it
     marks the reply's end."""
     try:
-        s = socket.create_connection(("127.0.0.1", port), timeout=5.0)
+        c = Conn(port)
     except OSError:
         return None
     try:
-        s.sendall(b"*2\r\n$8\r\nSENTINEL\r\n$7\r\nMASTERS\r\n*1\r\n$4\r\nPING\r\n")
+        c.send("SENTINEL", "MASTERS")
+        c.send("PING")
         chunks = []
         tail = b""
         while not tail.endswith(b"+PONG\r\n"):
-            chunk = s.recv(1 << 20)
+            chunk = c.sock.recv(1 << 20)
             if not chunk:
                 return None
             chunks.append(chunk)
@@ -193,7 +194,7 @@ def masters_ready(port):
     except OSError:
         return None
     finally:
-        s.close()
+        c.close()
 
 
 def wait_ready(port, n, started, timeout, extra_check=None):

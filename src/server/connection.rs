@@ -81,20 +81,19 @@ where
                     if !deferred.is_empty() && !cmd::defers(&shared, &args) {
                         flush(&mut deferred, session.proto, &mut out).await;
                     }
-                    match cmd::execute(&mut session, &shared, args).await {
+                    let outcome = cmd::execute(&mut session, &shared, args).await;
+                    if !matches!(outcome, Outcome::Deferred(_)) {
+                        // A reply given now goes after the deferred ones (a
+                        // command that defers may still be refused at once).
+                        flush(&mut deferred, session.proto, &mut out).await;
+                    }
+                    match outcome {
                         Outcome::Deferred(reply) => deferred.push_back(reply),
-                        // A command that defers may still be answered at
-                        // once (refused): after the deferred replies.
-                        Outcome::Reply(f) => {
-                            flush(&mut deferred, session.proto, &mut out).await;
-                            f.encode(session.proto, &mut out)
-                        }
+                        Outcome::Reply(f) => f.encode(session.proto, &mut out),
                         Outcome::Many(fs) => {
-                            flush(&mut deferred, session.proto, &mut out).await;
                             fs.iter().for_each(|f| f.encode(session.proto, &mut out))
                         }
                         Outcome::Close(f) => {
-                            flush(&mut deferred, session.proto, &mut out).await;
                             if let Some(f) = f {
                                 f.encode(session.proto, &mut out);
                             }
